@@ -1,0 +1,249 @@
+#include "bench.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference.h"
+#include "tensor.h"
+
+struct bench_record *bench_record_at(const struct bench_options *options,
+                                     const struct bench_run *run, size_t layer,
+                                     size_t thread, size_t variant)
+{
+    return &run->records[(layer * options->thread_count + thread) * options->variant_count +
+                         variant];
+}
+
+/* The tensors of one layer, shared by every variant and thread count. */
+struct layer_data {
+    float *in, *weights, *bias, *out;
+    double *reference;
+};
+
+static void layer_data_free(struct layer_data *d)
+{
+    free(d->in);
+    free(d->weights);
+    free(d->bias);
+    free(d->out);
+    free(d->reference);
+    *d = (struct layer_data){0};
+}
+
+static int layer_data_init(struct layer_data *d, const struct conv_layer *l, uint64_t seed,
+                           uint64_t layer_index)
+{
+    const size_t in = (size_t)layer_input_elements(l), w = (size_t)layer_weight_elements(l),
+                 out = (size_t)layer_output_elements(l);
+    *d = (struct layer_data){
+        .in = tensor_alloc(in, sizeof(float)),
+        .weights = tensor_alloc(w, sizeof(float)),
+        .bias = l->bias ? tensor_alloc((size_t)l->c_out, sizeof(float)) : NULL,
+        .out = tensor_alloc(out, sizeof(float)),
+        .reference = tensor_alloc(out, sizeof(double)),
+    };
+    if (!d->in || !d->weights || (l->bias && !d->bias) || !d->out || !d->reference) {
+        layer_data_free(d);
+        return -1;
+    }
+    /* streams by position in the file, so that --layers does not change data */
+    tensor_fill_random(d->in, in, seed, 4 * layer_index);
+    tensor_fill_random(d->weights, w, seed, 4 * layer_index + 1);
+    if (d->bias)
+        tensor_fill_random(d->bias, (size_t)l->c_out, seed, 4 * layer_index + 2);
+    reference_conv(l, d->in, d->weights, d->bias, d->reference);
+    return 0;
+}
+
+static void describe_mismatch(const struct conv_layer *l, const struct verify_result *r,
+                              char *note, size_t size)
+{
+    size_t i = r->worst_index;
+    int64_t w = (int64_t)i % l->w_out, h = (int64_t)i / l->w_out % l->h_out,
+            c = (int64_t)i / (l->w_out * l->h_out) % l->c_out,
+            n = (int64_t)i / (l->w_out * l->h_out * l->c_out);
+    if (r->verdict == VERIFY_NOT_FINITE)
+        snprintf(note, size, "%zu elements NaN or infinite, first at [%" PRId64 ",%" PRId64
+                 ",%" PRId64 ",%" PRId64 "]", r->not_finite, n, c, h, w);
+    else
+        snprintf(note, size, "%s: max_rel_err %.3e (bound %.3e); worst at [%" PRId64
+                 ",%" PRId64 ",%" PRId64 ",%" PRId64 "]: %.7g, reference %.7g",
+                 verify_verdict_text(r->verdict), r->max_rel_err, r->bound, n, c, h, w,
+                 (double)r->worst_value, r->worst_reference);
+}
+
+/* Plans, checks and times one variant; fills row (status, note, check, timing). */
+static void run_variant(const struct bench_options *options, const struct conv_variant *v,
+                        const struct conv_layer *l, const struct layer_data *d, int threads,
+                        struct result_row *row)
+{
+    const char *why = NULL;
+    void *state = NULL;
+
+    if (v->supports(l, &why) != CONV_OK) {
+        row->status = ROW_UNSUPPORTED;
+        snprintf(row->note, sizeof row->note, "%s", why ? why : "unsupported shape");
+        return;
+    }
+    enum conv_status planned = v->plan(l, d->weights, d->bias, threads, &state, &why);
+    if (planned != CONV_OK) {
+        row->status = planned == CONV_UNSUPPORTED ? ROW_UNSUPPORTED : ROW_ERROR;
+        snprintf(row->note, sizeof row->note, "plan failed: %s", why ? why : "no reason given");
+        return;
+    }
+
+    /* the checked run, on an output where an unwritten element is a NaN; it
+     * is also the warm-up before timing */
+    const size_t out_count = (size_t)layer_output_elements(l);
+    tensor_fill(d->out, out_count, NAN);
+    double t0 = time_now();
+    enum conv_status ran = v->run(state, d->in, d->out);
+    double warm_seconds = time_now() - t0;
+    if (ran != CONV_OK) {
+        row->status = ROW_ERROR;
+        snprintf(row->note, sizeof row->note, "run failed");
+        goto done;
+    }
+    row->verified = true;
+    row->check = verify_output(d->out, d->reference, out_count, verify_bound(l, v->tolerance));
+    if (row->check.verdict != VERIFY_OK) {
+        row->status = ROW_MISMATCH;
+        describe_mismatch(l, &row->check, row->note, sizeof row->note);
+        goto done; /* the time of a wrong answer means nothing */
+    }
+    row->status = ROW_OK;
+    if (!options->verify_only) {
+        if (time_variant(v, state, d->in, d->out, warm_seconds, &options->timing,
+                         &row->timing) != CONV_OK) {
+            row->status = ROW_ERROR;
+            snprintf(row->note, sizeof row->note, "a timed run failed");
+        } else {
+            row->timed = true;
+        }
+    }
+done:
+    v->destroy(state);
+}
+
+static void show_progress(const struct bench_options *options, size_t done, size_t total,
+                          const struct conv_layer *l, const char *variant, int threads)
+{
+    if (!options->progress)
+        return;
+    if (done == total) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s, %d thread%s", done + 1, total, l->name, variant,
+            threads, threads == 1 ? "" : "s");
+    fflush(stderr);
+}
+
+int bench_network(const struct bench_options *options, struct bench_run *run,
+                  struct csv_sink *sink)
+{
+    const struct network *net = run->net;
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < net->layer_count; i++)
+        total += run->selected[i] ? options->thread_count * options->variant_count : 0;
+
+    for (size_t li = 0; li < net->layer_count; li++) {
+        if (!run->selected[li])
+            continue;
+        const struct conv_layer *l = &net->layers[li];
+        struct layer_data data;
+        omp_set_num_threads(options->threads[options->thread_count - 1]);
+        bool have_data = layer_data_init(&data, l, options->seed, li) == 0;
+
+        for (size_t ti = 0; ti < options->thread_count; ti++) {
+            const int threads = options->threads[ti];
+            /* oneDNN and any other OpenMP user take the count from here */
+            omp_set_num_threads(threads);
+            for (size_t vi = 0; vi < options->variant_count; vi++) {
+                const struct conv_variant *v = options->variants[vi];
+                show_progress(options, done++, total, l, v->name, threads);
+                struct result_row row = {
+                    .config = net->name, .layer = l, .cost = layer_cost(l),
+                    .variant = v->name, .threads = threads,
+                    .peak_gflops = options->peak_gflops ? options->peak_gflops[ti] : 0.0,
+                };
+                if (have_data) {
+                    run_variant(options, v, l, &data, threads, &row);
+                } else {
+                    row.status = ROW_ERROR;
+                    snprintf(row.note, sizeof row.note,
+                             "cannot allocate the layer's tensors (%" PRId64 " bytes)",
+                             row.cost.bytes + 8 * layer_output_elements(l));
+                }
+                if (row.status == ROW_MISMATCH || row.status == ROW_ERROR) {
+                    if (options->progress)
+                        fputs("\r\033[K", stderr);
+                    fprintf(stderr, "convbench: %s: %s/%s, %s, %d thread%s: %s\n",
+                            row_status_name(row.status), net->name, l->name, v->name, threads,
+                            threads == 1 ? "" : "s", row.note);
+                }
+                run->mismatches += row.status == ROW_MISMATCH;
+                run->errors += row.status == ROW_ERROR;
+                *bench_record_at(options, run, li, ti, vi) = (struct bench_record){
+                    .status = row.status, .timed = row.timed,
+                    .median_us = row.timing.median_us};
+                if (csv_sink_write(sink, &row) != 0) {
+                    layer_data_free(&data);
+                    return -1;
+                }
+            }
+        }
+        layer_data_free(&data);
+    }
+    show_progress(options, total, total, NULL, NULL, 0);
+    return 0;
+}
+
+void bench_print_summary(FILE *out, const struct bench_options *options,
+                         const struct bench_run *run, size_t baseline)
+{
+    const struct network *net = run->net;
+    size_t selected = 0;
+    for (size_t li = 0; li < net->layer_count; li++)
+        selected += run->selected[li];
+
+    for (size_t ti = 0; ti < options->thread_count; ti++) {
+        fprintf(out, "\n%s, %d thread%s: speed against %s (geometric mean of time ratios "
+                "over the layers both ran; >1 is faster)\n", net->name, options->threads[ti],
+                options->threads[ti] == 1 ? "" : "s", options->variants[baseline]->name);
+        fprintf(out, "  %-20s %8s %10s %18s\n", "variant", "layers", "speed", "network time ms");
+        for (size_t vi = 0; vi < options->variant_count; vi++) {
+            double log_sum = 0.0, network_us = 0.0;
+            size_t compared = 0, timed = 0;
+            for (size_t li = 0; li < net->layer_count; li++) {
+                if (!run->selected[li])
+                    continue;
+                const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
+                const struct bench_record *b = bench_record_at(options, run, li, ti, baseline);
+                if (!r->timed)
+                    continue;
+                timed++;
+                network_us += (double)net->layers[li].repeat * r->median_us;
+                if (b->timed) {
+                    log_sum += log(b->median_us / r->median_us);
+                    compared++;
+                }
+            }
+            char layers[32], speed[32], time[48];
+            snprintf(layers, sizeof layers, "%zu/%zu", timed, selected);
+            if (compared)
+                snprintf(speed, sizeof speed, "%.2fx", exp(log_sum / (double)compared));
+            else
+                snprintf(speed, sizeof speed, "-");
+            if (timed == selected)
+                snprintf(time, sizeof time, "%.3f", network_us * 1e-3);
+            else
+                snprintf(time, sizeof time, "- (%zu layers missing)", selected - timed);
+            fprintf(out, "  %-20s %8s %10s %18s\n", options->variants[vi]->name, layers, speed,
+                    time);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/* Running the selected layers through the selected variants: verification,
+ * timing, one result row per layer x thread count x variant. */
+#ifndef CONVBENCH_BENCH_H
+#define CONVBENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "results.h"
+#include "timing.h"
+#include "variant.h"
+
+struct bench_options {
+    const struct conv_variant **variants;
+    size_t variant_count;
+    const int *threads;
+    size_t thread_count;
+    const double *peak_gflops; /* per thread count; 0 = not measured */
+    struct timing_options timing;
+    uint64_t seed;
+    bool verify_only;
+    bool progress;             /* a progress line on stderr */
+};
+
+/* What happened to one layer x thread count x variant, for the summary. */
+struct bench_record {
+    enum row_status status;
+    bool timed;
+    double median_us;
+};
+
+struct bench_run {
+    const struct network *net;
+    const bool *selected;          /* per layer */
+    struct bench_record *records;  /* [layer][thread][variant] */
+    size_t mismatches, errors;
+};
+
+/* Runs every selected layer of net; rows go to sink as they finish. Returns
+ * -1 only when the sink cannot be written (rows are then lost). */
+int bench_network(const struct bench_options *options, struct bench_run *run,
+                  struct csv_sink *sink);
+
+struct bench_record *bench_record_at(const struct bench_options *options,
+                                     const struct bench_run *run, size_t layer,
+                                     size_t thread, size_t variant);
+
+/* The closing summary: per thread count and variant, the geometric mean of
+ * baseline time / variant time over the layers both ran, and the network
+ * time (median x repeat, summed over layers). */
+void bench_print_summary(FILE *out, const struct bench_options *options,
+                         const struct bench_run *run, size_t baseline);
+
+#endif

@@ -1,0 +1,574 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The keys a layer section may hold, in the order DESIGN.md lists them. */
+enum layer_key { KEY_IN, KEY_OUT, KEY_KERNEL, KEY_STRIDE, KEY_PAD, KEY_DILATION, KEY_GROUPS,
+                 KEY_BIAS, KEY_BLOCK, KEY_REPEAT, KEY_COUNT };
+static const char *const layer_key_names[KEY_COUNT] = {
+    "in", "out", "kernel", "stride", "pad", "dilation", "groups", "bias", "block", "repeat",
+};
+
+enum network_key { NET_NAME, NET_BATCH, NET_INPUT, NET_KEY_COUNT };
+static const char *const network_key_names[NET_KEY_COUNT] = {"name", "batch", "input"};
+
+/* What the file said about one layer, before defaults and checks. */
+struct layer_source {
+    int section_line;
+    int key_line[KEY_COUNT]; /* 0 = key absent */
+    int64_t in[3];           /* C, H, W when 'in' is given */
+    bool pad_same;
+    bool groups_depthwise;
+};
+
+struct parse_context {
+    const char *path;
+    /* input: a FILE or a string */
+    FILE *file;
+    const char *text;
+    int line;              /* the line inih is working on */
+    bool line_too_long;
+
+    /* sections */
+    enum { SECTION_NONE, SECTION_NETWORK, SECTION_LAYER } section;
+    int network_line;
+    int network_key_line[NET_KEY_COUNT];
+    char network_title[LAYER_NAME_MAX + 1];
+    int64_t batch;
+    int64_t input[3];
+
+    struct conv_layer *layers;
+    struct layer_source *sources;
+    size_t count, capacity;
+
+    /* the first problem found */
+    int error_line;
+    char error[384];
+};
+
+static void fail(struct parse_context *ctx, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct parse_context *ctx, int line, const char *fmt, ...)
+{
+    if (ctx->error_line && ctx->error_line <= line)
+        return; /* keep the earliest problem */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
+    va_end(ap);
+    ctx->error_line = line;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
+static void begin_section(struct parse_context *ctx, const char *name, size_t length)
+{
+    char section[LAYER_NAME_MAX + 1];
+    if (length > LAYER_NAME_MAX) {
+        fail(ctx, ctx->line, "section name is longer than %d characters", LAYER_NAME_MAX);
+        length = LAYER_NAME_MAX;
+    }
+    memcpy(section, name, length);
+    section[length] = '\0';
+
+    if (strcmp(section, "network") == 0) {
+        if (ctx->network_line)
+            fail(ctx, ctx->line, "section [network] appears twice (first at line %d)",
+                 ctx->network_line);
+        else if (ctx->count)
+            fail(ctx, ctx->line, "[network] must come before the first layer");
+        ctx->network_line = ctx->line;
+        ctx->section = SECTION_NETWORK;
+        return;
+    }
+    if (!valid_name(section))
+        fail(ctx, ctx->line,
+             "layer name '%s' may hold only letters, digits, '_', '-' and '.'", section);
+    for (size_t i = 0; i < ctx->count; i++)
+        if (strcmp(ctx->layers[i].name, section) == 0)
+            fail(ctx, ctx->line, "section [%s] appears twice (first at line %d)", section,
+                 ctx->sources[i].section_line);
+
+    if (ctx->count == ctx->capacity) {
+        size_t capacity = ctx->capacity ? 2 * ctx->capacity : 16;
+        struct conv_layer *layers = realloc(ctx->layers, capacity * sizeof *layers);
+        if (layers)
+            ctx->layers = layers;
+        struct layer_source *sources = realloc(ctx->sources, capacity * sizeof *sources);
+        if (sources)
+            ctx->sources = sources;
+        if (!layers || !sources) {
+            fail(ctx, ctx->line, "out of memory");
+            ctx->section = SECTION_NONE;
+            return;
+        }
+        ctx->capacity = capacity;
+    }
+    struct conv_layer *l = &ctx->layers[ctx->count];
+    struct layer_source *src = &ctx->sources[ctx->count];
+    ctx->count++;
+    *l = (struct conv_layer){.repeat = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
+                             .dilation_w = 1, .groups = 1};
+    snprintf(l->name, sizeof l->name, "%s", section);
+    *src = (struct layer_source){.section_line = ctx->line};
+    ctx->section = SECTION_LAYER;
+}
+
+/* inih's line reader. It counts lines, so that the handler knows where it is,
+ * reads section headers itself (inih reports neither empty nor repeated
+ * sections), and drops leading blanks, so that an indented line is an error
+ * rather than inih's silent continuation of the previous value. */
+static char *read_line(char *buffer, int size, void *stream)
+{
+    struct parse_context *ctx = stream;
+    char raw[4096];
+    size_t length = 0;
+    bool ended = false;
+
+    if (ctx->file) {
+        if (!fgets(raw, sizeof raw, ctx->file))
+            return NULL;
+        length = strlen(raw);
+        ended = length && raw[length - 1] == '\n';
+        if (!ended && !feof(ctx->file)) {
+            int c;
+            while ((c = fgetc(ctx->file)) != EOF && c != '\n')
+                ;
+            length = sizeof raw; /* too long in any case */
+        }
+    } else {
+        if (!*ctx->text)
+            return NULL;
+        const char *newline = strchr(ctx->text, '\n');
+        size_t line_length = newline ? (size_t)(newline - ctx->text) : strlen(ctx->text);
+        size_t copy = line_length < sizeof raw - 1 ? line_length : sizeof raw - 1;
+        memcpy(raw, ctx->text, copy);
+        raw[copy] = '\0';
+        length = line_length;
+        ctx->text += line_length + (newline != NULL);
+    }
+    ctx->line++;
+
+    size_t limit = (size_t)size - 2; /* room for '\n' and '\0' */
+    if (length > limit + 1 || (length == limit + 1 && !ended)) {
+        fail(ctx, ctx->line, "line is longer than %zu characters", limit);
+        raw[0] = '\0';
+    }
+
+    const char *start = raw;
+    while (*start == ' ' || *start == '\t' || *start == '\r')
+        start++;
+    if (*start == '[') {
+        const char *close = strchr(start, ']');
+        if (close) {
+            const char *name = start + 1;
+            while (*name == ' ' || *name == '\t')
+                name++;
+            const char *end = close;
+            while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            begin_section(ctx, name, (size_t)(end - name));
+            const char *rest = close + 1;
+            while (*rest == ' ' || *rest == '\t' || *rest == '\r' || *rest == '\n')
+                rest++;
+            if (*rest && *rest != ';' && *rest != '#')
+                fail(ctx, ctx->line, "unexpected text after ']'");
+        }
+    }
+    snprintf(buffer, (size_t)size, "%s", start);
+    return buffer;
+}
+
+/* Parses a whole number in [min, max]; on failure says why, quoting the
+ * key and its whole value. */
+static bool parse_integer(struct parse_context *ctx, const char *key, const char *value,
+                          const char *number, int64_t min, int64_t max, int64_t *out)
+{
+    const char *digits = number[0] == '-' ? number + 1 : number;
+    if (*digits < '0' || *digits > '9' || strspn(digits, "0123456789") != strlen(digits)) {
+        if (number == value)
+            fail(ctx, ctx->line, "%s = %s is not a whole number", key, value);
+        else
+            fail(ctx, ctx->line, "%s = %s: '%s' is not a whole number", key, value, number);
+        return false;
+    }
+    errno = 0;
+    long long v = strtoll(number, NULL, 10);
+    if ((errno == ERANGE && v > 0) || v > max) {
+        fail(ctx, ctx->line, "%s = %s is too large (at most %lld)", key, value, (long long)max);
+        return false;
+    }
+    if (errno == ERANGE || v < min) {
+        fail(ctx, ctx->line, "%s = %s must be at least %lld", key, value, (long long)min);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Parses "A", "AxB" or "AxBxC" into count values; one value given where two
+ * are wanted stands for both (a square kernel). */
+static bool parse_sizes(struct parse_context *ctx, const char *key, const char *value,
+                        int count, int64_t min, int64_t *out, const char *form)
+{
+    char text[64];
+    int64_t v[3];
+    int found = 0;
+    if (strlen(value) >= sizeof text) {
+        fail(ctx, ctx->line, "%s = %.20s...: expected %s", key, value, form);
+        return false;
+    }
+    strcpy(text, value);
+    for (char *token = text;; found++) {
+        char *x = strchr(token, 'x');
+        if (x)
+            *x = '\0';
+        if (found == 3) {
+            found++;
+            break;
+        }
+        if (!parse_integer(ctx, key, value, token, min, LAYER_MAX_EXTENT, &v[found]))
+            return false;
+        if (!x) {
+            found++;
+            break;
+        }
+        token = x + 1;
+    }
+    if (found == count)
+        memcpy(out, v, (size_t)count * sizeof *v);
+    else if (found == 1 && count == 2)
+        out[0] = out[1] = v[0];
+    else {
+        fail(ctx, ctx->line, "%s = %s: expected %s", key, value, form);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_bool(struct parse_context *ctx, const char *key, const char *value, bool *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(value, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcmp(value, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    fail(ctx, ctx->line, "%s = %s: expected true or false", key, value);
+    return false;
+}
+
+static bool parse_tag(struct parse_context *ctx, const char *key, const char *value, char *out)
+{
+    if (strlen(value) > LAYER_NAME_MAX) {
+        fail(ctx, ctx->line, "%s is longer than %d characters", key, LAYER_NAME_MAX);
+        return false;
+    }
+    if (!valid_name(value)) {
+        fail(ctx, ctx->line, "%s = %s may hold only letters, digits, '_', '-' and '.'", key,
+             value);
+        return false;
+    }
+    strcpy(out, value);
+    return true;
+}
+
+static int find_key(const char *const *names, int count, const char *key)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(names[i], key) == 0)
+            return i;
+    return -1;
+}
+
+static void network_key(struct parse_context *ctx, const char *key, const char *value)
+{
+    int k = find_key(network_key_names, NET_KEY_COUNT, key);
+    if (k < 0) {
+        fail(ctx, ctx->line, "unknown key '%s' in [network] (known: name, batch, input)", key);
+        return;
+    }
+    if (ctx->network_key_line[k]) {
+        fail(ctx, ctx->line, "'%s' is given twice in [network] (first at line %d)", key,
+             ctx->network_key_line[k]);
+        return;
+    }
+    ctx->network_key_line[k] = ctx->line;
+    switch ((enum network_key)k) {
+    case NET_NAME: parse_tag(ctx, key, value, ctx->network_title); break;
+    case NET_BATCH: parse_integer(ctx, key, value, value, 1, LAYER_MAX_EXTENT, &ctx->batch); break;
+    case NET_INPUT: parse_sizes(ctx, key, value, 3, 1, ctx->input, "CxHxW, e.g. 3x224x224"); break;
+    case NET_KEY_COUNT: break;
+    }
+}
+
+static void layer_key(struct parse_context *ctx, const char *key, const char *value)
+{
+    struct conv_layer *l = &ctx->layers[ctx->count - 1];
+    struct layer_source *src = &ctx->sources[ctx->count - 1];
+    int k = find_key(layer_key_names, KEY_COUNT, key);
+    if (k < 0) {
+        fail(ctx, ctx->line,
+             "unknown key '%s' in [%s] (known: in, out, kernel, stride, pad, dilation, "
+             "groups, bias, block, repeat)", key, l->name);
+        return;
+    }
+    if (src->key_line[k]) {
+        fail(ctx, ctx->line, "'%s' is given twice in [%s] (first at line %d)", key, l->name,
+             src->key_line[k]);
+        return;
+    }
+    src->key_line[k] = ctx->line;
+    int64_t pair[2];
+    switch ((enum layer_key)k) {
+    case KEY_IN: parse_sizes(ctx, key, value, 3, 1, src->in, "CxHxW, e.g. 3x224x224"); break;
+    case KEY_OUT: parse_integer(ctx, key, value, value, 1, LAYER_MAX_EXTENT, &l->c_out); break;
+    case KEY_KERNEL:
+        if (parse_sizes(ctx, key, value, 2, 1, pair, "K or KhxKw, e.g. 3 or 1x7")) {
+            l->kernel_h = pair[0];
+            l->kernel_w = pair[1];
+        }
+        break;
+    case KEY_STRIDE:
+        if (parse_sizes(ctx, key, value, 2, 1, pair, "S or ShxSw, e.g. 2")) {
+            l->stride_h = pair[0];
+            l->stride_w = pair[1];
+        }
+        break;
+    case KEY_PAD:
+        if (strcmp(value, "same") == 0)
+            src->pad_same = true;
+        else if (parse_sizes(ctx, key, value, 2, 0, pair, "P, PhxPw or 'same'")) {
+            l->pad_h = pair[0];
+            l->pad_w = pair[1];
+        }
+        break;
+    case KEY_DILATION:
+        if (parse_sizes(ctx, key, value, 2, 1, pair, "D or DhxDw, e.g. 2")) {
+            l->dilation_h = pair[0];
+            l->dilation_w = pair[1];
+        }
+        break;
+    case KEY_GROUPS:
+        if (strcmp(value, "depthwise") == 0)
+            src->groups_depthwise = true;
+        else
+            parse_integer(ctx, key, value, value, 1, LAYER_MAX_EXTENT, &l->groups);
+        break;
+    case KEY_BIAS: parse_bool(ctx, key, value, &l->bias); break;
+    case KEY_BLOCK: parse_tag(ctx, key, value, l->block); break;
+    case KEY_REPEAT:
+        parse_integer(ctx, key, value, value, 1, LAYER_MAX_EXTENT, &l->repeat);
+        break;
+    case KEY_COUNT: break;
+    }
+}
+
+static int handle_key(void *user, const char *section, const char *key, const char *value)
+{
+    (void)section; /* read_line tracks sections */
+    struct parse_context *ctx = user;
+    switch (ctx->section) {
+    case SECTION_NONE: fail(ctx, ctx->line, "'%s' comes before any [section]", key); break;
+    case SECTION_NETWORK: network_key(ctx, key, value); break;
+    case SECTION_LAYER: layer_key(ctx, key, value); break;
+    }
+    return 1;
+}
+
+/* Fills in defaults and checks each layer against its input, in file order. */
+static void validate(struct parse_context *ctx)
+{
+    if (ctx->count == 0) {
+        fail(ctx, ctx->line ? ctx->line : 1,
+             "no layers: a layer is a [section] with at least 'out' and 'kernel'");
+        return;
+    }
+    for (size_t i = 0; i < ctx->count && !ctx->error_line; i++) {
+        struct conv_layer *l = &ctx->layers[i];
+        const struct layer_source *src = &ctx->sources[i];
+        int line = src->section_line;
+
+        if (!src->key_line[KEY_OUT]) {
+            fail(ctx, line, "[%s] has no 'out' (output channels)", l->name);
+            return;
+        }
+        if (!src->key_line[KEY_KERNEL]) {
+            fail(ctx, line, "[%s] has no 'kernel'", l->name);
+            return;
+        }
+        l->batch = ctx->batch;
+        if (src->key_line[KEY_IN]) {
+            l->c_in = src->in[0];
+            l->h_in = src->in[1];
+            l->w_in = src->in[2];
+        } else if (i > 0) {
+            l->c_in = ctx->layers[i - 1].c_out;
+            l->h_in = ctx->layers[i - 1].h_out;
+            l->w_in = ctx->layers[i - 1].w_out;
+        } else if (ctx->network_key_line[NET_INPUT]) {
+            l->c_in = ctx->input[0];
+            l->h_in = ctx->input[1];
+            l->w_in = ctx->input[2];
+        } else {
+            fail(ctx, line, "[%s] has no input shape: give 'in = CxHxW' here or 'input' in "
+                 "[network]", l->name);
+            return;
+        }
+
+        if (src->groups_depthwise)
+            l->groups = l->c_in;
+        if (l->c_in % l->groups) {
+            fail(ctx, src->key_line[KEY_GROUPS], "groups = %lld does not divide %lld input "
+                 "channels", (long long)l->groups, (long long)l->c_in);
+            return;
+        }
+        if (l->c_out % l->groups) {
+            fail(ctx, src->key_line[KEY_GROUPS], "groups = %lld does not divide %lld output "
+                 "channels", (long long)l->groups, (long long)l->c_out);
+            return;
+        }
+        if (src->pad_same) {
+            if (l->stride_h != 1 || l->stride_w != 1) {
+                fail(ctx, src->key_line[KEY_PAD], "pad = same needs stride 1, not %lldx%lld",
+                     (long long)l->stride_h, (long long)l->stride_w);
+                return;
+            }
+            int64_t span_h = l->dilation_h * (l->kernel_h - 1);
+            int64_t span_w = l->dilation_w * (l->kernel_w - 1);
+            if (span_h % 2 || span_w % 2) {
+                fail(ctx, src->key_line[KEY_PAD], "pad = same needs an odd dilated kernel "
+                     "extent, not %lldx%lld", (long long)span_h + 1, (long long)span_w + 1);
+                return;
+            }
+            l->pad_h = span_h / 2;
+            l->pad_w = span_w / 2;
+        }
+        if (layer_output_extent(l->h_in, l->kernel_h, l->stride_h, l->pad_h, l->dilation_h) < 1 ||
+            layer_output_extent(l->w_in, l->kernel_w, l->stride_w, l->pad_w, l->dilation_w) < 1) {
+            fail(ctx, src->key_line[KEY_KERNEL],
+                 "the %lldx%lld kernel (dilation %lldx%lld) does not fit the %lldx%lld input "
+                 "padded by %lldx%lld: the output would be empty",
+                 (long long)l->kernel_h, (long long)l->kernel_w, (long long)l->dilation_h,
+                 (long long)l->dilation_w, (long long)l->h_in, (long long)l->w_in,
+                 (long long)l->pad_h, (long long)l->pad_w);
+            return;
+        }
+        const char *why = layer_derive(l);
+        if (why) {
+            fail(ctx, line, "[%s] is too large: %s", l->name, why);
+            return;
+        }
+    }
+}
+
+static void base_name(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t length = strlen(base);
+    if (length > 4 && strcmp(base + length - 4, ".ini") == 0)
+        length -= 4;
+    if (length >= size)
+        length = size - 1;
+    memcpy(out, base, length);
+    out[length] = '\0';
+}
+
+static int parse(struct parse_context *ctx, struct network *net, char error[CONFIG_ERROR_MAX])
+{
+    ctx->batch = 1;
+    int status = ini_parse_stream(read_line, ctx, handle_key, ctx);
+    if (status > 0)
+        fail(ctx, status, "expected '[section]' or 'key = value'");
+    else if (status < 0)
+        fail(ctx, ctx->line, "out of memory while reading");
+    if (!ctx->error_line)
+        validate(ctx);
+
+    if (ctx->error_line) {
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s:%d: %s", ctx->path, ctx->error_line,
+                 ctx->error);
+        free(ctx->layers);
+        free(ctx->sources);
+        return -1;
+    }
+    *net = (struct network){.layers = ctx->layers, .layer_count = ctx->count};
+    base_name(ctx->path, net->name, sizeof net->name);
+    if (ctx->network_title[0])
+        strcpy(net->title, ctx->network_title);
+    else
+        strcpy(net->title, net->name);
+    free(ctx->sources);
+    return 0;
+}
+
+int config_parse_file(const char *path, struct network *net, char error[CONFIG_ERROR_MAX])
+{
+    FILE *file = fopen(path, "r");
+    if (!file) {
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct parse_context ctx = {.path = path, .file = file};
+    int status = parse(&ctx, net, error);
+    if (status == 0 && ferror(file)) {
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s: read error", path);
+        network_free(net);
+        status = -1;
+    }
+    fclose(file);
+    return status;
+}
+
+int config_parse_string(const char *path, const char *text, struct network *net,
+                        char error[CONFIG_ERROR_MAX])
+{
+    struct parse_context ctx = {.path = path, .text = text};
+    return parse(&ctx, net, error);
+}
+
+/* configs/seed.ini without its comments; tests/test_config.c checks that the
+ * two describe the same layers. */
+static const char builtin_seed[] =
+    "[network]\nname = seed\ninput = 6x64x64\n"
+    "[regular]\nin = 6x64x64\nout = 3\nkernel = 3\npad = 1\n"
+    "[grouped]\nin = 6x64x64\nout = 3\nkernel = 3\npad = 1\ngroups = 3\n"
+    "[separable_dw]\nin = 6x64x64\nout = 6\nkernel = 3\npad = 1\ngroups = depthwise\n"
+    "block = separable\n"
+    "[separable_pw]\nout = 3\nkernel = 1\nblock = separable\n"
+    "[dilated]\nin = 6x64x64\nout = 3\nkernel = 3\npad = 1\ndilation = 2\n";
+
+int config_builtin_seed(struct network *net, char error[CONFIG_ERROR_MAX])
+{
+    return config_parse_string("seed", builtin_seed, net, error);
+}
+
+void network_free(struct network *net)
+{
+    free(net->layers);
+    net->layers = NULL;
+    net->layer_count = 0;
+}

@@ -1,0 +1,27 @@
+/* What the CPU offers, read once; kernels are chosen from it at run time. */
+#ifndef CONVBENCH_CPU_H
+#define CONVBENCH_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum cpu_isa {
+    CPU_ISA_GENERIC,    /* portable C */
+    CPU_ISA_AVX2_FMA,   /* AVX2 + FMA3 */
+    CPU_ISA_AVX512,     /* AVX-512 F (+ the BW/DQ/VL of every AVX-512 server core) */
+};
+
+/* The widest ISA both the CPU and the build support. */
+enum cpu_isa cpu_best_isa(void);
+bool cpu_has_isa(enum cpu_isa isa);
+const char *cpu_isa_name(enum cpu_isa isa);
+
+/* Bytes of the data or unified cache of that level (1, 2, 3) seen by one
+ * core, from sysfs; 0 when unknown. (glibc's sysconf reports the L3 of the
+ * whole package on some AMD parts, twelve times what one core reaches.) */
+size_t cpu_cache_size(int level);
+
+/* "AMD EPYC ..." from /proc/cpuinfo, or "unknown". */
+void cpu_model_name(char *out, size_t size);
+
+#endif

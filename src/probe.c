@@ -1,0 +1,159 @@
+#include "probe.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "cpu.h"
+#include "tensor.h"
+#include "timing.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* Each kernel runs `chains` independent FMA dependency chains, enough to
+ * cover FMA latency x FMA ports on current cores (4 cycles x 2 ports), and
+ * returns the flops done. The result is folded into a sink so that the loop
+ * cannot be removed. */
+static volatile float probe_sink;
+
+#define REPEAT8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define REPEAT12(X) REPEAT8(X) X(8) X(9) X(10) X(11)
+#define REPEAT16(X) REPEAT12(X) X(12) X(13) X(14) X(15)
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static double fma_chains_avx512(int64_t iterations)
+{
+    const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+#define DECLARE(i) __m512 acc##i = _mm512_set1_ps((float)(i));
+#define STEP(i) acc##i = _mm512_fmadd_ps(acc##i, a, b);
+#define FOLD(i) sum = _mm512_add_ps(sum, acc##i);
+    REPEAT16(DECLARE)
+    for (int64_t it = 0; it < iterations; it++) {
+        REPEAT16(STEP)
+    }
+    __m512 sum = _mm512_setzero_ps();
+    REPEAT16(FOLD)
+    probe_sink = _mm512_reduce_add_ps(sum);
+    return (double)iterations * 16 * 16 * 2;
+#undef DECLARE
+#undef STEP
+#undef FOLD
+}
+
+__attribute__((target("avx2,fma"))) static double fma_chains_avx2(int64_t iterations)
+{
+    const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+#define DECLARE(i) __m256 acc##i = _mm256_set1_ps((float)(i));
+#define STEP(i) acc##i = _mm256_fmadd_ps(acc##i, a, b);
+#define FOLD(i) sum = _mm256_add_ps(sum, acc##i);
+    REPEAT12(DECLARE)
+    for (int64_t it = 0; it < iterations; it++) {
+        REPEAT12(STEP)
+    }
+    __m256 sum = _mm256_setzero_ps();
+    REPEAT12(FOLD)
+    float lanes[8];
+    _mm256_storeu_ps(lanes, sum);
+    probe_sink = lanes[0] + lanes[7];
+    return (double)iterations * 12 * 8 * 2;
+#undef DECLARE
+#undef STEP
+#undef FOLD
+}
+#endif
+
+static double fma_chains_generic(int64_t iterations)
+{
+    const float a = 0.999999f, b = 1e-7f;
+#define DECLARE(i) float acc##i = (float)(i);
+#define STEP(i) acc##i = acc##i * a + b;
+#define FOLD(i) sum += acc##i;
+    REPEAT8(DECLARE)
+    for (int64_t it = 0; it < iterations; it++) {
+        REPEAT8(STEP)
+    }
+    float sum = 0.0f;
+    REPEAT8(FOLD)
+    probe_sink = sum;
+    return (double)iterations * 8 * 2;
+#undef DECLARE
+#undef STEP
+#undef FOLD
+}
+
+static double fma_chains(enum cpu_isa isa, int64_t iterations)
+{
+    switch (isa) {
+#if defined(__x86_64__)
+    case CPU_ISA_AVX512: return fma_chains_avx512(iterations);
+    case CPU_ISA_AVX2_FMA: return fma_chains_avx2(iterations);
+#endif
+    default: return fma_chains_generic(iterations);
+    }
+}
+
+/* GFLOP/s of one pass of `iterations` on every thread. */
+static double fma_pass(enum cpu_isa isa, int threads, int64_t iterations)
+{
+    double flops = 0.0;
+    double t0 = time_now();
+    #pragma omp parallel num_threads(threads) reduction(+ : flops)
+    flops += fma_chains(isa, iterations);
+    double seconds = time_now() - t0;
+    return flops / seconds * 1e-9;
+}
+
+double probe_peak_gflops(int threads)
+{
+    const enum cpu_isa isa = cpu_best_isa();
+    /* size the passes to about 25 ms from a short first one */
+    int64_t iterations = 1 << 14;
+    double rate = fma_pass(isa, threads, iterations);
+    double flops_per_iteration = fma_chains(isa, 1);
+    iterations = (int64_t)(0.025 * rate * 1e9 / threads / flops_per_iteration) + 1;
+    double best = 0.0;
+    for (int pass = 0; pass < 4; pass++) {
+        double gflops = fma_pass(isa, threads, iterations);
+        if (gflops > best)
+            best = gflops;
+    }
+    return best;
+}
+
+double probe_bandwidth_gbs(int threads)
+{
+    /* each array 4x the last-level cache, at least 64 MiB */
+    size_t bytes = 4 * cpu_cache_size(3);
+    if (bytes < (size_t)64 << 20)
+        bytes = (size_t)64 << 20;
+    size_t n = bytes / sizeof(float);
+    float *a = tensor_alloc(n, sizeof *a), *b = tensor_alloc(n, sizeof *b),
+          *c = tensor_alloc(n, sizeof *c);
+    double best = 0.0;
+    if (a && b && c) {
+        /* first touch from the threads that will use the pages */
+        #pragma omp parallel for num_threads(threads) schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            a[i] = 0.0f;
+            b[i] = 1.0f;
+            c[i] = 2.0f;
+        }
+        for (int pass = 0; pass < 5; pass++) {
+            const float s = 0.5f + (float)pass;
+            double t0 = time_now();
+            #pragma omp parallel for num_threads(threads) schedule(static)
+            for (size_t i = 0; i < n; i++)
+                a[i] = b[i] + s * c[i];
+            double seconds = time_now() - t0;
+            double gbs = 3.0 * (double)n * sizeof(float) / seconds * 1e-9;
+            if (gbs > best)
+                best = gbs;
+        }
+        probe_sink = a[n / 2];
+    }
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}

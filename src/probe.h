@@ -1,0 +1,14 @@
+/* Measuring the machine: FP32 FMA peak and memory bandwidth, the roofs that
+ * the efficiency column and the roofline are drawn against. */
+#ifndef CONVBENCH_PROBE_H
+#define CONVBENCH_PROBE_H
+
+/* GFLOP/s of independent FMA chains on the widest ISA the CPU has, with
+ * threads OpenMP threads; best of a few passes, about 0.1 s in all. */
+double probe_peak_gflops(int threads);
+
+/* GB/s of a STREAM-like triad (a = b + s * c, 12 bytes per element counted)
+ * on arrays well beyond the last-level cache; best of a few passes. */
+double probe_bandwidth_gbs(int threads);
+
+#endif

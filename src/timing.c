@@ -1,0 +1,114 @@
+#include "timing.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpu.h"
+#include "tensor.h"
+
+double time_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void timing_stats(double *seconds, int n, struct timing *result)
+{
+    qsort(seconds, (size_t)n, sizeof *seconds, compare_double);
+    double mean = 0.0, var = 0.0;
+    for (int i = 0; i < n; i++)
+        mean += seconds[i];
+    mean /= n;
+    for (int i = 0; i < n; i++)
+        var += (seconds[i] - mean) * (seconds[i] - mean);
+    var = n > 1 ? var / (n - 1) : 0.0;
+    result->samples = n;
+    result->min_us = 1e6 * seconds[0];
+    result->median_us = 1e6 * (n % 2 ? seconds[n / 2] : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]));
+    result->cv = mean > 0.0 ? sqrt(var) / mean : 0.0;
+}
+
+/* A buffer well beyond the last-level cache, written before each cold sample
+ * so that the layer's tensors and weights are no longer cached. */
+static float *evict_buffer;
+static size_t evict_count;
+
+static int evict_caches(void)
+{
+    if (!evict_buffer) {
+        size_t bytes = 4 * cpu_cache_size(3);
+        if (bytes < (size_t)64 << 20)
+            bytes = (size_t)64 << 20;
+        evict_count = bytes / sizeof(float);
+        evict_buffer = tensor_alloc(evict_count, sizeof(float));
+        if (!evict_buffer)
+            return -1;
+    }
+    static float value;
+    value += 1.0f;
+    tensor_fill(evict_buffer, evict_count, value);
+    return 0;
+}
+
+void timing_release(void)
+{
+    free(evict_buffer);
+    evict_buffer = NULL;
+}
+
+enum conv_status time_variant(const struct conv_variant *v, void *state, const float *in,
+                              float *out, double warm_seconds,
+                              const struct timing_options *options, struct timing *result)
+{
+    int batch = 1;
+    if (!options->cold_cache && warm_seconds < TIMING_MIN_SAMPLE_SECONDS)
+        batch = warm_seconds > 0.0 ? (int)ceil(TIMING_MIN_SAMPLE_SECONDS / warm_seconds) : 1000;
+    if (batch > 1000)
+        batch = 1000;
+
+    int capacity = 64, n = 0;
+    double *samples = malloc((size_t)capacity * sizeof *samples);
+    if (!samples)
+        return CONV_ERROR;
+
+    const double start = time_now();
+    double timed = 0.0; /* seconds inside samples */
+    for (;;) {
+        if (options->cold_cache && evict_caches() != 0)
+            goto fail;
+        double t0 = time_now();
+        for (int r = 0; r < batch; r++)
+            if (v->run(state, in, out) != CONV_OK)
+                goto fail;
+        double t = time_now() - t0;
+        timed += t;
+        if (n == capacity) {
+            double *grown = realloc(samples, 2 * (size_t)capacity * sizeof *samples);
+            if (!grown)
+                goto fail;
+            samples = grown;
+            capacity *= 2;
+        }
+        samples[n++] = t / batch;
+        double elapsed = time_now() - start;
+        if ((timed >= options->min_time && n >= options->reps) || elapsed >= options->max_time)
+            break;
+    }
+    timing_stats(samples, n, result);
+    result->runs_per_sample = batch;
+    free(samples);
+    return CONV_OK;
+
+fail:
+    free(samples);
+    return CONV_ERROR;
+}

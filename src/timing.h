@@ -1,0 +1,40 @@
+/* Timing one variant on one layer (DESIGN.md "Timing"). */
+#ifndef CONVBENCH_TIMING_H
+#define CONVBENCH_TIMING_H
+
+#include <stdbool.h>
+
+#include "variant.h"
+
+struct timing_options {
+    double min_time;  /* seconds of samples wanted ... */
+    int reps;         /* ... and at least this many samples ... */
+    double max_time;  /* ... unless this many seconds have passed */
+    bool cold_cache;  /* evict the caches before each sample */
+};
+
+struct timing {
+    int samples;         /* timed samples taken */
+    int runs_per_sample; /* runs batched into one sample (short layers) */
+    double min_us, median_us;
+    double cv;           /* standard deviation / mean of the samples */
+};
+
+/* A sample should last at least this long; shorter runs are batched. */
+#define TIMING_MIN_SAMPLE_SECONDS 50e-6
+
+double time_now(void);
+
+/* Times v->run(state, in, out). warm_seconds is the duration of one untimed
+ * run made just before (the verification run, which also warms the caches).
+ * Returns CONV_ERROR if a run fails. */
+enum conv_status time_variant(const struct conv_variant *v, void *state, const float *in,
+                              float *out, double warm_seconds,
+                              const struct timing_options *options, struct timing *result);
+
+/* Statistics of n per-run times in seconds (sorts them). */
+void timing_stats(double *seconds, int n, struct timing *result);
+
+void timing_release(void); /* frees the cache-eviction buffer */
+
+#endif

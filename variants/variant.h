@@ -1,0 +1,40 @@
+/* The interface every convolution implementation offers (DESIGN.md "Variant
+ * interface"). Tensors are NCHW fp32; weights are OIHW with I = C_in / groups,
+ * the output channels of group g being [g * C_out/G, (g + 1) * C_out/G). */
+#ifndef CONVBENCH_VARIANT_H
+#define CONVBENCH_VARIANT_H
+
+#include <stddef.h>
+
+#include "layer.h"
+
+enum conv_status {
+    CONV_OK = 0,
+    CONV_UNSUPPORTED, /* a valid shape this variant does not do: not an error */
+    CONV_ERROR,       /* a failure: allocation, a library refusing, ... */
+};
+
+struct conv_variant {
+    const char *name;    /* as given to --variants */
+    const char *summary; /* one line for --list-variants, limits included */
+    /* Accepted error, as a multiple of FLT_EPSILON * sqrt(reduction length),
+     * relative to the largest reference magnitude (see src/verify.h). */
+    double tolerance;
+    /* CONV_UNSUPPORTED with *why set for shapes it cannot do. */
+    enum conv_status (*supports)(const struct conv_layer *l, const char **why);
+    /* Untimed: weight transforms, packing, workspace. The weights and bias
+     * stay valid until destroy. On failure *why may say what went wrong. */
+    enum conv_status (*plan)(const struct conv_layer *l, const float *weights,
+                             const float *bias, int threads, void **state, const char **why);
+    /* Timed: in is N x C_in x H x W, out is N x C_out x H_out x W_out. */
+    enum conv_status (*run)(void *state, const float *in, float *out);
+    void (*destroy)(void *state);
+};
+
+/* Every variant built, in variants.inc order. */
+extern const struct conv_variant *const conv_variants[];
+extern const size_t conv_variant_count;
+
+const struct conv_variant *variant_find(const char *name);
+
+#endif
