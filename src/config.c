@@ -33,7 +33,6 @@ struct parse_context {
     FILE *file;
     const char *text;
     int line;              /* the line inih is working on */
-    bool line_too_long;
 
     /* sections */
     enum { SECTION_NONE, SECTION_NETWORK, SECTION_LAYER } section;
@@ -138,35 +137,33 @@ static char *read_line(char *buffer, int size, void *stream)
 {
     struct parse_context *ctx = stream;
     char raw[4096];
-    size_t length = 0;
-    bool ended = false;
+    size_t content; /* characters on the line, newline excluded */
 
     if (ctx->file) {
         if (!fgets(raw, sizeof raw, ctx->file))
             return NULL;
-        length = strlen(raw);
-        ended = length && raw[length - 1] == '\n';
-        if (!ended && !feof(ctx->file)) {
+        content = strlen(raw);
+        if (content && raw[content - 1] == '\n') {
+            raw[--content] = '\0';
+        } else if (!feof(ctx->file)) {
             int c;
             while ((c = fgetc(ctx->file)) != EOF && c != '\n')
-                ;
-            length = sizeof raw; /* too long in any case */
+                content++;
         }
     } else {
         if (!*ctx->text)
             return NULL;
         const char *newline = strchr(ctx->text, '\n');
-        size_t line_length = newline ? (size_t)(newline - ctx->text) : strlen(ctx->text);
-        size_t copy = line_length < sizeof raw - 1 ? line_length : sizeof raw - 1;
+        content = newline ? (size_t)(newline - ctx->text) : strlen(ctx->text);
+        size_t copy = content < sizeof raw - 1 ? content : sizeof raw - 1;
         memcpy(raw, ctx->text, copy);
         raw[copy] = '\0';
-        length = line_length;
-        ctx->text += line_length + (newline != NULL);
+        ctx->text += content + (newline != NULL);
     }
     ctx->line++;
 
-    size_t limit = (size_t)size - 2; /* room for '\n' and '\0' */
-    if (length > limit + 1 || (length == limit + 1 && !ended)) {
+    const size_t limit = (size_t)size - 2; /* inih's buffer, less '\n' and '\0' */
+    if (content > limit) {
         fail(ctx, ctx->line, "line is longer than %zu characters", limit);
         raw[0] = '\0';
     }
@@ -202,7 +199,7 @@ static bool parse_integer(struct parse_context *ctx, const char *key, const char
 {
     const char *digits = number[0] == '-' ? number + 1 : number;
     if (*digits < '0' || *digits > '9' || strspn(digits, "0123456789") != strlen(digits)) {
-        if (number == value)
+        if (strcmp(number, value) == 0)
             fail(ctx, ctx->line, "%s = %s is not a whole number", key, value);
         else
             fail(ctx, ctx->line, "%s = %s: '%s' is not a whole number", key, value, number);

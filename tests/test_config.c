@@ -1,0 +1,165 @@
+/* The config parser: every bad config in the corpus gives exactly the error
+ * listed for it in expected.txt; every shipped config parses; the built-in
+ * seed examples are configs/seed.ini. */
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "config.h"
+
+static void test_corpus(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/expected.txt", dir);
+    FILE *list = fopen(path, "r");
+    CHECK(list != NULL, "cannot open %s", path);
+    if (!list)
+        return;
+
+    int cases = 0;
+    char line[1024];
+    while (fgets(line, sizeof line, list)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == '#' || !line[0])
+            continue;
+        /* "FILE:LINE: message": the file is what precedes the first ':' */
+        const char *colon = strchr(line, ':');
+        CHECK(colon != NULL, "malformed line in expected.txt: %s", line);
+        if (!colon)
+            continue;
+        char file[256], want[1300], error[CONFIG_ERROR_MAX];
+        snprintf(file, sizeof file, "%.*s", (int)(colon - line), line);
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        snprintf(want, sizeof want, "%s/%s", dir, line);
+        struct network net = {0};
+        int status = config_parse_file(path, &net, error);
+        CHECK(status != 0, "%s was accepted", file);
+        if (status == 0)
+            network_free(&net);
+        else
+            CHECK_STR(error, want, file);
+        cases++;
+    }
+    fclose(list);
+    CHECK(cases >= 20, "the corpus has %d bad configs, want at least 20", cases);
+    printf("bad-config corpus: %d cases\n", cases);
+
+    /* and every .ini in the corpus is listed */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int files = 0;
+    while (d && (e = readdir(d)))
+        files += strlen(e->d_name) > 4 && strcmp(e->d_name + strlen(e->d_name) - 4, ".ini") == 0;
+    if (d)
+        closedir(d);
+    CHECK_INT(files, cases, "bad configs in the directory vs listed in expected.txt");
+}
+
+static void test_shipped(const char *dir)
+{
+    DIR *d = opendir(dir);
+    CHECK(d != NULL, "cannot open %s", dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    int parsed = 0;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".ini") != 0)
+            continue;
+        char path[1024], error[CONFIG_ERROR_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct network net;
+        int status = config_parse_file(path, &net, error);
+        CHECK(status == 0, "%s", error);
+        if (status == 0) {
+            CHECK(net.layer_count > 0, "%s has no layers", path);
+            network_free(&net);
+        }
+        parsed++;
+    }
+    closedir(d);
+    CHECK(parsed >= 4, "only %d configs shipped", parsed);
+    printf("shipped configs: %d parsed\n", parsed);
+}
+
+static void test_builtin_seed(const char *dir)
+{
+    char path[1024], error[CONFIG_ERROR_MAX];
+    struct network file, builtin;
+    snprintf(path, sizeof path, "%s/seed.ini", dir);
+    if (config_parse_file(path, &file, error) != 0 || config_builtin_seed(&builtin, error) != 0) {
+        CHECK(0, "%s", error);
+        return;
+    }
+    CHECK_INT(builtin.layer_count, file.layer_count, "built-in seed layers");
+    CHECK_STR(builtin.name, "seed", "built-in seed config name");
+    for (size_t i = 0; i < file.layer_count && i < builtin.layer_count; i++) {
+        const struct conv_layer *a = &file.layers[i], *b = &builtin.layers[i];
+        CHECK_STR(b->name, a->name, "layer name");
+        CHECK_STR(b->block, a->block, "layer block");
+        const int64_t fa[] = {a->batch, a->c_in, a->h_in, a->w_in, a->c_out, a->h_out,
+                              a->w_out, a->kernel_h, a->kernel_w, a->stride_h, a->stride_w,
+                              a->pad_h, a->pad_w, a->dilation_h, a->dilation_w, a->groups,
+                              a->bias, a->repeat};
+        const int64_t fb[] = {b->batch, b->c_in, b->h_in, b->w_in, b->c_out, b->h_out,
+                              b->w_out, b->kernel_h, b->kernel_w, b->stride_h, b->stride_w,
+                              b->pad_h, b->pad_w, b->dilation_h, b->dilation_w, b->groups,
+                              b->bias, b->repeat};
+        for (size_t k = 0; k < sizeof fa / sizeof *fa; k++)
+            CHECK(fa[k] == fb[k], "layer %s field %zu: file %" PRId64 ", built-in %" PRId64,
+                  a->name, k, fa[k], fb[k]);
+    }
+    network_free(&file);
+    network_free(&builtin);
+}
+
+static void test_accepted_forms(void)
+{
+    const char *text =
+        "; every form the format allows\n"
+        "[network]\nname = forms\nbatch = 2\ninput = 4x10x12\n"
+        "[a]                ; comment after a section\n"
+        "out = 8   ; inline comment\nkernel = 3x1\nstride = 2x1\npad = 1x0\n"
+        "dilation = 1\ngroups = 2\nbias = yes\nblock = b-1.x\nrepeat = 3\n"
+        "[b]\nout = 8\nkernel = 5\npad = same\ndilation = 2\ngroups = depthwise\n";
+    struct network net;
+    char error[CONFIG_ERROR_MAX];
+    int status = config_parse_string("forms.ini", text, &net, error);
+    CHECK(status == 0, "%s", error);
+    if (status != 0)
+        return;
+    const struct conv_layer *a = &net.layers[0], *b = &net.layers[1];
+    CHECK_STR(net.title, "forms", "[network] name");
+    CHECK_STR(net.name, "forms", "file name");
+    CHECK_INT(a->batch, 2, "batch");
+    CHECK_INT(a->c_in, 4, "a: channels from [network] input");
+    CHECK_INT(a->kernel_h * 10 + a->kernel_w, 31, "a: kernel 3x1");
+    CHECK_INT(a->stride_h * 10 + a->stride_w, 21, "a: stride 2x1");
+    CHECK_INT(a->pad_h * 10 + a->pad_w, 10, "a: pad 1x0");
+    CHECK_INT(a->h_out, 5, "a: (10 + 2 - 3) / 2 + 1");
+    CHECK_INT(a->w_out, 12, "a: (12 + 0 - 1) / 1 + 1");
+    CHECK_INT(a->groups, 2, "a: groups");
+    CHECK(a->bias, "a: bias = yes");
+    CHECK_STR(a->block, "b-1.x", "a: block");
+    CHECK_INT(a->repeat, 3, "a: repeat");
+    CHECK_INT(b->c_in, 8, "b: input is a's output");
+    CHECK_INT(b->groups, 8, "b: groups = depthwise");
+    CHECK_INT(b->pad_h, 4, "b: pad = same for 5x5 dilation 2");
+    CHECK_INT(b->h_out, 5, "b: same size");
+    CHECK_INT(b->w_out, 12, "b: same size");
+    network_free(&net);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_config BAD_CONFIG_DIR CONFIG_DIR\n");
+        return 2;
+    }
+    test_corpus(argv[1]);
+    test_shipped(argv[2]);
+    test_builtin_seed(argv[2]);
+    test_accepted_forms();
+    return check_report("config parser");
+}

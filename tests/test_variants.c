@@ -1,0 +1,183 @@
+/* Every variant listed in variants/variants.inc against the reference on a
+ * set of edge shapes, and the checker against outputs that are wrong in one
+ * element, hold a NaN, or are all zero. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "reference.h"
+#include "tensor.h"
+#include "variant.h"
+#include "verify.h"
+
+struct shape {
+    const char *what;
+    int64_t batch, c_in, h, w, c_out, kh, kw, sh, sw, ph, pw, dh, dw, groups;
+    bool bias;
+};
+
+/* batch, C_in, H, W, C_out, Kh, Kw, Sh, Sw, Ph, Pw, Dh, Dw, G, bias */
+static const struct shape edge_shapes[] = {
+    {"batch 2, H != W, 3x3 pad 1", 2, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+    {"1x1", 1, 16, 10, 10, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, false},
+    {"1x1 stride 2", 1, 8, 9, 9, 12, 1, 1, 2, 2, 0, 0, 1, 1, 1, false},
+    {"5x5 pad 2", 1, 4, 11, 13, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1, true},
+    {"7x7 stride 2 pad 3", 1, 3, 17, 17, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, false},
+    {"3x3 pad 0", 1, 5, 9, 9, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, false},
+    {"3x3 pad 2", 1, 5, 6, 8, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, true},
+    {"3x3 dilation 2", 1, 6, 12, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 1, false},
+    {"groups 2", 1, 8, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2, false},
+    {"depthwise 3x3 stride 2", 2, 12, 11, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 12, true},
+    {"depthwise multiplier 2", 1, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 8, false},
+    {"channels not a multiple of 16", 1, 17, 6, 6, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, true},
+    {"1x1 spatial", 1, 32, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, true},
+    {"3x3 on 1x1 spatial, pad 1", 1, 4, 1, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+    {"1x7 kernel, stride 2x1", 1, 4, 8, 12, 4, 1, 7, 2, 1, 0, 3, 1, 1, 1, false},
+    {"large reduction 3x3x256", 1, 256, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+};
+
+static struct conv_layer layer_of(const struct shape *s)
+{
+    struct conv_layer l = {.repeat = 1, .batch = s->batch, .c_in = s->c_in, .h_in = s->h,
+                           .w_in = s->w, .c_out = s->c_out, .kernel_h = s->kh,
+                           .kernel_w = s->kw, .stride_h = s->sh, .stride_w = s->sw,
+                           .pad_h = s->ph, .pad_w = s->pw, .dilation_h = s->dh,
+                           .dilation_w = s->dw, .groups = s->groups, .bias = s->bias};
+    snprintf(l.name, sizeof l.name, "edge");
+    const char *why = layer_derive(&l);
+    if (why) {
+        fprintf(stderr, "bad test shape %s: %s\n", s->what, why);
+        exit(2);
+    }
+    return l;
+}
+
+struct tensors {
+    float *in, *weights, *bias, *out;
+    double *ref;
+    size_t out_count;
+};
+
+static struct tensors make_tensors(const struct conv_layer *l, uint64_t seed)
+{
+    struct tensors t;
+    size_t in = (size_t)layer_input_elements(l), w = (size_t)layer_weight_elements(l);
+    t.out_count = (size_t)layer_output_elements(l);
+    t.in = tensor_alloc(in, sizeof(float));
+    t.weights = tensor_alloc(w, sizeof(float));
+    t.bias = l->bias ? tensor_alloc((size_t)l->c_out, sizeof(float)) : NULL;
+    t.out = tensor_alloc(t.out_count, sizeof(float));
+    t.ref = tensor_alloc(t.out_count, sizeof(double));
+    if (!t.in || !t.weights || (l->bias && !t.bias) || !t.out || !t.ref)
+        exit(3);
+    tensor_fill_random(t.in, in, seed, 0);
+    tensor_fill_random(t.weights, w, seed, 1);
+    if (t.bias)
+        tensor_fill_random(t.bias, (size_t)l->c_out, seed, 2);
+    reference_conv(l, t.in, t.weights, t.bias, t.ref);
+    return t;
+}
+
+static void free_tensors(struct tensors *t)
+{
+    free(t->in);
+    free(t->weights);
+    free(t->bias);
+    free(t->out);
+    free(t->ref);
+}
+
+static void test_variant_on_shapes(const struct conv_variant *v, int threads)
+{
+    int checked = 0, unsupported = 0;
+    for (size_t i = 0; i < sizeof edge_shapes / sizeof *edge_shapes; i++) {
+        const struct shape *s = &edge_shapes[i];
+        struct conv_layer l = layer_of(s);
+        const char *why = NULL;
+        if (v->supports(&l, &why) != CONV_OK) {
+            CHECK(why != NULL && *why, "%s says unsupported for '%s' without a reason",
+                  v->name, s->what);
+            printf("  %s: '%s' unsupported (%s)\n", v->name, s->what, why ? why : "?");
+            unsupported++;
+            continue;
+        }
+        struct tensors t = make_tensors(&l, 42 + i);
+        void *state = NULL;
+        enum conv_status st = v->plan(&l, t.weights, t.bias, threads, &state, &why);
+        CHECK(st == CONV_OK, "%s plan on '%s': %s", v->name, s->what, why ? why : "?");
+        if (st == CONV_OK) {
+            /* twice: a second run on a reused state must give the same answer */
+            for (int run = 0; run < 2; run++) {
+                tensor_fill(t.out, t.out_count, NAN);
+                st = v->run(state, t.in, t.out);
+                CHECK(st == CONV_OK, "%s run on '%s'", v->name, s->what);
+                struct verify_result r = verify_output(t.out, t.ref, t.out_count,
+                                                       verify_bound(&l, v->tolerance));
+                CHECK(r.verdict == VERIFY_OK,
+                      "%s, %d threads, '%s' (run %d): %s, max_rel_err %.3e > %.3e; element %zu "
+                      "is %.7g, reference %.7g", v->name, threads, s->what, run + 1,
+                      verify_verdict_text(r.verdict), r.max_rel_err, r.bound, r.worst_index,
+                      (double)r.worst_value, r.worst_reference);
+            }
+            v->destroy(state);
+            checked++;
+        }
+        free_tensors(&t);
+    }
+    printf("%s, %d thread%s: %d shapes agree with the reference, %d unsupported\n", v->name,
+           threads, threads == 1 ? "" : "s", checked, unsupported);
+    CHECK(checked > 0, "%s supports none of the edge shapes", v->name);
+}
+
+/* The checker must reject each kind of wrong output at the bound the naive
+ * variant is held to on a long reduction (the loosest bound it applies). */
+static void test_checker(void)
+{
+    const struct shape s = {"checker", 1, 64, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, true};
+    struct conv_layer l = layer_of(&s);
+    struct tensors t = make_tensors(&l, 7);
+    const double bound = verify_bound(&l, 16.0);
+    double max_ref = 0.0;
+    for (size_t i = 0; i < t.out_count; i++)
+        max_ref = fmax(max_ref, fabs(t.ref[i]));
+
+    for (size_t i = 0; i < t.out_count; i++)
+        t.out[i] = (float)t.ref[i];
+    struct verify_result r = verify_output(t.out, t.ref, t.out_count, bound);
+    CHECK(r.verdict == VERIFY_OK, "the rounded reference itself fails: %s, %.3e",
+          verify_verdict_text(r.verdict), r.max_rel_err);
+
+    /* one element off by 0.1% of the largest output */
+    const size_t victim = t.out_count / 3;
+    t.out[victim] += (float)(1e-3 * max_ref);
+    r = verify_output(t.out, t.ref, t.out_count, bound);
+    CHECK(r.verdict == VERIFY_OVER_TOLERANCE, "one wrong element passed: %s",
+          verify_verdict_text(r.verdict));
+    CHECK_INT(r.worst_index, victim, "the wrong element is the one reported");
+    t.out[victim] = (float)t.ref[victim];
+
+    /* one element never written (the NaN the harness fills outputs with) */
+    t.out[t.out_count - 1] = NAN;
+    r = verify_output(t.out, t.ref, t.out_count, bound);
+    CHECK(r.verdict == VERIFY_NOT_FINITE, "a NaN passed: %s", verify_verdict_text(r.verdict));
+    CHECK_INT(r.worst_index, t.out_count - 1, "the NaN is the one reported");
+    t.out[t.out_count - 1] = INFINITY;
+    r = verify_output(t.out, t.ref, t.out_count, bound);
+    CHECK(r.verdict == VERIFY_NOT_FINITE, "an infinity passed");
+
+    /* an all-zero output */
+    tensor_fill(t.out, t.out_count, 0.0f);
+    r = verify_output(t.out, t.ref, t.out_count, bound);
+    CHECK(r.verdict == VERIFY_ALL_ZERO, "an all-zero output passed: %s",
+          verify_verdict_text(r.verdict));
+    free_tensors(&t);
+}
+
+int main(void)
+{
+    test_checker();
+    for (size_t i = 0; i < conv_variant_count; i++)
+        for (int threads = 1; threads <= 2; threads++)
+            test_variant_on_shapes(conv_variants[i], threads);
+    return check_report("variants");
+}
