@@ -75,6 +75,22 @@ static void describe_mismatch(const struct conv_layer *l, const struct verify_re
                  (double)r->worst_value, r->worst_reference);
 }
 
+/* Seconds of one input and one output layout conversion (best of three). */
+static double time_reorders(const struct conv_variant *v, void *state,
+                            const struct layer_data *d)
+{
+    double best = 0.0;
+    for (int i = 0; i < 3; i++) {
+        double t0 = time_now();
+        v->load_input(state, d->in);
+        v->store_output(state, d->out);
+        double t = time_now() - t0;
+        if (i == 0 || t < best)
+            best = t;
+    }
+    return best;
+}
+
 /* Plans, checks and times one variant; fills row (status, note, check, timing). */
 static void run_variant(const struct bench_options *options, const struct conv_variant *v,
                         const struct conv_layer *l, const struct layer_data *d, int threads,
@@ -95,13 +111,22 @@ static void run_variant(const struct bench_options *options, const struct conv_v
         return;
     }
 
+    if (v->describe)
+        snprintf(row->impl, sizeof row->impl, "%s", v->describe(state));
+
     /* the checked run, on an output where an unwritten element is a NaN; it
      * is also the warm-up before timing */
     const size_t out_count = (size_t)layer_output_elements(l);
     tensor_fill(d->out, out_count, NAN);
-    double t0 = time_now();
-    enum conv_status ran = v->run(state, d->in, d->out);
-    double warm_seconds = time_now() - t0;
+    double warm_seconds = 0.0;
+    enum conv_status ran = v->load_input ? v->load_input(state, d->in) : CONV_OK;
+    if (ran == CONV_OK) {
+        double t0 = time_now();
+        ran = v->run(state, d->in, d->out);
+        warm_seconds = time_now() - t0;
+    }
+    if (ran == CONV_OK && v->store_output)
+        ran = v->store_output(state, d->out);
     if (ran != CONV_OK) {
         row->status = ROW_ERROR;
         snprintf(row->note, sizeof row->note, "run failed");
@@ -123,6 +148,8 @@ static void run_variant(const struct bench_options *options, const struct conv_v
         } else {
             row->timed = true;
         }
+        if (v->load_input && row->timed)
+            row->reorder_us = 1e6 * time_reorders(v, state, d);
     }
 done:
     v->destroy(state);
@@ -140,6 +167,18 @@ static void show_progress(const struct bench_options *options, size_t done, size
     fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s, %d thread%s", done + 1, total, l->name, variant,
             threads, threads == 1 ? "" : "s");
     fflush(stderr);
+}
+
+/* Adds impl to the "; "-separated list unless it is there already. */
+static void note_impl(char *list, size_t size, const char *impl)
+{
+    for (const char *p = list; (p = strstr(p, impl)); p++) {
+        size_t n = strlen(impl);
+        if ((p == list || p[-1] == ' ') && (p[n] == ';' || p[n] == '\0'))
+            return;
+    }
+    size_t used = strlen(list);
+    snprintf(list + used, size - used, "%s%s", used ? "; " : "", impl);
 }
 
 int bench_network(const struct bench_options *options, struct bench_run *run,
@@ -169,6 +208,7 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                     .config = net->name, .layer = l, .cost = layer_cost(l),
                     .variant = v->name, .threads = threads,
                     .peak_gflops = options->peak_gflops ? options->peak_gflops[ti] : 0.0,
+                    .reorder_us = -1.0,
                 };
                 if (have_data) {
                     run_variant(options, v, l, &data, threads, &row);
@@ -185,6 +225,8 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                             row_status_name(row.status), net->name, l->name, v->name, threads,
                             threads == 1 ? "" : "s", row.note);
                 }
+                if (row.impl[0] && run->impls)
+                    note_impl(run->impls[vi], sizeof run->impls[vi], row.impl);
                 run->mismatches += row.status == ROW_MISMATCH;
                 run->errors += row.status == ROW_ERROR;
                 *bench_record_at(options, run, li, ti, vi) = (struct bench_record){
@@ -202,6 +244,45 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
     return 0;
 }
 
+static int column_width(const struct conv_variant *v)
+{
+    int n = (int)strlen(v->name);
+    return n < 11 ? 11 : n;
+}
+
+/* Per layer: its kind and MACs, then each variant's median time in us, or
+ * why there is none. */
+static void print_layer_table(FILE *out, const struct bench_options *options,
+                              const struct bench_run *run, size_t ti)
+{
+    const struct network *net = run->net;
+    fprintf(out, "\n%s, %d thread%s: median time per layer, us\n", net->name,
+            options->threads[ti], options->threads[ti] == 1 ? "" : "s");
+    fprintf(out, "  %-18s %-10s %9s", "layer", "kind", "MMACs");
+    for (size_t vi = 0; vi < options->variant_count; vi++)
+        fprintf(out, " %*s", column_width(options->variants[vi]), options->variants[vi]->name);
+    fputc('\n', out);
+    for (size_t li = 0; li < net->layer_count; li++) {
+        if (!run->selected[li])
+            continue;
+        const struct conv_layer *l = &net->layers[li];
+        fprintf(out, "  %-18s %-10s %9.2f", l->name, layer_kind_name(layer_kind(l)),
+                (double)layer_cost(l).macs * 1e-6);
+        for (size_t vi = 0; vi < options->variant_count; vi++) {
+            const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
+            char cell[32];
+            if (r->timed)
+                snprintf(cell, sizeof cell, "%.1f", r->median_us);
+            else if (r->status == ROW_OK)
+                snprintf(cell, sizeof cell, "ok");
+            else
+                snprintf(cell, sizeof cell, "%s", row_status_name(r->status));
+            fprintf(out, " %*s", column_width(options->variants[vi]), cell);
+        }
+        fputc('\n', out);
+    }
+}
+
 void bench_print_summary(FILE *out, const struct bench_options *options,
                          const struct bench_run *run, size_t baseline)
 {
@@ -211,6 +292,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         selected += run->selected[li];
 
     for (size_t ti = 0; ti < options->thread_count; ti++) {
+        print_layer_table(out, options, run, ti);
         fprintf(out, "\n%s, %d thread%s: speed against %s (geometric mean of time ratios "
                 "over the layers both ran; >1 is faster)\n", net->name, options->threads[ti],
                 options->threads[ti] == 1 ? "" : "s", options->variants[baseline]->name);

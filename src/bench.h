@@ -34,6 +34,7 @@ struct bench_run {
     const struct network *net;
     const bool *selected;          /* per layer */
     struct bench_record *records;  /* [layer][thread][variant] */
+    char (*impls)[512];            /* per variant: the distinct implementations used */
     size_t mismatches, errors;
 };
 

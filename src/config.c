@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The keys a layer section may hold, in the order DESIGN.md lists them. */
+/* The keys a layer section may hold, in the order docs/DESIGN.md lists them. */
 enum layer_key { KEY_IN, KEY_OUT, KEY_KERNEL, KEY_STRIDE, KEY_PAD, KEY_DILATION, KEY_GROUPS,
                  KEY_BIAS, KEY_BLOCK, KEY_REPEAT, KEY_COUNT };
 static const char *const layer_key_names[KEY_COUNT] = {

@@ -1,4 +1,4 @@
-/* Layer sets from INI files (DESIGN.md "Config format"), parsed with inih. */
+/* Layer sets from INI files (docs/DESIGN.md "Config format"), parsed with inih. */
 #ifndef CONVBENCH_CONFIG_H
 #define CONVBENCH_CONFIG_H
 

@@ -1,5 +1,5 @@
 /* One convolution layer: its shape, as read from a config, and the cost model
- * derived from it (seed conventions, see DESIGN.md "Cost model"). */
+ * derived from it (seed conventions, see docs/DESIGN.md "Cost model"). */
 #ifndef CONVBENCH_LAYER_H
 #define CONVBENCH_LAYER_H
 

@@ -1,4 +1,4 @@
-/* convbench: the command line (DESIGN.md "Command line"). */
+/* convbench: the command line (docs/DESIGN.md "Command line"). */
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
@@ -46,7 +46,7 @@ static const char usage_text[] =
     "      --cold-cache       evict the caches before each sample\n"
     "      --seed=N           seed of the random inputs and weights (default 1)\n"
     "      --baseline=NAME    the variant the closing summary compares against\n"
-    "                         (default: naive)\n"
+    "                         (default: onednn-blocked when it runs, else the first)\n"
     "      --summary          print each config's cost table (params, MACs, memory); no runs\n"
     "      --verify-only      run and check each variant once; no timing\n"
     "      --list-variants    list the variants built, with their limits\n"
@@ -208,6 +208,8 @@ static void fill_meta(struct meta_lines *m, const struct bench_options *o, doubl
     meta_add(m, "compiler_flags", "%s", CONVBENCH_CFLAGS);
     meta_add(m, "libcsv_version", "%s", CONVBENCH_LIBCSV_VERSION);
     meta_add(m, "inih_version", "%s", CONVBENCH_INIH_VERSION);
+    if (CONVBENCH_ONEDNN_VERSION[0])
+        meta_add(m, "onednn_version", "%s", CONVBENCH_ONEDNN_VERSION);
     text[0] = '\0';
     for (size_t i = 0; i < config_count; i++)
         snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? " " : "",
@@ -356,7 +358,12 @@ int main(int argc, char **argv)
     if (!thread_count)
         threads[thread_count++] = omp_get_num_procs();
     size_t baseline = 0;
-    if (baseline_name) {
+    if (!baseline_name) {
+        /* oneDNN in its own layout is the peer to beat, when it runs */
+        for (size_t i = 0; i < variant_count; i++)
+            if (strcmp(variants[i]->name, "onednn-blocked") == 0)
+                baseline = i;
+    } else {
         for (baseline = 0; baseline < variant_count; baseline++)
             if (strcmp(variants[baseline]->name, baseline_name) == 0)
                 break;
@@ -414,7 +421,8 @@ int main(int argc, char **argv)
             runs[i] = (struct bench_run){.net = &e->net, .selected = e->selected};
             runs[i].records = calloc(e->net.layer_count * thread_count * variant_count,
                                      sizeof *runs[i].records);
-            if (!runs[i].records || bench_network(&options, &runs[i], &sink) != 0) {
+            runs[i].impls = calloc(variant_count, sizeof *runs[i].impls);
+            if (!runs[i].records || !runs[i].impls || bench_network(&options, &runs[i], &sink) != 0) {
                 fprintf(stderr, "convbench: %s: cannot write the results: %s\n", path,
                         strerror(errno));
                 csv_sink_abort(&sink);
@@ -429,6 +437,16 @@ int main(int argc, char **argv)
             char *meta_path = meta_path_for(path);
             struct meta_lines meta = {0};
             fill_meta(&meta, &options, bandwidth, argc, argv, &configs[first], last - first);
+            for (size_t vi = 0; vi < variant_count; vi++) {
+                char key[96], impls[1024] = "";
+                for (size_t i = first; i < last; i++)
+                    if (runs[i].impls[vi][0])
+                        snprintf(impls + strlen(impls), sizeof impls - strlen(impls), "%s%s",
+                                 impls[0] ? "; " : "", runs[i].impls[vi]);
+                snprintf(key, sizeof key, "impl.%s", variants[vi]->name);
+                if (impls[0])
+                    meta_add(&meta, key, "%s", impls);
+            }
             if (!meta_path || meta_write(meta_path, (const char *const *)meta.lines, meta.count,
                                          error, sizeof error) != 0) {
                 fprintf(stderr, "convbench: %s\n", meta_path ? error : "out of memory");
@@ -445,6 +463,7 @@ int main(int argc, char **argv)
             else if (runs[i].errors && exit_code == EXIT_OK)
                 exit_code = EXIT_RUNTIME;
             free(runs[i].records);
+            free(runs[i].impls);
         }
         if (output == NULL || strcmp(output, "-") != 0)
             fprintf(report, "%s: results in %s\n", configs[first].path, path);

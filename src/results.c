@@ -12,7 +12,7 @@ static const char csv_header[] =
     "config,layer,kind,block,repeat,batch,c_in,h_in,w_in,c_out,h_out,w_out,kernel_h,kernel_w,"
     "stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,groups,bias,params,macs,macs_nopad,"
     "flops,bytes,variant,threads,reps,time_min_us,time_median_us,time_cv,gflops,peak_gflops,"
-    "efficiency,max_abs_err,max_rel_err,status,note";
+    "efficiency,max_abs_err,max_rel_err,status,note,reorder_us,impl";
 
 const char *row_status_name(enum row_status status)
 {
@@ -92,7 +92,9 @@ int csv_sink_write(struct csv_sink *sink, const struct result_row *row)
     put_real(f, row->verified, "%.3e", row->check.max_abs_err);
     put_real(f, row->verified, "%.3e", row->check.max_rel_err);
     csv_put_field(f, row_status_name(row->status), false);
-    csv_put_field(f, row->note, true);
+    csv_put_field(f, row->note, false);
+    put_real(f, row->reorder_us >= 0.0, "%.3f", row->reorder_us);
+    csv_put_field(f, row->impl, true);
     sink->rows++;
     /* rows reach the file as they are measured */
     return fflush(f) == 0 ? 0 : -1;

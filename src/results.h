@@ -1,4 +1,4 @@
-/* Result rows, the CSV they are written to (DESIGN.md "Results"), and the
+/* Result rows, the CSV they are written to (docs/DESIGN.md "Results"), and the
  * .meta file beside it. Files are written under a temporary name and renamed
  * into place only when complete, so a failed run never leaves a half-written
  * result nor destroys an earlier one. */
@@ -26,6 +26,8 @@ struct result_row {
     bool timed;                    /* timing holds samples */
     struct timing timing;
     double peak_gflops;            /* 0 when not measured */
+    double reorder_us;             /* untimed layout conversions; < 0 when none */
+    char impl[160];                /* the implementation a library chose, if any */
     char note[256];                /* why unsupported / error / mismatch */
 };
 

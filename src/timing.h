@@ -1,4 +1,4 @@
-/* Timing one variant on one layer (DESIGN.md "Timing"). */
+/* Timing one variant on one layer (docs/DESIGN.md "Timing"). */
 #ifndef CONVBENCH_TIMING_H
 #define CONVBENCH_TIMING_H
 

@@ -1,4 +1,4 @@
-/* Comparing a variant's output with the reference (DESIGN.md "Verification").
+/* Comparing a variant's output with the reference (docs/DESIGN.md "Verification").
  *
  * max_rel_err = max |x - ref| / max |ref|, one global scale, so that a layer
  * whose outputs cross zero is not failed on its smallest elements. The bound

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "build_config.h"
 #include "variant.h"
 
 #define VARIANT(id) extern const struct conv_variant variant_##id;
@@ -20,4 +21,17 @@ const struct conv_variant *variant_find(const char *name)
         if (strcmp(conv_variants[i]->name, name) == 0)
             return conv_variants[i];
     return NULL;
+}
+
+enum conv_status variant_execute(const struct conv_variant *v, void *state, const float *in,
+                                 float *out)
+{
+    enum conv_status status = CONV_OK;
+    if (v->load_input)
+        status = v->load_input(state, in);
+    if (status == CONV_OK)
+        status = v->run(state, in, out);
+    if (status == CONV_OK && v->store_output)
+        status = v->store_output(state, out);
+    return status;
 }

@@ -1,4 +1,4 @@
-/* The interface every convolution implementation offers (DESIGN.md "Variant
+/* The interface every convolution implementation offers (docs/DESIGN.md "Variant
  * interface"). Tensors are NCHW fp32; weights are OIHW with I = C_in / groups,
  * the output channels of group g being [g * C_out/G, (g + 1) * C_out/G). */
 #ifndef CONVBENCH_VARIANT_H
@@ -29,6 +29,17 @@ struct conv_variant {
     /* Timed: in is N x C_in x H x W, out is N x C_out x H_out x W_out. */
     enum conv_status (*run)(void *state, const float *in, float *out);
     void (*destroy)(void *state);
+
+    /* Optional (NULL for most). A variant that computes in a layout of its
+     * own (oneDNN's blocked formats) converts the NCHW input into its buffers
+     * in load_input and its result back to NCHW in store_output; run then
+     * works on those buffers and ignores in and out. Both are untimed, as in
+     * oneDNN's own benchmark; the harness reports their time apart
+     * (reorder_us), so a blocked time is never mistaken for an NCHW time. */
+    enum conv_status (*load_input)(void *state, const float *in);
+    enum conv_status (*store_output)(void *state, float *out);
+    /* Optional: the implementation a plan chose, e.g. "brgconv:avx512_core". */
+    const char *(*describe)(void *state);
 };
 
 /* Every variant built, in variants.inc order. */
@@ -36,5 +47,9 @@ extern const struct conv_variant *const conv_variants[];
 extern const size_t conv_variant_count;
 
 const struct conv_variant *variant_find(const char *name);
+
+/* One complete NCHW-in, NCHW-out execution: load_input, run, store_output. */
+enum conv_status variant_execute(const struct conv_variant *v, void *state, const float *in,
+                                 float *out);
 
 #endif
