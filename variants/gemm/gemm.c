@@ -1,0 +1,261 @@
+#include "gemm.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm-ukernels.h"
+#include "tensor.h"
+
+#if defined(__x86_64__)
+static const struct gemm_kernel kernel_avx512 = {"12x32__avx512", CPU_ISA_AVX512, 12, 32,
+                                                 sgemm_ukernel_12x32__avx512};
+static const struct gemm_kernel kernel_avx512_8 = {"8x32__avx512", CPU_ISA_AVX512, 8, 32,
+                                                   sgemm_ukernel_8x32__avx512};
+static const struct gemm_kernel kernel_avx2 = {"6x16__avx2", CPU_ISA_AVX2_FMA, 6, 16,
+                                               sgemm_ukernel_6x16__avx2};
+#endif
+static const struct gemm_kernel kernel_c = {"4x16__c", CPU_ISA_GENERIC, 4, 16,
+                                            sgemm_ukernel_4x16__c};
+
+const struct gemm_kernel *const gemm_kernels[] = {
+#if defined(__x86_64__)
+    &kernel_avx512,
+    &kernel_avx512_8,
+    &kernel_avx2,
+#endif
+    &kernel_c,
+};
+const size_t gemm_kernel_count = sizeof gemm_kernels / sizeof gemm_kernels[0];
+
+const struct gemm_kernel *gemm_kernel_best(void)
+{
+    for (size_t i = 0; i < gemm_kernel_count; i++)
+        if (cpu_has_isa(gemm_kernels[i]->isa))
+            return gemm_kernels[i];
+    return &kernel_c;
+}
+
+const struct gemm_kernel *gemm_kernel_for_m(int64_t m)
+{
+    const struct gemm_kernel *best = gemm_kernel_best();
+    int64_t best_padded = (m + best->mr - 1) / best->mr * best->mr;
+    for (size_t i = 0; i < gemm_kernel_count; i++) {
+        const struct gemm_kernel *k = gemm_kernels[i];
+        int64_t padded = (m + k->mr - 1) / k->mr * k->mr;
+        if (k->isa == best->isa && (padded < best_padded ||
+                                    (padded == best_padded && k->mr > best->mr))) {
+            best = k;
+            best_padded = padded;
+        }
+    }
+    return best;
+}
+
+static int64_t round_down(int64_t x, int64_t multiple)
+{
+    return x / multiple * multiple;
+}
+
+static int64_t clamp(int64_t x, int64_t lo, int64_t hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+struct gemm_blocking gemm_blocking_for(const struct gemm_kernel *kernel)
+{
+    size_t l1 = cpu_cache_size(1), l2 = cpu_cache_size(2), l3 = cpu_cache_size(3);
+    if (!l1)
+        l1 = 32 << 10;
+    if (!l2)
+        l2 = 256 << 10;
+    if (!l3)
+        l3 = 8 << 20;
+    struct gemm_blocking b;
+    /* half of L1 for the B micro-panel, the rest for A's stream and C */
+    b.kc = clamp(round_down((int64_t)(l1 / 2) / (kernel->nr * 4), 8), 64, 512);
+    /* half of L2 for the A block */
+    b.mc = clamp(round_down((int64_t)(l2 / 2) / (b.kc * 4), kernel->mr), kernel->mr, 4096);
+    /* a quarter of L3 for the B block, which every core reads */
+    b.nc = clamp(round_down((int64_t)(l3 / 4) / (b.kc * 4), kernel->nr), kernel->nr, 16384);
+    return b;
+}
+
+int gemm_pack_a(struct gemm_packed_a *packed, const struct gemm_kernel *kernel, int64_t m,
+                int64_t k, const float *a, int64_t lda)
+{
+    return gemm_pack_a_blocked(packed, kernel, gemm_blocking_for(kernel), m, k, a, lda);
+}
+
+int gemm_pack_a_blocked(struct gemm_packed_a *packed, const struct gemm_kernel *kernel,
+                        struct gemm_blocking blocking, int64_t m, int64_t k, const float *a,
+                        int64_t lda)
+{
+    const int mr = kernel->mr;
+    *packed = (struct gemm_packed_a){
+        .kernel = kernel, .blocking = blocking, .m = m, .k = k,
+        .m_padded = (m + mr - 1) / mr * mr,
+    };
+    packed->data = tensor_alloc((size_t)(packed->m_padded * k), sizeof(float));
+    if (!packed->data)
+        return -1;
+    const int64_t kc = packed->blocking.kc;
+    /* K-blocks of kc; in each, MR-row panels stored k-major (MR values per
+     * k step), rows past m zero */
+    for (int64_t pc = 0; pc < k; pc += kc) {
+        const int64_t kc_cur = k - pc < kc ? k - pc : kc;
+        float *block = packed->data + pc * packed->m_padded;
+        for (int64_t ir = 0; ir < packed->m_padded; ir += mr) {
+            float *panel = block + ir * kc_cur;
+            for (int64_t p = 0; p < kc_cur; p++)
+                for (int r = 0; r < mr; r++)
+                    panel[p * mr + r] = ir + r < m ? a[(ir + r) * lda + pc + p] : 0.0f;
+        }
+    }
+    return 0;
+}
+
+void gemm_packed_a_free(struct gemm_packed_a *packed)
+{
+    free(packed->data);
+    packed->data = NULL;
+}
+
+size_t gemm_workspace_floats(const struct gemm_packed_a *a, int64_t n)
+{
+    const int64_t nr = a->kernel->nr;
+    int64_t nc = n < a->blocking.nc ? n : a->blocking.nc;
+    return (size_t)(a->blocking.kc * ((nc + nr - 1) / nr * nr));
+}
+
+struct matrix {
+    const float *data;
+    int64_t ld;
+};
+
+/* One NR-column panel of a row-major matrix B. */
+static void pack_b_matrix(const void *context, int64_t k0, int64_t kc_cur, int64_t n0,
+                          int64_t n, int nr, float *panel)
+{
+    const struct matrix *m = context;
+    const float *b = m->data + k0 * m->ld + n0;
+    const int64_t ldb = m->ld;
+    if (n == nr) {
+        for (int64_t p = 0; p < kc_cur; p++)
+            memcpy(panel + p * nr, b + p * ldb, (size_t)nr * sizeof(float));
+        return;
+    }
+    for (int64_t p = 0; p < kc_cur; p++) {
+        memcpy(panel + p * nr, b + p * ldb, (size_t)n * sizeof(float));
+        memset(panel + p * nr + n, 0, (size_t)(nr - n) * sizeof(float));
+    }
+}
+
+void gemm_compute(const struct gemm_packed_a *a, const float *b, int64_t ldb, int64_t n,
+                  float *c, int64_t ldc, bool accumulate, const float *bias, float *workspace,
+                  int threads)
+{
+    const struct matrix matrix = {b, ldb};
+    const struct gemm_b_source source = {pack_b_matrix, &matrix};
+    gemm_compute_source(a, &source, n, c, ldc, accumulate, bias, workspace, threads);
+}
+
+/* Panel jp of the current (pc, jc) block of B, into its place in the block. */
+static void pack_panel(const struct gemm_b_source *b, int64_t pc, int64_t kc_cur, int64_t jc,
+                       int64_t nc_cur, int64_t jp, int nr, float *block)
+{
+    const int64_t col = jp * nr;
+    const int64_t cols = nc_cur - col < nr ? nc_cur - col : nr;
+    b->pack(b->context, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc_cur);
+}
+
+void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_source *b,
+                         int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias,
+                         float *workspace, int threads)
+{
+    const struct gemm_kernel *kernel = a->kernel;
+    const int mr = kernel->mr, nr = kernel->nr;
+    const int64_t m = a->m, k = a->k, kc = a->blocking.kc, mc = a->blocking.mc,
+                  nc = a->blocking.nc;
+
+    const int64_t n_panels_max = ((n < nc ? n : nc) + nr - 1) / nr;
+    /* Wide enough for every thread to own a run of B panels: each packs
+     * its own panels and computes their tiles, with no barrier at all.
+     * Otherwise the threads pack B together and split the tiles. */
+    const bool own_panels = threads == 1 || n_panels_max >= 4 * threads;
+
+    #pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+        /* N-blocks of nc: the packed B block stays in L3 */
+        for (int64_t jc = 0; jc < n; jc += nc) {
+            const int64_t nc_cur = n - jc < nc ? n - jc : nc;
+            const int64_t n_panels = (nc_cur + nr - 1) / nr;
+            const int64_t jp_begin = own_panels ? n_panels * thread / team : 0;
+            const int64_t jp_end = own_panels ? n_panels * (thread + 1) / team : n_panels;
+            /* K-blocks of kc: one B micro-panel stays in L1 */
+            for (int64_t pc = 0; pc < k; pc += kc) {
+                const int64_t kc_cur = k - pc < kc ? k - pc : kc;
+                const enum gemm_store store = pc > 0 || accumulate ? GEMM_ACCUMULATE
+                                              : bias               ? GEMM_BIAS
+                                                                   : GEMM_STORE;
+                float *b_block = workspace; /* one (pc, jc) block at a time */
+                if (own_panels) {
+                    for (int64_t jp = jp_begin; jp < jp_end; jp++)
+                        pack_panel(b, pc, kc_cur, jc, nc_cur, jp, nr, b_block);
+                } else {
+                    #pragma omp for schedule(static)
+                    for (int64_t jp = 0; jp < n_panels; jp++)
+                        pack_panel(b, pc, kc_cur, jc, nc_cur, jp, nr, b_block);
+                    /* (the loop's barrier: B is packed before anyone reads it) */
+                }
+                const float *a_block = a->data + pc * a->m_padded;
+                /* M-blocks of mc: the packed A block stays in L2 */
+                for (int64_t ic = 0; ic < m; ic += mc) {
+                    const int64_t mc_cur = m - ic < mc ? m - ic : mc;
+                    const int64_t m_panels = (mc_cur + mr - 1) / mr;
+                    const int64_t tiles = (jp_end - jp_begin) * m_panels;
+                    const int64_t t_begin = own_panels ? 0 : tiles * thread / team;
+                    const int64_t t_end = own_panels ? tiles : tiles * (thread + 1) / team;
+                    /* micro-tiles, B panel major: each B micro-panel stays in
+                     * L1 while the A panels of the block stream past it */
+                    for (int64_t t = t_begin; t < t_end; t++) {
+                        const int64_t jp = jp_begin + t / m_panels, ip = t % m_panels;
+                        const int64_t row = ic + ip * mr, col = jp * nr;
+                        const int64_t rows = m - row < mr ? m - row : mr;
+                        const int64_t cols = nc_cur - col < nr ? nc_cur - col : nr;
+                        kernel->ukernel(kc_cur, a_block + row * kc_cur, b_block + jp * nr * kc_cur,
+                                        c + row * ldc + jc + col, ldc, (int)rows, (int)cols,
+                                        store, bias ? bias + row : NULL);
+                    }
+                }
+                /* shared panels: every tile is done before B is repacked */
+                if (!own_panels) {
+                    #pragma omp barrier
+                }
+            }
+            /* own panels: the next N-block may split its panels otherwise */
+            if (own_panels && jc + nc < n) {
+                #pragma omp barrier
+            }
+        }
+    }
+}
+
+int gemm_sgemm(const struct gemm_kernel *kernel, int64_t m, int64_t n, int64_t k,
+               const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+               bool accumulate, const float *bias, int threads)
+{
+    struct gemm_packed_a packed;
+    if (gemm_pack_a(&packed, kernel, m, k, a, lda) != 0)
+        return -1;
+    float *workspace = tensor_alloc(gemm_workspace_floats(&packed, n), sizeof(float));
+    if (!workspace) {
+        gemm_packed_a_free(&packed);
+        return -1;
+    }
+    gemm_compute(&packed, b, ldb, n, c, ldc, accumulate, bias, workspace, threads);
+    free(workspace);
+    gemm_packed_a_free(&packed);
+    return 0;
+}

@@ -1,0 +1,53 @@
+/* The body of the AVX-512 micro-kernels: an MR x 32 tile of C in 2 * MR zmm
+ * accumulators (MR rows x 2 vectors), 2 zmm for the B row and one broadcast
+ * of A. Each k step is 2 * MR FMAs against MR broadcasts and 2 loads; the
+ * independent accumulator chains cover FMA latency on two FMA ports.
+ * Included by sgemm-MRx32__avx512.c with MR and UKERNEL defined. */
+#include <immintrin.h>
+
+#include "gemm-ukernels.h"
+
+__attribute__((target("avx512f"))) void UKERNEL(int64_t k, const float *a, const float *b,
+                                                float *c, int64_t ldc, int m, int n,
+                                                enum gemm_store store, const float *bias)
+{
+    __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+        acc0[i] = _mm512_setzero_ps();
+        acc1[i] = _mm512_setzero_ps();
+    }
+    for (int64_t p = 0; p < k; p++) {
+        const __m512 b0 = _mm512_load_ps(b);
+        const __m512 b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            const __m512 ai = _mm512_set1_ps(a[i]);
+            acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
+            acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+        }
+        a += MR;
+        b += 32;
+    }
+
+    /* columns past n are masked off; rows past m are not stored */
+    const __mmask16 mask0 = n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1);
+    const __mmask16 mask1 = n >= 32 ? 0xffff : n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+        if (i >= m)
+            break;
+        float *row = c + i * ldc;
+        __m512 r0 = acc0[i], r1 = acc1[i];
+        if (store == GEMM_ACCUMULATE) {
+            r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(mask0, row));
+            r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(mask1, row + 16));
+        } else if (store == GEMM_BIAS) {
+            const __m512 bi = _mm512_set1_ps(bias[i]);
+            r0 = _mm512_add_ps(r0, bi);
+            r1 = _mm512_add_ps(r1, bi);
+        }
+        _mm512_mask_storeu_ps(row, mask0, r0);
+        _mm512_mask_storeu_ps(row + 16, mask1, r1);
+    }
+}

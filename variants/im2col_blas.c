@@ -1,0 +1,94 @@
+/* im2col-blas: the same lowering as im2col-gemm (lowering.h), on OpenBLAS's
+ * cblas_sgemm: what one would write by hand, and the yardstick for
+ * convbench's own GEMM. Debian's OpenMP build of OpenBLAS shares the
+ * harness's OpenMP runtime and thread count, and runs single-threaded when
+ * called inside a parallel loop (groups in parallel). */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lowering.h"
+#include "variant.h"
+
+struct im2col_blas_state {
+    struct lowering lowering;
+    const float *weights, *bias;
+    char description[96];
+};
+
+static void im2col_blas_destroy(void *state)
+{
+    struct im2col_blas_state *s = state;
+    if (!s)
+        return;
+    lowering_free(&s->lowering);
+    free(s);
+}
+
+static enum conv_status im2col_blas_supports(const struct conv_layer *l, const char **why)
+{
+    (void)l;
+    (void)why;
+    return CONV_OK;
+}
+
+static enum conv_status im2col_blas_plan(const struct conv_layer *l, const float *weights,
+                                         const float *bias, int threads, void **state,
+                                         const char **why)
+{
+    struct im2col_blas_state *s = calloc(1, sizeof *s);
+    if (!s || lowering_plan(&s->lowering, l, threads, true) != 0) {
+        im2col_blas_destroy(s);
+        *why = "out of memory";
+        return CONV_ERROR;
+    }
+    s->weights = weights;
+    s->bias = bias;
+    snprintf(s->description, sizeof s->description, "OpenBLAS %s, %s", openblas_get_corename(),
+             s->lowering.direct ? "input as B (no im2col)" : "im2col in bands");
+    *state = s;
+    return CONV_OK;
+}
+
+static int band_sgemm(void *context, int64_t group, const float *b, int64_t ldb, int64_t n,
+                      float *c, int64_t ldc, int thread, int threads)
+{
+    (void)thread;
+    (void)threads; /* OpenBLAS takes the OpenMP thread count itself */
+    const struct im2col_blas_state *s = context;
+    const int64_t m = s->lowering.m, k = s->lowering.k;
+    float beta = 0.0f;
+    if (s->bias) {
+        /* BLAS has no bias: start C from it and accumulate */
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++)
+                c[i * ldc + j] = s->bias[group * m + i];
+        beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k,
+                1.0f, s->weights + group * m * k, (blasint)k, b, (blasint)ldb, beta, c,
+                (blasint)ldc);
+    return 0;
+}
+
+static enum conv_status im2col_blas_run(void *state, const float *in, float *out)
+{
+    struct im2col_blas_state *s = state;
+    return lowering_run(&s->lowering, in, out, band_sgemm, s) == 0 ? CONV_OK : CONV_ERROR;
+}
+
+static const char *im2col_blas_describe(void *state)
+{
+    return ((struct im2col_blas_state *)state)->description;
+}
+
+const struct conv_variant variant_im2col_blas = {
+    .name = "im2col-blas",
+    .summary = "the same im2col lowering on OpenBLAS cblas_sgemm; every shape",
+    .tolerance = 16.0,
+    .supports = im2col_blas_supports,
+    .plan = im2col_blas_plan,
+    .run = im2col_blas_run,
+    .destroy = im2col_blas_destroy,
+    .describe = im2col_blas_describe,
+};
