@@ -283,6 +283,43 @@ static void print_layer_table(FILE *out, const struct bench_options *options,
     }
 }
 
+/* Depthwise layers do 9 MACs per output: their speed is a bandwidth, the
+ * minimum traffic (the bytes column) over the median time. */
+static void print_depthwise_bandwidth(FILE *out, const struct bench_options *options,
+                                      const struct bench_run *run, size_t ti)
+{
+    const struct network *net = run->net;
+    bool any = false;
+    for (size_t li = 0; li < net->layer_count && !any; li++)
+        any = run->selected[li] && layer_kind(&net->layers[li]) == LAYER_DEPTHWISE;
+    if (!any)
+        return;
+    fprintf(out, "\n%s, %d thread%s: depthwise layers, achieved GB/s (minimum traffic / median "
+            "time)\n", net->name, options->threads[ti], options->threads[ti] == 1 ? "" : "s");
+    if (options->bandwidth_gbs > 0.0)
+        fprintf(out, "  (measured memory bandwidth: %.1f GB/s; above it, the layer ran from "
+                "cache)\n", options->bandwidth_gbs);
+    fprintf(out, "  %-18s %9s", "layer", "MB");
+    for (size_t vi = 0; vi < options->variant_count; vi++)
+        fprintf(out, " %*s", column_width(options->variants[vi]), options->variants[vi]->name);
+    fputc('\n', out);
+    for (size_t li = 0; li < net->layer_count; li++) {
+        const struct conv_layer *l = &net->layers[li];
+        if (!run->selected[li] || layer_kind(l) != LAYER_DEPTHWISE)
+            continue;
+        const double bytes = (double)layer_cost(l).bytes;
+        fprintf(out, "  %-18s %9.2f", l->name, bytes * 1e-6);
+        for (size_t vi = 0; vi < options->variant_count; vi++) {
+            const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
+            char cell[32] = "-";
+            if (r->timed && r->median_us > 0.0)
+                snprintf(cell, sizeof cell, "%.1f", bytes / (r->median_us * 1e3));
+            fprintf(out, " %*s", column_width(options->variants[vi]), cell);
+        }
+        fputc('\n', out);
+    }
+}
+
 void bench_print_summary(FILE *out, const struct bench_options *options,
                          const struct bench_run *run, size_t baseline)
 {
@@ -293,6 +330,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
 
     for (size_t ti = 0; ti < options->thread_count; ti++) {
         print_layer_table(out, options, run, ti);
+        print_depthwise_bandwidth(out, options, run, ti);
         fprintf(out, "\n%s, %d thread%s: speed against %s (geometric mean of time ratios "
                 "over the layers both ran; >1 is faster)\n", net->name, options->threads[ti],
                 options->threads[ti] == 1 ? "" : "s", options->variants[baseline]->name);

@@ -17,6 +17,7 @@ struct bench_options {
     const int *threads;
     size_t thread_count;
     const double *peak_gflops; /* per thread count; 0 = not measured */
+    double bandwidth_gbs;      /* measured memory bandwidth; 0 = not measured */
     struct timing_options timing;
     uint64_t seed;
     bool verify_only;

@@ -386,6 +386,7 @@ int main(int argc, char **argv)
         }
         bandwidth = probe_bandwidth_gbs(max_threads);
         options.peak_gflops = peaks;
+        options.bandwidth_gbs = bandwidth;
         if (!quiet) {
             fprintf(stderr, "convbench: measured FP32 FMA peak (%s):", cpu_isa_name(cpu_best_isa()));
             for (size_t i = 0; i < thread_count; i++)

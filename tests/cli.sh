@@ -54,7 +54,7 @@ expect_exit 0 $? "no config (built-in seed)"
 "$bin" -q -t 1 --min-time=0 --reps=2 --max-time=0.5 -l regular -o "$tmp/timed.csv" \
     "$src/configs/seed.ini" >"$tmp/timed.txt" 2>&1
 expect_exit 0 $? "timed run"
-awk -F, 'NR > 1 && ($31 == "" || $32 == "" || $34 == "" || $35 == "" || $30 < 2) { exit 1 }' \
+awk -F, 'NR > 1 && $39 == "ok" && ($31 == "" || $32 == "" || $34 == "" || $35 == "" || $30 < 2) { exit 1 }' \
     "$tmp/timed.csv" && ok || bad "timing columns empty in a timed run"
 grep -q 'speed against onednn-blocked\|speed against naive' "$tmp/timed.txt" && ok || bad "no closing summary"
 

@@ -34,6 +34,17 @@ static const struct shape edge_shapes[] = {
     {"3x3 on 1x1 spatial, pad 1", 1, 4, 1, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
     {"1x7 kernel, stride 2x1", 1, 4, 8, 12, 4, 1, 7, 2, 1, 0, 3, 1, 1, 1, false},
     {"large reduction 3x3x256", 1, 256, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+    /* depthwise-specific */
+    {"depthwise 5x5 dilation 2", 1, 6, 13, 15, 6, 5, 5, 1, 1, 4, 4, 2, 2, 6, true},
+    {"depthwise stride 2 on odd sizes", 1, 5, 15, 17, 5, 3, 3, 2, 2, 1, 1, 1, 1, 5, false},
+    {"depthwise width below a vector", 1, 4, 6, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, true},
+    {"depthwise width a vector plus one", 2, 3, 4, 17, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, false},
+    {"depthwise width two AVX2 vectors plus one", 1, 3, 4, 17, 6, 3, 3, 1, 1, 1, 1, 1, 1, 3, false},
+    {"depthwise 3x3 wide (generic pass)", 1, 2, 5, 150, 2, 3, 3, 1, 1, 1, 1, 1, 1, 2, true},
+    {"depthwise 3x3 stride 2 wide", 1, 2, 6, 261, 2, 3, 3, 2, 2, 1, 1, 1, 1, 2, false},
+    {"depthwise 7x7 stride 3 pad 3", 1, 3, 11, 19, 3, 7, 7, 3, 3, 3, 3, 1, 1, 3, true},
+    {"depthwise 3x3 pad 0", 1, 4, 9, 33, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, false},
+    {"depthwise 5x5 stride 2 pad 2", 1, 4, 12, 40, 4, 5, 5, 2, 2, 2, 2, 1, 1, 4, false},
 };
 
 static struct conv_layer layer_of(const struct shape *s)

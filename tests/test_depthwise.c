@@ -1,0 +1,94 @@
+/* Every depthwise kernel the CPU can run (not only the one dispatch picks)
+ * against the reference, on the shapes that exercise its paths: masked
+ * edges, stride 1, 2 and 3, dilation, multipliers, widths around one and
+ * several vectors, and bands of rows. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "depthwise.h"
+#include "reference.h"
+#include "tensor.h"
+#include "verify.h"
+
+/* C, H, W, multiplier, K, stride, pad, dilation, bias */
+static const int64_t shapes[][9] = {
+    {4, 9, 14, 1, 3, 1, 1, 1, 1},   {3, 8, 16, 1, 3, 1, 1, 1, 0},  {3, 8, 17, 2, 3, 1, 1, 1, 1},
+    {5, 15, 17, 1, 3, 2, 1, 1, 0},  {2, 7, 5, 1, 3, 1, 1, 1, 1},   {2, 6, 33, 1, 3, 2, 1, 1, 0},
+    {2, 5, 150, 1, 3, 1, 1, 1, 0},  {2, 6, 261, 1, 3, 2, 1, 1, 1}, {3, 13, 15, 1, 5, 1, 4, 2, 1},
+    {3, 12, 40, 1, 5, 2, 2, 1, 0},  {2, 11, 19, 1, 7, 3, 3, 1, 1}, {4, 9, 33, 1, 3, 1, 0, 1, 0},
+    {2, 10, 20, 3, 5, 1, 2, 1, 1},  {2, 9, 9, 1, 3, 1, 2, 1, 0},   {1, 3, 3, 1, 3, 1, 1, 1, 1},
+};
+
+int main(void)
+{
+    int kernels = 0;
+    for (size_t ki = 0; ki < depthwise_kernel_count; ki++) {
+        const struct depthwise_kernel *kernel = depthwise_kernels[ki];
+        if (!cpu_has_isa(kernel->isa)) {
+            printf("SKIP depthwise kernel %s: this CPU lacks %s\n", kernel->name,
+                   cpu_isa_name(kernel->isa));
+            continue;
+        }
+        kernels++;
+        for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+            const int64_t *s = shapes[i];
+            struct conv_layer l = {.repeat = 1, .batch = 2, .c_in = s[0], .h_in = s[1],
+                                   .w_in = s[2], .c_out = s[0] * s[3], .kernel_h = s[4],
+                                   .kernel_w = s[4], .stride_h = s[5], .stride_w = s[5],
+                                   .pad_h = s[6], .pad_w = s[6], .dilation_h = s[7],
+                                   .dilation_w = s[7], .groups = s[0], .bias = s[8]};
+            if (layer_derive(&l)) {
+                fprintf(stderr, "bad test shape %zu\n", i);
+                return 2;
+            }
+            const size_t in_n = (size_t)layer_input_elements(&l),
+                         w_n = (size_t)layer_weight_elements(&l),
+                         out_n = (size_t)layer_output_elements(&l);
+            float *in = tensor_alloc(in_n, 4), *w = tensor_alloc(w_n, 4),
+                  *bias = tensor_alloc((size_t)l.c_out, 4), *out = tensor_alloc(out_n, 4),
+                  *zeros = tensor_alloc(depthwise_zeros_floats(&l), 4);
+            double *ref = tensor_alloc(out_n, 8);
+            if (!in || !w || !bias || !out || !zeros || !ref)
+                return 3;
+            tensor_fill_random(in, in_n, 5, i);
+            tensor_fill_random(w, w_n, 6, i);
+            tensor_fill_random(bias, (size_t)l.c_out, 7, i);
+            tensor_fill(zeros, depthwise_zeros_floats(&l), 0.0f);
+            const float *b = l.bias ? bias : NULL;
+            reference_conv(&l, in, w, b, ref);
+
+            /* whole planes at once, then planes in bands of rows */
+            for (int banded = 0; banded < 2; banded++) {
+                tensor_fill(out, out_n, NAN);
+                const int64_t planes = l.batch * l.c_out;
+                if (!banded) {
+                    kernel->planes(&l, in, w, b, out, 0, planes, 0, l.h_out, zeros);
+                } else {
+                    for (int64_t p = 0; p < planes; p++)
+                        for (int64_t r = 0; r < l.h_out; r += 2)
+                            kernel->planes(&l, in, w, b, out, p, p + 1, r,
+                                           r + 2 < l.h_out ? r + 2 : l.h_out, zeros);
+                }
+                struct verify_result r = verify_output(out, ref, out_n, verify_bound(&l, 16.0));
+                CHECK(r.verdict == VERIFY_OK,
+                      "%s, shape %zu (C=%lld %lldx%lld m=%lld K=%lld S=%lld P=%lld D=%lld)%s: %s, "
+                      "max_rel_err %.3e, element %zu is %.7g, reference %.7g",
+                      kernel->name, i, (long long)s[0], (long long)s[1], (long long)s[2],
+                      (long long)s[3], (long long)s[4], (long long)s[5], (long long)s[6],
+                      (long long)s[7], banded ? " in bands" : "", verify_verdict_text(r.verdict),
+                      r.max_rel_err, r.worst_index, (double)r.worst_value, r.worst_reference);
+            }
+            free(in);
+            free(w);
+            free(bias);
+            free(out);
+            free(zeros);
+            free(ref);
+        }
+        printf("depthwise kernel %s: %zu shapes checked\n", kernel->name,
+               sizeof shapes / sizeof *shapes);
+    }
+    CHECK(kernels >= 1, "no depthwise kernel could run");
+    return check_report("depthwise kernels");
+}

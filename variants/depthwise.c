@@ -1,0 +1,572 @@
+/* depthwise: a depthwise convolution that is bound by memory traffic, not by
+ * loop overhead. A depthwise 3x3 does 9 MACs per output element, so what
+ * matters is touching each byte once and keeping the vector units fed:
+ *
+ *   - vectors run along the output width; each output row is accumulated in
+ *     registers (up to 8 vectors at a time) from its Kh input rows, which are
+ *     in L1 while the row is computed;
+ *   - borders cost no per-element branch: an input row outside the image is
+ *     skipped as a whole, and a vector reaching past the left or right edge
+ *     is loaded with a lane mask that reads zeros for the padding (AVX-512
+ *     masked loads do not touch masked-off lanes);
+ *   - stride 2 loads two vectors and keeps the even lanes; other strides
+ *     gather; dilation only moves the offsets;
+ *   - 3x3 and 5x5 are compiled with their sizes as constants (unrolled tap
+ *     loops), other kernel sizes take the generic loop;
+ *   - AVX-512, AVX2 and portable C kernels, chosen at start-up;
+ *   - OpenMP over batch x channels, and over bands of rows as well when there
+ *     are too few planes to keep every thread busy. */
+#include <omp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "depthwise.h"
+#include "tensor.h"
+#include "variant.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* ---- portable C --------------------------------------------------------- */
+
+static void depthwise_rows_c(const struct conv_layer *l, const float *x, const float *w,
+                             float bias, float *y, int64_t oh0, int64_t oh1)
+{
+    const int64_t W = l->w_in, Q = l->w_out;
+    for (int64_t oh = oh0; oh < oh1; oh++) {
+        float *out = y + oh * Q;
+        for (int64_t ow = 0; ow < Q; ow++)
+            out[ow] = bias;
+        for (int64_t kh = 0; kh < l->kernel_h; kh++) {
+            const int64_t ih = oh * l->stride_h - l->pad_h + kh * l->dilation_h;
+            if (ih < 0 || ih >= l->h_in)
+                continue;
+            const float *row = x + ih * W;
+            for (int64_t kw = 0; kw < l->kernel_w; kw++) {
+                const float wv = w[kh * l->kernel_w + kw];
+                const int64_t offset = kw * l->dilation_w - l->pad_w;
+                /* outputs whose input column is inside the row */
+                int64_t lo = offset >= 0 ? 0 : (-offset + l->stride_w - 1) / l->stride_w;
+                int64_t hi = W - offset <= 0 ? 0 : (W - offset - 1) / l->stride_w + 1;
+                if (hi > Q)
+                    hi = Q;
+                for (int64_t ow = lo; ow < hi; ow++)
+                    out[ow] += wv * row[ow * l->stride_w + offset];
+            }
+        }
+    }
+}
+
+/* Planes p0 .. p1 (batch x output channel) through a row kernel. */
+static inline void for_each_plane(const struct conv_layer *l, const float *in,
+                                  const float *weights, const float *bias, float *out,
+                                  int64_t p0, int64_t p1, int64_t oh0, int64_t oh1,
+                                  void (*rows)(const struct conv_layer *, const float *,
+                                               const float *, float, float *, int64_t, int64_t))
+{
+    const int64_t multiplier = l->c_out / l->c_in, taps = l->kernel_h * l->kernel_w;
+    for (int64_t plane = p0; plane < p1; plane++) {
+        const int64_t n = plane / l->c_out, co = plane % l->c_out;
+        rows(l, in + (n * l->c_in + co / multiplier) * l->h_in * l->w_in, weights + co * taps,
+             bias ? bias[co] : 0.0f, out + plane * l->h_out * l->w_out, oh0, oh1);
+    }
+}
+
+static void depthwise_planes_c(const struct conv_layer *l, const float *in,
+                               const float *weights, const float *bias, float *out, int64_t p0,
+                               int64_t p1, int64_t oh0, int64_t oh1, const float *zeros)
+{
+    (void)zeros;
+    for_each_plane(l, in, weights, bias, out, p0, p1, oh0, oh1, depthwise_rows_c);
+}
+
+#if defined(__x86_64__)
+
+/* ---- AVX-512 ------------------------------------------------------------ */
+
+/* Lanes j of a 16-lane window starting at input column i0 (stride 1) that
+ * fall inside [0, W). */
+__attribute__((target("avx512f"), always_inline)) static inline __mmask16
+window_mask16(int64_t i0, int64_t W)
+{
+    int64_t lo = i0 < 0 ? -i0 : 0, hi = W - i0;
+    if (hi > 16)
+        hi = 16;
+    if (hi <= lo)
+        return 0;
+    return (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+/* 16 input values for outputs ow0 .. ow0 + 15: row[i0 + j * S], 0 outside
+ * the row. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512
+load_taps16(const float *row, int64_t i0, int64_t W, int64_t S)
+{
+    if (S == 1) {
+        if (i0 >= 0 && i0 + 16 <= W)
+            return _mm512_loadu_ps(row + i0);
+        return _mm512_maskz_loadu_ps(window_mask16(i0, W), row + i0);
+    }
+    if (S == 2) {
+        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8,
+                                              6, 4, 2, 0);
+        __m512 a, b;
+        if (i0 >= 0 && i0 + 32 <= W) {
+            a = _mm512_loadu_ps(row + i0);
+            b = _mm512_loadu_ps(row + i0 + 16);
+        } else {
+            a = _mm512_maskz_loadu_ps(window_mask16(i0, W), row + i0);
+            b = _mm512_maskz_loadu_ps(window_mask16(i0 + 16, W), row + i0 + 16);
+        }
+        return _mm512_permutex2var_ps(a, even, b);
+    }
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i index = _mm512_add_epi32(_mm512_set1_epi32((int)i0),
+                                           _mm512_mullo_epi32(lanes, _mm512_set1_epi32((int)S)));
+    const __mmask16 inside =
+        _mm512_cmpge_epi32_mask(index, _mm512_setzero_si512()) &
+        _mm512_cmplt_epi32_mask(index, _mm512_set1_epi32((int)W));
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, index, row, 4);
+}
+
+#define DW_VECTORS 8 /* output vectors kept in registers per pass */
+#define DW_MAX_MASKS 1024 /* Kw x vectors: precomputed load masks per call */
+
+/* Loads for strides 1 and 2 use lane masks that depend only on the kernel
+ * column and the vector, not on the row: they are computed once per call
+ * (mask[kw * vectors + v]; stride 2 needs a second for the upper half).
+ * NV > 0 compiles the row for exactly NV vectors (no per-vector test; the
+ * masks can live in mask registers); NV = 0 walks any width in passes of
+ * DW_VECTORS. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+rows_avx512(const struct conv_layer *l, const float *x, const float *w, float bias, float *y,
+            int64_t oh0, int64_t oh1, const int64_t KH, const int64_t KW, const int64_t S,
+            const int NV)
+{
+    const int64_t W = l->w_in, Q = l->w_out, Dh = l->dilation_h, Dw = l->dilation_w;
+    const int64_t vectors = NV ? NV : (Q + 15) / 16;
+    const bool masked = (S == 1 || S == 2) && KW * vectors <= DW_MAX_MASKS;
+    __mmask16 low[masked ? KW * vectors : 1], high[masked ? KW * vectors : 1];
+    if (masked)
+        for (int64_t kw = 0; kw < KW; kw++)
+            for (int64_t v = 0; v < vectors; v++) {
+                const int64_t i0 = v * 16 * S + kw * Dw - l->pad_w;
+                low[kw * vectors + v] = window_mask16(i0, W);
+                high[kw * vectors + v] = window_mask16(i0 + 16, W);
+            }
+    const __mmask16 last = (__mmask16)((1u << (Q - (vectors - 1) * 16)) - 1);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
+                                          2, 0);
+
+    /* narrow rows: several output rows at once, so that the FMA chains of
+     * the accumulators are independent (one 3x3 row alone is 9 dependent
+     * FMAs, latency-bound) */
+    const int ROWS = NV > 0 && NV < DW_VECTORS ? DW_VECTORS / NV : 1;
+    for (int64_t oh = oh0; oh < oh1; oh += ROWS) {
+        const int rows = oh1 - oh < ROWS ? (int)(oh1 - oh) : ROWS;
+        for (int64_t v0 = 0; v0 < vectors; v0 += DW_VECTORS) {
+            const int64_t nv = NV ? NV : vectors - v0 < DW_VECTORS ? vectors - v0 : DW_VECTORS;
+            __m512 acc[DW_VECTORS];
+#pragma GCC unroll 8
+            for (int v = 0; v < DW_VECTORS; v++)
+                acc[v] = _mm512_set1_ps(bias);
+#pragma GCC unroll 8
+            for (int r = 0; r < ROWS; r++) {
+                if (r >= rows)
+                    break;
+                __m512 *racc = acc + r * nv;
+                for (int64_t kh = 0; kh < KH; kh++) {
+                    const int64_t ih = (oh + r) * l->stride_h - l->pad_h + kh * Dh;
+                    if (ih < 0 || ih >= l->h_in)
+                        continue; /* the whole row is padding */
+                    const float *row = x + ih * W;
+                    for (int64_t kw = 0; kw < KW; kw++) {
+                        const __m512 wv = _mm512_set1_ps(w[kh * KW + kw]);
+                        const int64_t offset = kw * Dw - l->pad_w;
+                        const __mmask16 *lo = low + kw * vectors + v0,
+                                        *hi = high + kw * vectors + v0;
+#pragma GCC unroll 8
+                        for (int v = 0; v < DW_VECTORS; v++) {
+                            if (v >= nv)
+                                break;
+                            const int64_t i0 = (v0 + v) * 16 * S + offset;
+                            __m512 taps;
+                            if (masked && S == 1)
+                                taps = _mm512_maskz_loadu_ps(lo[v], row + i0);
+                            else if (masked && S == 2)
+                                taps = _mm512_permutex2var_ps(
+                                    _mm512_maskz_loadu_ps(lo[v], row + i0), even,
+                                    _mm512_maskz_loadu_ps(hi[v], row + i0 + 16));
+                            else
+                                taps = load_taps16(row, i0, W, S);
+                            racc[v] = _mm512_fmadd_ps(taps, wv, racc[v]);
+                        }
+                    }
+                }
+            }
+#pragma GCC unroll 8
+            for (int r = 0; r < ROWS; r++) {
+                if (r >= rows)
+                    break;
+                float *out = y + (oh + r) * Q;
+#pragma GCC unroll 8
+                for (int v = 0; v < DW_VECTORS; v++) {
+                    if (v >= nv)
+                        break;
+                    const int64_t ow = (v0 + v) * 16;
+                    if (v0 + v == vectors - 1)
+                        _mm512_mask_storeu_ps(out + ow, last, acc[r * nv + v]);
+                    else
+                        _mm512_storeu_ps(out + ow, acc[r * nv + v]);
+                }
+            }
+        }
+    }
+}
+
+/* 3x3, dilation 1, stride 1 or 2: the tight loop. A row outside the image
+ * points at a row of zeros (no branch per row), the nine weights stay in
+ * registers, the column masks of the three taps are computed once. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weights,
+                 const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0, int64_t oh1,
+                 const float *zeros, const int64_t S, const int NV)
+{
+    const int64_t W = l->w_in, Q = l->w_out, P = l->pad_w;
+    const int64_t multiplier = l->c_out / l->c_in;
+    __mmask16 low[3][DW_VECTORS], high[3][DW_VECTORS];
+#pragma GCC unroll 3
+    for (int kw = 0; kw < 3; kw++)
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            const int64_t i0 = v * 16 * S + kw - P;
+            low[kw][v] = window_mask16(i0, W);
+            high[kw][v] = window_mask16(i0 + 16, W);
+        }
+    const __mmask16 last = (__mmask16)((1u << (Q - (NV - 1) * 16)) - 1);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
+                                          2, 0);
+    for (int64_t plane = p0; plane < p1; plane++) {
+        const int64_t n = plane / l->c_out, co = plane % l->c_out;
+        const float *x = in + (n * l->c_in + co / multiplier) * l->h_in * W;
+        const float *w = weights + co * 9;
+        float *y = out + plane * l->h_out * Q;
+        __m512 wv[9];
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; t++)
+            wv[t] = _mm512_set1_ps(w[t]);
+        const __m512 b = _mm512_set1_ps(bias ? bias[co] : 0.0f);
+        for (int64_t oh = oh0; oh < oh1; oh++) {
+            const float *rows[3];
+#pragma GCC unroll 3
+            for (int kh = 0; kh < 3; kh++) {
+                const int64_t ih = oh * l->stride_h - l->pad_h + kh;
+                rows[kh] = (ih >= 0 && ih < l->h_in ? x + ih * W : zeros) - P;
+            }
+            float *row_out = y + oh * Q;
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                __m512 acc = b;
+#pragma GCC unroll 3
+                for (int kh = 0; kh < 3; kh++)
+#pragma GCC unroll 3
+                    for (int kw = 0; kw < 3; kw++) {
+                        const float *p = rows[kh] + v * 16 * S + kw;
+                        __m512 taps = S == 1 ? _mm512_maskz_loadu_ps(low[kw][v], p)
+                                             : _mm512_permutex2var_ps(
+                                                   _mm512_maskz_loadu_ps(low[kw][v], p), even,
+                                                   _mm512_maskz_loadu_ps(high[kw][v], p + 16));
+                        acc = _mm512_fmadd_ps(taps, wv[kh * 3 + kw], acc);
+                    }
+                if (v == NV - 1)
+                    _mm512_mask_storeu_ps(row_out + v * 16, last, acc);
+                else
+                    _mm512_storeu_ps(row_out + v * 16, acc);
+            }
+        }
+    }
+}
+
+#define DW3X3_WIDTHS(S)                                                                   \
+    switch ((l->w_out + 15) / 16) {                                                      \
+    case 1: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 1); return;             \
+    case 2: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 2); return;             \
+    case 3: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 3); return;             \
+    case 4: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 4); return;             \
+    case 5: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 5); return;             \
+    case 6: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 6); return;             \
+    case 7: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 7); return;             \
+    case 8: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 8); return;             \
+    default: break;                                                                      \
+    }
+
+/* Exactly-sized instances for K x K kernels at stride S, widths up to 8
+ * vectors (128 outputs): every loop bound is a constant. */
+#define DW_WIDTHS(K, S)                                                                   \
+    switch ((l->w_out + 15) / 16) {                                                      \
+    case 1: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 1); return;                 \
+    case 2: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 2); return;                 \
+    case 3: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 3); return;                 \
+    case 4: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 4); return;                 \
+    case 5: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 5); return;                 \
+    case 6: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 6); return;                 \
+    case 7: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 7); return;                 \
+    case 8: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 8); return;                 \
+    default: rows_avx512(l, x, w, bias, y, oh0, oh1, K, K, S, 0); return;                \
+    }
+
+__attribute__((target("avx512f"))) static void
+rows_generic_avx512(const struct conv_layer *l, const float *x, const float *w, float bias,
+                    float *y, int64_t oh0, int64_t oh1)
+{
+    /* constant sizes for the common cases, so the tap loops unroll */
+    const int64_t K = l->kernel_h == l->kernel_w ? l->kernel_h : 0, S = l->stride_w;
+    if (K == 3 && S == 1)
+        DW_WIDTHS(3, 1)
+    if (K == 3 && S == 2)
+        DW_WIDTHS(3, 2)
+    if (K == 5 && S == 1)
+        DW_WIDTHS(5, 1)
+    if (K == 5 && S == 2)
+        DW_WIDTHS(5, 2)
+    rows_avx512(l, x, w, bias, y, oh0, oh1, l->kernel_h, l->kernel_w, S, 0);
+}
+
+__attribute__((target("avx512f"))) static void
+depthwise_planes_avx512(const struct conv_layer *l, const float *in, const float *weights,
+                        const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0,
+                        int64_t oh1, const float *zeros)
+{
+    const int64_t S = l->stride_w;
+    const bool dense3x3 = l->kernel_h == 3 && l->kernel_w == 3 && l->dilation_h == 1 &&
+                          l->dilation_w == 1 && l->stride_h == S;
+    if (dense3x3 && S == 1)
+        DW3X3_WIDTHS(1)
+    if (dense3x3 && S == 2)
+        DW3X3_WIDTHS(2)
+    for_each_plane(l, in, weights, bias, out, p0, p1, oh0, oh1, rows_generic_avx512);
+}
+
+/* ---- AVX2 --------------------------------------------------------------- */
+
+/* 8 input values for outputs ow0 .. ow0 + 7 at stride 1 or 2, 0 outside
+ * the row; maskload does not touch masked-off lanes. */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256
+load_taps8(const float *row, int64_t i0, int64_t W, int64_t S)
+{
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    if (S == 1) {
+        if (i0 >= 0 && i0 + 8 <= W)
+            return _mm256_loadu_ps(row + i0);
+        const __m256i index = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)i0));
+        const __m256i inside = _mm256_andnot_si256(
+            _mm256_cmpgt_epi32(_mm256_setzero_si256(), index),
+            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)W), index));
+        return _mm256_maskload_ps(row + i0, inside);
+    }
+    const __m256i index = _mm256_add_epi32(_mm256_set1_epi32((int)i0),
+                                           _mm256_mullo_epi32(lanes, _mm256_set1_epi32((int)S)));
+    const __m256i inside =
+        _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), index),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)W), index));
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, index, _mm256_castsi256_ps(inside),
+                                    4);
+}
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+rows_avx2(const struct conv_layer *l, const float *x, const float *w, float bias, float *y,
+          int64_t oh0, int64_t oh1, const int64_t KH, const int64_t KW, const int64_t S)
+{
+    const int64_t W = l->w_in, Q = l->w_out;
+    const int64_t vectors = (Q + 7) / 8;
+    for (int64_t oh = oh0; oh < oh1; oh++) {
+        float *out = y + oh * Q;
+        for (int64_t v0 = 0; v0 < vectors; v0 += DW_VECTORS) {
+            const int64_t nv = vectors - v0 < DW_VECTORS ? vectors - v0 : DW_VECTORS;
+            __m256 acc[DW_VECTORS];
+#pragma GCC unroll 8
+            for (int v = 0; v < DW_VECTORS; v++)
+                acc[v] = _mm256_set1_ps(bias);
+            for (int64_t kh = 0; kh < KH; kh++) {
+                const int64_t ih = oh * l->stride_h - l->pad_h + kh * l->dilation_h;
+                if (ih < 0 || ih >= l->h_in)
+                    continue;
+                const float *row = x + ih * W;
+                for (int64_t kw = 0; kw < KW; kw++) {
+                    const __m256 wv = _mm256_set1_ps(w[kh * KW + kw]);
+                    const int64_t offset = kw * l->dilation_w - l->pad_w;
+#pragma GCC unroll 8
+                    for (int v = 0; v < DW_VECTORS; v++)
+                        if (v < nv)
+                            acc[v] = _mm256_fmadd_ps(
+                                load_taps8(row, (v0 + v) * 8 * S + offset, W, S), wv, acc[v]);
+                }
+            }
+#pragma GCC unroll 8
+            for (int v = 0; v < DW_VECTORS; v++) {
+                if (v < nv) {
+                    const int64_t ow = (v0 + v) * 8;
+                    if (ow + 8 <= Q) {
+                        _mm256_storeu_ps(out + ow, acc[v]);
+                    } else {
+                        float lanes[8];
+                        _mm256_storeu_ps(lanes, acc[v]);
+                        for (int64_t j = 0; j < Q - ow; j++)
+                            out[ow + j] = lanes[j];
+                    }
+                }
+            }
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void
+rows_generic_avx2(const struct conv_layer *l, const float *x, const float *w, float bias,
+                  float *y, int64_t oh0, int64_t oh1)
+{
+    const int64_t K = l->kernel_h == l->kernel_w ? l->kernel_h : 0, S = l->stride_w;
+    if (K == 3 && S == 1)
+        rows_avx2(l, x, w, bias, y, oh0, oh1, 3, 3, 1);
+    else if (K == 3 && S == 2)
+        rows_avx2(l, x, w, bias, y, oh0, oh1, 3, 3, 2);
+    else if (K == 5 && S == 1)
+        rows_avx2(l, x, w, bias, y, oh0, oh1, 5, 5, 1);
+    else
+        rows_avx2(l, x, w, bias, y, oh0, oh1, l->kernel_h, l->kernel_w, S);
+}
+
+__attribute__((target("avx2,fma"))) static void
+depthwise_planes_avx2(const struct conv_layer *l, const float *in, const float *weights,
+                      const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0,
+                      int64_t oh1, const float *zeros)
+{
+    (void)zeros;
+    for_each_plane(l, in, weights, bias, out, p0, p1, oh0, oh1, rows_generic_avx2);
+}
+
+static const struct depthwise_kernel kernel_avx512 = {"avx512", CPU_ISA_AVX512,
+                                                      depthwise_planes_avx512};
+static const struct depthwise_kernel kernel_avx2 = {"avx2", CPU_ISA_AVX2_FMA,
+                                                    depthwise_planes_avx2};
+#endif
+
+static const struct depthwise_kernel kernel_c = {"c", CPU_ISA_GENERIC, depthwise_planes_c};
+
+const struct depthwise_kernel *const depthwise_kernels[] = {
+#if defined(__x86_64__)
+    &kernel_avx512,
+    &kernel_avx2,
+#endif
+    &kernel_c,
+};
+const size_t depthwise_kernel_count = sizeof depthwise_kernels / sizeof depthwise_kernels[0];
+
+/* ---- the variant -------------------------------------------------------- */
+
+size_t depthwise_zeros_floats(const struct conv_layer *l)
+{
+    /* a padded row, with room for a stride-2 pair of vectors past its end */
+    return (size_t)(l->w_in + 2 * l->pad_w + 64);
+}
+
+struct depthwise_state {
+    struct conv_layer layer;
+    const float *weights, *bias;
+    const struct depthwise_kernel *kernel;
+    int threads;
+    int64_t bands; /* row bands per plane */
+    float *zeros;  /* a row of zeros, for rows in the padding */
+};
+
+static void depthwise_destroy(void *state)
+{
+    struct depthwise_state *s = state;
+    if (s)
+        free(s->zeros);
+    free(s);
+}
+
+static enum conv_status depthwise_supports(const struct conv_layer *l, const char **why)
+{
+    if (l->groups != l->c_in || l->groups < 2) {
+        *why = "depthwise layers only (groups = input channels)";
+        return CONV_UNSUPPORTED;
+    }
+    return CONV_OK;
+}
+
+static enum conv_status depthwise_plan(const struct conv_layer *l, const float *weights,
+                                       const float *bias, int threads, void **state,
+                                       const char **why)
+{
+    struct depthwise_state *s = malloc(sizeof *s);
+    if (!s) {
+        *why = "out of memory";
+        return CONV_ERROR;
+    }
+    *s = (struct depthwise_state){*l, weights, bias, NULL, threads, 1, NULL};
+    s->zeros = tensor_alloc(depthwise_zeros_floats(l), sizeof(float));
+    if (!s->zeros) {
+        free(s);
+        *why = "out of memory";
+        return CONV_ERROR;
+    }
+    tensor_fill(s->zeros, depthwise_zeros_floats(l), 0.0f);
+    for (size_t i = 0; i < depthwise_kernel_count && !s->kernel; i++)
+        if (cpu_has_isa(depthwise_kernels[i]->isa))
+            s->kernel = depthwise_kernels[i];
+    /* enough work items to balance the threads */
+    const int64_t planes = l->batch * l->c_out;
+    if (planes < 4 * threads) {
+        s->bands = (4 * threads + planes - 1) / planes;
+        if (s->bands > l->h_out)
+            s->bands = l->h_out;
+    }
+    *state = s;
+    return CONV_OK;
+}
+
+static enum conv_status depthwise_run(void *state, const float *in, float *out)
+{
+    const struct depthwise_state *s = state;
+    const struct conv_layer *l = &s->layer;
+    const int64_t planes = l->batch * l->c_out;
+
+    if (s->bands == 1) {
+        /* each thread a contiguous run of planes */
+        #pragma omp parallel num_threads(s->threads)
+        {
+            const int64_t t = omp_get_thread_num(), team = omp_get_num_threads();
+            s->kernel->planes(l, in, s->weights, s->bias, out, planes * t / team,
+                              planes * (t + 1) / team, 0, l->h_out, s->zeros);
+        }
+        return CONV_OK;
+    }
+    /* few planes: bands of rows as well */
+    #pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int64_t unit = 0; unit < planes * s->bands; unit++) {
+        const int64_t plane = unit / s->bands, band = unit % s->bands;
+        s->kernel->planes(l, in, s->weights, s->bias, out, plane, plane + 1,
+                          l->h_out * band / s->bands, l->h_out * (band + 1) / s->bands,
+                          s->zeros);
+    }
+    return CONV_OK;
+}
+
+static const char *depthwise_describe(void *state)
+{
+    return ((struct depthwise_state *)state)->kernel->name;
+}
+
+const struct conv_variant variant_depthwise = {
+    .name = "depthwise",
+    .summary = "depthwise convolution vectorized along the width (AVX-512/AVX2/C), masked "
+               "borders; groups = C_in only, any multiplier, kernel, stride, dilation",
+    .tolerance = 16.0,
+    .supports = depthwise_supports,
+    .plan = depthwise_plan,
+    .run = depthwise_run,
+    .destroy = depthwise_destroy,
+    .describe = depthwise_describe,
+};
