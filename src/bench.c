@@ -33,6 +33,15 @@ static void layer_data_free(struct layer_data *d)
     *d = (struct layer_data){0};
 }
 
+/* Bytes of the tensors a layer needs: input, weights, bias, output, and the
+ * double-precision reference output. */
+static size_t layer_data_bytes(const struct conv_layer *l)
+{
+    return 4 * (size_t)(layer_input_elements(l) + layer_weight_elements(l) +
+                        (l->bias ? l->c_out : 0) + layer_output_elements(l)) +
+           8 * (size_t)layer_output_elements(l);
+}
+
 static int layer_data_init(struct layer_data *d, const struct conv_layer *l, uint64_t seed,
                            uint64_t layer_index)
 {
@@ -91,24 +100,35 @@ static double time_reorders(const struct conv_variant *v, void *state,
     return best;
 }
 
-/* Plans, checks and times one variant; fills row (status, note, check, timing). */
-static void run_variant(const struct bench_options *options, const struct conv_variant *v,
+/* Plans, checks and times one variant; fills row (status, note, check, timing).
+ * Returns false when a stop request cut it short. */
+static bool run_variant(const struct bench_options *options, const struct conv_variant *v,
                         const struct conv_layer *l, const struct layer_data *d, int threads,
                         struct result_row *row)
 {
     const char *why = NULL;
     void *state = NULL;
+    bool finished = true;
 
     if (v->supports(l, &why) != CONV_OK) {
         row->status = ROW_UNSUPPORTED;
         snprintf(row->note, sizeof row->note, "%s", why ? why : "unsupported shape");
-        return;
+        return true;
+    }
+    const size_t needed = layer_data_bytes(l) + (v->memory ? v->memory(l, threads) : 0);
+    if (needed > options->max_memory) {
+        row->status = ROW_ERROR;
+        snprintf(row->note, sizeof row->note,
+                 "needs about %zu bytes (tensors %zu + %s's own %zu), above --max-memory=%zu",
+                 needed, layer_data_bytes(l), v->name, needed - layer_data_bytes(l),
+                 options->max_memory);
+        return true;
     }
     enum conv_status planned = v->plan(l, d->weights, d->bias, threads, &state, &why);
     if (planned != CONV_OK) {
         row->status = planned == CONV_UNSUPPORTED ? ROW_UNSUPPORTED : ROW_ERROR;
         snprintf(row->note, sizeof row->note, "plan failed: %s", why ? why : "no reason given");
-        return;
+        return true;
     }
 
     if (v->describe)
@@ -143,6 +163,7 @@ static void run_variant(const struct bench_options *options, const struct conv_v
     if (!options->verify_only) {
         if (time_variant(v, state, d->in, d->out, warm_seconds, &options->timing,
                          &row->timing) != CONV_OK) {
+            finished = !(options->timing.stop && *options->timing.stop);
             row->status = ROW_ERROR;
             snprintf(row->note, sizeof row->note, "a timed run failed");
         } else {
@@ -153,6 +174,7 @@ static void run_variant(const struct bench_options *options, const struct conv_v
     }
 done:
     v->destroy(state);
+    return finished;
 }
 
 static void show_progress(const struct bench_options *options, size_t done, size_t total,
@@ -193,9 +215,12 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
         if (!run->selected[li])
             continue;
         const struct conv_layer *l = &net->layers[li];
-        struct layer_data data;
+        if (options->timing.stop && *options->timing.stop)
+            return 1;
+        struct layer_data data = {0};
         omp_set_num_threads(options->threads[options->thread_count - 1]);
-        bool have_data = layer_data_init(&data, l, options->seed, li) == 0;
+        const bool fits = layer_data_bytes(l) <= options->max_memory;
+        const bool have_data = fits && layer_data_init(&data, l, options->seed, li) == 0;
 
         for (size_t ti = 0; ti < options->thread_count; ti++) {
             const int threads = options->threads[ti];
@@ -211,12 +236,17 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                     .reorder_us = -1.0,
                 };
                 if (have_data) {
-                    run_variant(options, v, l, &data, threads, &row);
+                    if (!run_variant(options, v, l, &data, threads, &row)) {
+                        layer_data_free(&data);
+                        show_progress(options, total, total, NULL, NULL, 0);
+                        return 1;
+                    }
                 } else {
                     row.status = ROW_ERROR;
                     snprintf(row.note, sizeof row.note,
-                             "cannot allocate the layer's tensors (%" PRId64 " bytes)",
-                             row.cost.bytes + 8 * layer_output_elements(l));
+                             fits ? "cannot allocate the layer's tensors (%zu bytes)"
+                                  : "the layer's tensors need %zu bytes, above --max-memory",
+                             layer_data_bytes(l));
                 }
                 if (row.status == ROW_MISMATCH || row.status == ROW_ERROR) {
                     if (options->progress)
@@ -230,7 +260,7 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                 run->mismatches += row.status == ROW_MISMATCH;
                 run->errors += row.status == ROW_ERROR;
                 *bench_record_at(options, run, li, ti, vi) = (struct bench_record){
-                    .status = row.status, .timed = row.timed,
+                    .ran = true, .status = row.status, .timed = row.timed,
                     .median_us = row.timing.median_us};
                 if (csv_sink_write(sink, &row) != 0) {
                     layer_data_free(&data);
@@ -271,7 +301,9 @@ static void print_layer_table(FILE *out, const struct bench_options *options,
         for (size_t vi = 0; vi < options->variant_count; vi++) {
             const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
             char cell[32];
-            if (r->timed)
+            if (!r->ran)
+                snprintf(cell, sizeof cell, "-");
+            else if (r->timed)
                 snprintf(cell, sizeof cell, "%.1f", r->median_us);
             else if (r->status == ROW_OK)
                 snprintf(cell, sizeof cell, "ok");

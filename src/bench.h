@@ -22,10 +22,12 @@ struct bench_options {
     uint64_t seed;
     bool verify_only;
     bool progress;             /* a progress line on stderr */
+    size_t max_memory;         /* bytes a layer x variant may need; larger ones are errors */
 };
 
 /* What happened to one layer x thread count x variant, for the summary. */
 struct bench_record {
+    bool ran;           /* false: not reached (an interrupted run) */
     enum row_status status;
     bool timed;
     double median_us;
@@ -40,7 +42,8 @@ struct bench_run {
 };
 
 /* Runs every selected layer of net; rows go to sink as they finish. Returns
- * -1 only when the sink cannot be written (rows are then lost). */
+ * -1 when the sink cannot be written, 1 when options->timing.stop was set
+ * (the row under way is dropped; those before it are in the sink), else 0. */
 int bench_network(const struct bench_options *options, struct bench_run *run,
                   struct csv_sink *sink);
 

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <math.h>
 #include <omp.h>
@@ -24,6 +26,69 @@
 
 enum exit_code { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
+/* SIGINT / SIGTERM: the first asks the run to stop after the row under way
+ * (the rows finished are kept); a second ends the process at once, removing
+ * the temporary result file. Only async-signal-safe calls in the handler. */
+static volatile sig_atomic_t stop_signal;
+static char temp_result_path[4096];
+
+static void on_signal(int sig)
+{
+    if (stop_signal) {
+        if (temp_result_path[0])
+            unlink(temp_result_path);
+        _exit(128 + sig);
+    }
+    stop_signal = sig;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction action = {0};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+/* "x.csv" -> "x.partial.csv" (else ".partial" appended): where an
+ * interrupted run leaves its rows, so that x.csv keeps the last full run. */
+static char *partial_path_for(const char *path)
+{
+    size_t length = strlen(path);
+    char *partial = malloc(length + 16);
+    if (!partial)
+        return NULL;
+    if (length > 4 && strcmp(path + length - 4, ".csv") == 0)
+        snprintf(partial, length + 16, "%.*s.partial.csv", (int)(length - 4), path);
+    else
+        snprintf(partial, length + 16, "%s.partial", path);
+    return partial;
+}
+
+/* "512M", "2G", "1048576": bytes; 0 on a malformed size. */
+static size_t parse_bytes(const char *text)
+{
+    char *end;
+    errno = 0;
+    if (!(*text >= '0' && *text <= '9'))
+        return 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || errno || v == 0 || v > (SIZE_MAX >> shift))
+        return 0;
+    return (size_t)v << shift;
+}
+
 #define MAX_THREAD_COUNTS 16
 
 static const char usage_text[] =
@@ -45,6 +110,9 @@ static const char usage_text[] =
     "      --max-time=SEC     ... unless SEC have passed (default 2); at least one sample\n"
     "      --cold-cache       evict the caches before each sample\n"
     "      --seed=N           seed of the random inputs and weights (default 1)\n"
+    "      --max-memory=BYTES a layer x variant needing more (tensors, packed weights,\n"
+    "                         workspaces; e.g. 512M, 4G) gives an error row instead\n"
+    "                         (default: half the physical memory, %s)\n"
     "      --baseline=NAME    the variant the closing summary compares against\n"
     "                         (default: onednn-blocked when it runs, else the first)\n"
     "      --summary          print each config's cost table (params, MACs, memory); no runs\n"
@@ -55,7 +123,9 @@ static const char usage_text[] =
     "      --version          version and build\n"
     "\n"
     "Exit status: 0 all rows ok or unsupported, 1 a verification mismatch, 2 bad usage\n"
-    "or config (no result is written), 3 a runtime failure (error rows).\n";
+    "or config (no result is written), 3 a runtime failure (error rows), 130 / 143\n"
+    "interrupted by SIGINT / SIGTERM: the rows finished go to <output>.partial.csv and\n"
+    "an earlier <output>.csv is left as it was; a second signal stops at once.\n";
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -235,6 +305,12 @@ static void fill_meta(struct meta_lines *m, const struct bench_options *o, doubl
         meta_add(m, "bandwidth_gbs", "%.1f", bandwidth);
 }
 
+static size_t default_max_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 2 : (size_t)4 << 30;
+}
+
 static bool layer_selected(const char *glob, const char *name)
 {
     return !glob || fnmatch(glob, name, 0) == 0;
@@ -243,7 +319,7 @@ static bool layer_selected(const char *glob, const char *name)
 int main(int argc, char **argv)
 {
     enum { OPT_MIN_TIME = 256, OPT_MAX_TIME, OPT_REPS, OPT_COLD_CACHE, OPT_SEED, OPT_BASELINE,
-           OPT_SUMMARY, OPT_VERIFY_ONLY, OPT_LIST_VARIANTS, OPT_VERSION };
+           OPT_SUMMARY, OPT_VERIFY_ONLY, OPT_LIST_VARIANTS, OPT_VERSION, OPT_MAX_MEMORY };
     static const struct option long_options[] = {
         {"variants", required_argument, NULL, 'v'},
         {"threads", required_argument, NULL, 't'},
@@ -254,6 +330,7 @@ int main(int argc, char **argv)
         {"reps", required_argument, NULL, OPT_REPS},
         {"cold-cache", no_argument, NULL, OPT_COLD_CACHE},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"summary", no_argument, NULL, OPT_SUMMARY},
         {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
@@ -270,8 +347,9 @@ int main(int argc, char **argv)
     size_t thread_count = 0;
     const char *output = NULL, *glob = NULL, *baseline_name = NULL;
     struct bench_options options = {
-        .timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0},
+        .timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0, .stop = &stop_signal},
         .seed = 1,
+        .max_memory = default_max_memory(),
     };
     bool summary_only = false, quiet = false;
 
@@ -289,11 +367,21 @@ int main(int argc, char **argv)
         case OPT_COLD_CACHE: options.timing.cold_cache = true; break;
         case OPT_SEED: options.seed = (uint64_t)parse_whole("seed", optarg, 0, INT64_MAX); break;
         case OPT_BASELINE: baseline_name = optarg; break;
+        case OPT_MAX_MEMORY:
+            options.max_memory = parse_bytes(optarg);
+            if (!options.max_memory)
+                usage_error("--max-memory=%s: expected a size in bytes, e.g. 512M or 4G", optarg);
+            break;
         case OPT_SUMMARY: summary_only = true; break;
         case OPT_VERIFY_ONLY: options.verify_only = true; break;
         case OPT_LIST_VARIANTS: list_variants(); return EXIT_OK;
         case 'q': quiet = true; break;
-        case 'h': printf(usage_text, omp_get_num_procs()); return EXIT_OK;
+        case 'h': {
+            char memory[32];
+            snprintf(memory, sizeof memory, "%.1f GiB", (double)default_max_memory() / (1 << 30));
+            printf(usage_text, omp_get_num_procs(), memory);
+            return EXIT_OK;
+        }
         case OPT_VERSION:
             printf("convbench %s (%s), %s, kernels for %s\n", CONVBENCH_VERSION,
                    CONVBENCH_REVISION, CONVBENCH_COMPILER, cpu_isa_name(cpu_best_isa()));
@@ -309,6 +397,7 @@ int main(int argc, char **argv)
     /* every config is read and checked before anything runs or is written */
     size_t config_count = argc > optind ? (size_t)(argc - optind) : 1;
     struct config_entry *configs = calloc(config_count, sizeof *configs);
+    int exit_code = EXIT_OK;
     if (!configs) {
         fputs("convbench: out of memory\n", stderr);
         return EXIT_RUNTIME;
@@ -326,12 +415,14 @@ int main(int argc, char **argv)
         }
         if (status != 0) {
             fprintf(stderr, "%s\n", error);
-            return EXIT_USAGE;
+            exit_code = EXIT_USAGE;
+            goto done;
         }
         e->selected = calloc(e->net.layer_count, sizeof *e->selected);
         if (!e->selected) {
             fputs("convbench: out of memory\n", stderr);
-            return EXIT_RUNTIME;
+            exit_code = EXIT_RUNTIME;
+            goto done;
         }
         for (size_t li = 0; li < e->net.layer_count; li++) {
             e->selected[li] = layer_selected(glob, e->net.layers[li].name);
@@ -339,7 +430,8 @@ int main(int argc, char **argv)
         }
         if (!e->selected_count) {
             fprintf(stderr, "convbench: %s: no layer matches --layers=%s\n", e->path, glob);
-            return EXIT_USAGE;
+            exit_code = EXIT_USAGE;
+            goto done;
         }
     }
 
@@ -349,7 +441,8 @@ int main(int argc, char **argv)
                 putchar('\n');
             print_cost_summary(stdout, configs[i].path, &configs[i].net, configs[i].selected);
         }
-        return EXIT_OK;
+        exit_code = EXIT_OK;
+        goto done;
     }
 
     if (!variant_count)
@@ -375,6 +468,7 @@ int main(int argc, char **argv)
     options.threads = threads;
     options.thread_count = thread_count;
     options.progress = !quiet && isatty(STDERR_FILENO);
+    install_signal_handlers();
 
     double peaks[MAX_THREAD_COUNTS], bandwidth = 0.0;
     if (!options.verify_only) {
@@ -397,7 +491,6 @@ int main(int argc, char **argv)
     }
 
     /* one output per config, or every config into --output */
-    int exit_code = EXIT_OK;
     size_t groups = output ? 1 : config_count;
     for (size_t g = 0; g < groups; g++) {
         size_t first = output ? 0 : g, last = output ? config_count : g + 1;
@@ -412,35 +505,56 @@ int main(int argc, char **argv)
         struct csv_sink sink;
         if (csv_sink_open(&sink, path, error, sizeof error) != 0) {
             fprintf(stderr, "convbench: %s\n", error);
-            return EXIT_RUNTIME;
+            exit_code = EXIT_RUNTIME;
+            goto done;
         }
         FILE *report = sink.path ? stdout : stderr; /* keep a CSV on stdout clean */
+        if (sink.temp_path)
+            snprintf(temp_result_path, sizeof temp_result_path, "%s", sink.temp_path);
 
         struct bench_run runs[config_count];
-        for (size_t i = first; i < last; i++) {
+        size_t ran = first; /* runs[first .. ran) hold rows */
+        bool interrupted = false;
+        for (size_t i = first; i < last && !interrupted; i++) {
             struct config_entry *e = &configs[i];
             runs[i] = (struct bench_run){.net = &e->net, .selected = e->selected};
             runs[i].records = calloc(e->net.layer_count * thread_count * variant_count,
                                      sizeof *runs[i].records);
             runs[i].impls = calloc(variant_count, sizeof *runs[i].impls);
-            if (!runs[i].records || !runs[i].impls || bench_network(&options, &runs[i], &sink) != 0) {
+            int status = runs[i].records && runs[i].impls
+                             ? bench_network(&options, &runs[i], &sink)
+                             : -1;
+            if (status < 0) {
                 fprintf(stderr, "convbench: %s: cannot write the results: %s\n", path,
                         strerror(errno));
                 csv_sink_abort(&sink);
-                return EXIT_RUNTIME;
+                exit_code = EXIT_RUNTIME;
+                goto done;
             }
+            ran = i + 1;
+            interrupted = status > 0;
         }
-        if (csv_sink_commit(&sink, error, sizeof error) != 0) {
+
+        /* an interrupted run keeps its rows apart from the last full result */
+        char *partial = interrupted && sink.path ? partial_path_for(path) : NULL;
+        const char *written = partial ? partial : path;
+        const size_t rows = sink.rows;
+        const bool to_stdout = sink.path == NULL;
+        if (csv_sink_commit(&sink, partial, error, sizeof error) != 0) {
             fprintf(stderr, "convbench: %s\n", error);
-            return EXIT_RUNTIME;
+            exit_code = EXIT_RUNTIME;
+            goto done;
         }
+        temp_result_path[0] = '\0';
         if (output == NULL || strcmp(output, "-") != 0) {
-            char *meta_path = meta_path_for(path);
+            char *meta_path = meta_path_for(written);
             struct meta_lines meta = {0};
             fill_meta(&meta, &options, bandwidth, argc, argv, &configs[first], last - first);
+            if (interrupted)
+                meta_add(&meta, "interrupted", "signal %d after %zu rows", (int)stop_signal, rows);
             for (size_t vi = 0; vi < variant_count; vi++) {
                 char key[96], impls[1024] = "";
-                for (size_t i = first; i < last; i++)
+                for (size_t i = first; i < ran; i++)
                     if (runs[i].impls[vi][0])
                         snprintf(impls + strlen(impls), sizeof impls - strlen(impls), "%s%s",
                                  impls[0] ? "; " : "", runs[i].impls[vi]);
@@ -456,7 +570,7 @@ int main(int argc, char **argv)
             meta_free(&meta);
             free(meta_path);
         }
-        for (size_t i = first; i < last; i++) {
+        for (size_t i = first; i < ran; i++) {
             if (!options.verify_only)
                 bench_print_summary(report, &options, &runs[i], baseline);
             if (runs[i].mismatches)
@@ -466,9 +580,19 @@ int main(int argc, char **argv)
             free(runs[i].records);
             free(runs[i].impls);
         }
+        if (interrupted) {
+            fprintf(stderr, "convbench: interrupted by %s: the %zu rows finished are in %s%s%s\n",
+                    stop_signal == SIGINT ? "SIGINT" : "SIGTERM", rows,
+                    to_stdout ? "standard output" : written,
+                    partial ? "; left untouched: " : "", partial ? path : "");
+            free(partial);
+            exit_code = 128 + stop_signal;
+            break;
+        }
         if (output == NULL || strcmp(output, "-") != 0)
             fprintf(report, "%s: results in %s\n", configs[first].path, path);
     }
+done:
     timing_release();
     for (size_t i = 0; i < config_count; i++) {
         network_free(&configs[i].net);

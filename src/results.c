@@ -156,7 +156,8 @@ int csv_sink_open(struct csv_sink *sink, const char *path, char *error, size_t e
     return 0;
 }
 
-int csv_sink_commit(struct csv_sink *sink, char *error, size_t error_size)
+int csv_sink_commit(struct csv_sink *sink, const char *final_path, char *error,
+                    size_t error_size)
 {
     int status = 0;
     if (!sink->path) {
@@ -176,8 +177,9 @@ int csv_sink_commit(struct csv_sink *sink, char *error, size_t error_size)
         status = -1;
     }
     sink->file = NULL;
-    if (status == 0 && rename(sink->temp_path, sink->path) != 0) {
-        snprintf(error, error_size, "%s: cannot rename into place: %s", sink->path,
+    const char *target = final_path ? final_path : sink->path;
+    if (status == 0 && rename(sink->temp_path, target) != 0) {
+        snprintf(error, error_size, "%s: cannot rename into place: %s", target,
                  strerror(errno));
         status = -1;
     }

@@ -47,8 +47,10 @@ struct csv_sink {
  * with a message in error. */
 int csv_sink_open(struct csv_sink *sink, const char *path, char *error, size_t error_size);
 int csv_sink_write(struct csv_sink *sink, const struct result_row *row);
-/* Flushes and renames the file into place. */
-int csv_sink_commit(struct csv_sink *sink, char *error, size_t error_size);
+/* Flushes and renames the file into place (to final_path when not NULL,
+ * instead of the path it was opened with). */
+int csv_sink_commit(struct csv_sink *sink, const char *final_path, char *error,
+                    size_t error_size);
 /* Drops the temporary file; an existing result is left untouched. */
 void csv_sink_abort(struct csv_sink *sink);
 

@@ -100,6 +100,8 @@ enum conv_status time_variant(const struct conv_variant *v, void *state, const f
         }
         samples[n++] = t / batch;
         double elapsed = time_now() - start;
+        if (options->stop && *options->stop)
+            goto fail;
         if ((timed >= options->min_time && n >= options->reps) || elapsed >= options->max_time)
             break;
     }

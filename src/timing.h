@@ -2,6 +2,7 @@
 #ifndef CONVBENCH_TIMING_H
 #define CONVBENCH_TIMING_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "variant.h"
@@ -11,6 +12,8 @@ struct timing_options {
     int reps;         /* ... and at least this many samples ... */
     double max_time;  /* ... unless this many seconds have passed */
     bool cold_cache;  /* evict the caches before each sample */
+    /* set (by a signal handler) to stop: sampling ends early with CONV_ERROR */
+    const volatile sig_atomic_t *stop;
 };
 
 struct timing {

@@ -103,6 +103,43 @@ grep -qF 'Total params: 4,210,088' "$tmp/mobilenet.txt" &&
     grep -qF 'Total MACs: 568,740,352' "$tmp/mobilenet.txt" && ok ||
     bad "--summary mobilenet totals"
 
+# --max-memory: rows that would need more are errors naming layer, variant and
+# bytes; the others still run; exit 3
+"$bin" --verify-only -q -t 1 --max-memory=600K -o "$tmp/mem.csv" "$src/configs/seed.ini" \
+    >/dev/null 2>"$tmp/mem.txt"
+expect_exit 3 $? "--max-memory=600K"
+grep -q ',error,"\{0,1\}needs about [0-9]* bytes' "$tmp/mem.csv" && ok || bad "no error row for memory"
+grep -q 'error: seed/regular, im2col-gemm, 1 thread: needs about' "$tmp/mem.txt" && ok ||
+    bad "the memory error does not name layer and variant: $(head -c 300 "$tmp/mem.txt")"
+grep -q ',naive,1,0,.*,ok,' "$tmp/mem.csv" && ok || bad "naive rows did not run under --max-memory"
+"$bin" --verify-only -q --max-memory=12Q "$src/configs/seed.ini" >/dev/null 2>&1
+expect_exit 2 $? "--max-memory=12Q"
+
+# SIGINT: the rows finished go to a .partial.csv, the earlier result stays
+echo "earlier result" >"$tmp/sig.csv"
+"$bin" -q -t 1 -v naive --min-time=0.5 --reps=1 -o "$tmp/sig.csv" "$src/configs/vgg16.ini" \
+    >/dev/null 2>"$tmp/sig.txt" &
+pid=$!
+# wait until the first row is written (at most 60 s), then interrupt
+for _ in $(seq 600); do
+    [ -n "$(ls "$tmp" | grep 'sig\.csv\.' )" ] && [ "$(cat "$tmp"/sig.csv.* 2>/dev/null | wc -l)" -ge 2 ] && break
+    sleep 0.1
+done
+kill -INT "$pid"
+wait "$pid"
+expect_exit 130 $? "SIGINT"
+[ "$(cat "$tmp/sig.csv")" = "earlier result" ] && ok || bad "SIGINT touched the earlier result"
+if [ -f "$tmp/sig.partial.csv" ]; then
+    case "$(head -n 1 "$tmp/sig.partial.csv")" in "$header"*) ok ;; *) bad "partial CSV header" ;; esac
+    [ "$(wc -l <"$tmp/sig.partial.csv")" -ge 2 ] && ok || bad "partial CSV has no row"
+    awk -F, -v want="$(echo "$header" | awk -F, '{print NF}')" 'NF < want { exit 1 }' \
+        "$tmp/sig.partial.csv" && ok || bad "partial CSV has a short row"
+else
+    bad "no sig.partial.csv after SIGINT: $(cat "$tmp/sig.txt")"
+fi
+grep -q 'interrupted by SIGINT' "$tmp/sig.txt" && ok || bad "SIGINT not reported"
+ls "$tmp" | grep -q 'sig\.csv\.' && bad "SIGINT left a temporary file" || ok
+
 # --help and --version answer and exit 0
 "$bin" --help | grep -q -- '--verify-only' && ok || bad "--help"
 "$bin" --version | grep -q '^convbench ' && ok || bad "--version"

@@ -42,8 +42,21 @@ static const char *store_name(int mode)
     return mode == 0 ? "C = AB" : mode == 1 ? "C += AB" : "C = AB + bias";
 }
 
+static void check_gemm_repeated(const struct gemm_kernel *kernel,
+                                const struct gemm_blocking *blocking, int64_t m, int64_t n,
+                                int64_t k, int mode, int threads, int repeats);
+
 static void check_gemm(const struct gemm_kernel *kernel, const struct gemm_blocking *blocking,
                        int64_t m, int64_t n, int64_t k, int mode, int threads)
+{
+    check_gemm_repeated(kernel, blocking, m, n, k, mode, threads, 1);
+}
+
+/* repeats > 1 recomputes the same product, giving a race between threads
+ * more chances to show */
+static void check_gemm_repeated(const struct gemm_kernel *kernel,
+                                const struct gemm_blocking *blocking, int64_t m, int64_t n,
+                                int64_t k, int mode, int threads, int repeats)
 {
     float *a = random_matrix((size_t)(m * k), 1), *b = random_matrix((size_t)(k * n), 2);
     float *c = random_matrix((size_t)(m * n), 3), *bias = random_matrix((size_t)m, 4);
@@ -60,7 +73,12 @@ static void check_gemm(const struct gemm_kernel *kernel, const struct gemm_block
                            ? tensor_alloc(gemm_workspace_floats(&packed, n), sizeof(float))
                            : NULL;
     CHECK(workspace != NULL, "allocation");
-    if (workspace) {
+    float *c_start = malloc((size_t)(m * n) * sizeof *c_start);
+    if (!c_start)
+        exit(3);
+    memcpy(c_start, c, (size_t)(m * n) * sizeof *c);
+    for (int repeat = 0; repeat < repeats && workspace; repeat++) {
+        memcpy(c, c_start, (size_t)(m * n) * sizeof *c);
         gemm_compute(&packed, b, n, n, c, n, accumulate, mode == 2 ? bias : NULL, workspace,
                      threads);
         double worst = 0.0;
@@ -78,8 +96,9 @@ static void check_gemm(const struct gemm_kernel *kernel, const struct gemm_block
               store_name(mode), threads, threads == 1 ? "" : "s",
               blocking ? ", tiny blocks" : "", worst, (long long)(at / n), (long long)(at % n),
               (double)c[at], ref[at]);
-        free(workspace);
     }
+    free(workspace);
+    free(c_start);
     gemm_packed_a_free(&packed);
     free(a);
     free(b);
@@ -162,6 +181,10 @@ int main(void)
                 check_gemm(kernel, &tiny, 5 * kernel->mr + 3, 2 * kernel->nr + 1, 17, mode,
                            threads);
             }
+        /* threads owning their B panels across ragged K-blocks */
+        for (int mode = 0; mode < 3; mode++)
+            check_gemm_repeated(kernel, NULL, 255, 255, 255, mode, 2, 32);
+        check_gemm_repeated(kernel, &tiny, 2 * kernel->mr + 1, 8 * kernel->nr + 3, 45, 1, 2, 64);
         printf("kernel %s (%dx%d): checked\n", kernel->name, kernel->mr, kernel->nr);
     }
     CHECK(kernels >= 1, "no kernel could run");

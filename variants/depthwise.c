@@ -559,6 +559,12 @@ static const char *depthwise_describe(void *state)
     return ((struct depthwise_state *)state)->kernel->name;
 }
 
+static size_t depthwise_memory(const struct conv_layer *l, int threads)
+{
+    (void)threads;
+    return depthwise_zeros_floats(l) * sizeof(float);
+}
+
 const struct conv_variant variant_depthwise = {
     .name = "depthwise",
     .summary = "depthwise convolution vectorized along the width (AVX-512/AVX2/C), masked "
@@ -569,4 +575,5 @@ const struct conv_variant variant_depthwise = {
     .run = depthwise_run,
     .destroy = depthwise_destroy,
     .describe = depthwise_describe,
+    .memory = depthwise_memory,
 };

@@ -82,6 +82,12 @@ static const char *im2col_blas_describe(void *state)
     return ((struct im2col_blas_state *)state)->description;
 }
 
+static size_t im2col_blas_memory(const struct conv_layer *l, int threads)
+{
+    struct lowering lw;
+    return lowering_layout(&lw, l, threads, true);
+}
+
 const struct conv_variant variant_im2col_blas = {
     .name = "im2col-blas",
     .summary = "the same im2col lowering on OpenBLAS cblas_sgemm; every shape",
@@ -91,4 +97,5 @@ const struct conv_variant variant_im2col_blas = {
     .run = im2col_blas_run,
     .destroy = im2col_blas_destroy,
     .describe = im2col_blas_describe,
+    .memory = im2col_blas_memory,
 };

@@ -196,6 +196,21 @@ static const char *im2col_gemm_describe(void *state)
     return ((struct im2col_gemm_state *)state)->description;
 }
 
+static size_t im2col_gemm_memory(const struct conv_layer *l, int threads)
+{
+    struct lowering lw;
+    lowering_layout(&lw, l, threads, false);
+    const struct gemm_kernel *kernel = gemm_kernel_for_m(lw.m);
+    const struct gemm_blocking b = gemm_blocking_for(kernel);
+    const int64_t m_padded = (lw.m + kernel->mr - 1) / kernel->mr * kernel->mr;
+    const int64_t n = lw.n < b.nc ? lw.n : b.nc;
+    const size_t weights = (size_t)(l->groups * m_padded * lw.k) * sizeof(float);
+    const size_t workspace = (size_t)lw.buffers * (size_t)(b.kc * ((n + kernel->nr - 1) /
+                                                                   kernel->nr * kernel->nr)) *
+                             sizeof(float);
+    return weights + workspace + (size_t)lw.k * sizeof(struct im2col_tap);
+}
+
 const struct conv_variant variant_im2col_gemm = {
     .name = "im2col-gemm",
     .summary = "im2col (in bands of output rows; none for 1x1 stride 1) + convbench's packed "
@@ -206,4 +221,5 @@ const struct conv_variant variant_im2col_gemm = {
     .run = im2col_gemm_run,
     .destroy = im2col_gemm_destroy,
     .describe = im2col_gemm_describe,
+    .memory = im2col_gemm_memory,
 };

@@ -6,7 +6,8 @@
 
 #include "tensor.h"
 
-int lowering_plan(struct lowering *lw, const struct conv_layer *l, int threads, bool columns)
+size_t lowering_layout(struct lowering *lw, const struct conv_layer *l, int threads,
+                       bool columns)
 {
     *lw = (struct lowering){.layer = *l, .threads = threads};
     lw->m = l->c_out / l->groups;
@@ -34,6 +35,13 @@ int lowering_plan(struct lowering *lw, const struct conv_layer *l, int threads, 
     lw->buffer_floats = (size_t)(lw->k * lw->band_rows * l->w_out);
     /* keep each buffer on its own cache lines */
     lw->buffer_floats = (lw->buffer_floats + 15) / 16 * 16;
+    return lw->buffer_floats * (size_t)lw->buffers * sizeof(float);
+}
+
+int lowering_plan(struct lowering *lw, const struct conv_layer *l, int threads, bool columns)
+{
+    if (lowering_layout(lw, l, threads, columns) == 0)
+        return 0;
     lw->columns = tensor_alloc(lw->buffer_floats * (size_t)lw->buffers, sizeof(float));
     return lw->columns ? 0 : -1;
 }

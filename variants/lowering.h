@@ -44,6 +44,11 @@ struct lowering {
  * group's input (b = its first channel, ldb = 0, n = H_out * W_out) and
  * does the lowering itself, as im2col-gemm does inside its B packing. */
 int lowering_plan(struct lowering *lw, const struct conv_layer *l, int threads, bool columns);
+
+/* What lowering_plan decides, without allocating (for memory estimates);
+ * returns the bytes of column buffers it would allocate. */
+size_t lowering_layout(struct lowering *lw, const struct conv_layer *l, int threads,
+                       bool columns);
 int lowering_run(const struct lowering *lw, const float *in, float *out, lowered_gemm_fn gemm,
                  void *context);
 void lowering_free(struct lowering *lw);

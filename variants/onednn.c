@@ -313,6 +313,18 @@ ONEDNN_PLAN(plain, ONEDNN_PLAIN)
 ONEDNN_PLAN(blocked, ONEDNN_BLOCKED)
 ONEDNN_PLAN(winograd, ONEDNN_WINOGRAD)
 
+/* oneDNN's own scratchpads are not visible before primitive creation: count
+ * the weight copy, the blocked copies of input and output, and as much
+ * again for scratch. */
+static size_t onednn_memory(const struct conv_layer *l, int threads)
+{
+    (void)threads;
+    const size_t weights = (size_t)layer_weight_elements(l) * sizeof(float);
+    const size_t tensors = (size_t)(layer_input_elements(l) + layer_output_elements(l)) *
+                           sizeof(float);
+    return 2 * (weights + tensors);
+}
+
 const struct conv_variant variant_onednn = {
     .name = "onednn",
     .summary = "oneDNN direct convolution on plain NCHW/OIHW memory; every shape",
@@ -322,6 +334,7 @@ const struct conv_variant variant_onednn = {
     .run = onednn_run,
     .destroy = onednn_destroy,
     .describe = onednn_describe,
+    .memory = onednn_memory,
 };
 
 const struct conv_variant variant_onednn_blocked = {
@@ -336,6 +349,7 @@ const struct conv_variant variant_onednn_blocked = {
     .load_input = blocked_load_input,
     .store_output = blocked_store_output,
     .describe = onednn_describe,
+    .memory = onednn_memory,
 };
 
 const struct conv_variant variant_onednn_winograd = {
@@ -350,4 +364,5 @@ const struct conv_variant variant_onednn_winograd = {
     .load_input = blocked_load_input,
     .store_output = blocked_store_output,
     .describe = onednn_describe,
+    .memory = onednn_memory,
 };

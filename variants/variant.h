@@ -40,6 +40,10 @@ struct conv_variant {
     enum conv_status (*store_output)(void *state, float *out);
     /* Optional: the implementation a plan chose, e.g. "brgconv:avx512_core". */
     const char *(*describe)(void *state);
+    /* Optional: bytes plan and run allocate beyond the harness's tensors
+     * (packed weights, workspaces), an estimate from above; checked against
+     * --max-memory before plan. NULL means none worth counting. */
+    size_t (*memory)(const struct conv_layer *l, int threads);
 };
 
 /* Every variant built, in variants.inc order. */

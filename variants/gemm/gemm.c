@@ -160,13 +160,16 @@ void gemm_compute(const struct gemm_packed_a *a, const float *b, int64_t ldb, in
     gemm_compute_source(a, &source, n, c, ldc, accumulate, bias, workspace, threads);
 }
 
-/* Panel jp of the current (pc, jc) block of B, into its place in the block. */
-static void pack_panel(const struct gemm_b_source *b, int64_t pc, int64_t kc_cur, int64_t jc,
-                       int64_t nc_cur, int64_t jp, int nr, float *block)
+/* Panel jp of the current (pc, jc) block of B, into its place in the block.
+ * Panels sit kc (not kc_cur) apart, so that a panel keeps its place in every
+ * K-block: a thread packing its panels of the next K-block never writes
+ * where another thread still reads the last one. */
+static void pack_panel(const struct gemm_b_source *b, int64_t pc, int64_t kc_cur, int64_t kc,
+                       int64_t jc, int64_t nc_cur, int64_t jp, int nr, float *block)
 {
     const int64_t col = jp * nr;
     const int64_t cols = nc_cur - col < nr ? nc_cur - col : nr;
-    b->pack(b->context, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc_cur);
+    b->pack(b->context, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc);
 }
 
 void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_source *b,
@@ -202,11 +205,11 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                 float *b_block = workspace; /* one (pc, jc) block at a time */
                 if (own_panels) {
                     for (int64_t jp = jp_begin; jp < jp_end; jp++)
-                        pack_panel(b, pc, kc_cur, jc, nc_cur, jp, nr, b_block);
+                        pack_panel(b, pc, kc_cur, kc, jc, nc_cur, jp, nr, b_block);
                 } else {
                     #pragma omp for schedule(static)
                     for (int64_t jp = 0; jp < n_panels; jp++)
-                        pack_panel(b, pc, kc_cur, jc, nc_cur, jp, nr, b_block);
+                        pack_panel(b, pc, kc_cur, kc, jc, nc_cur, jp, nr, b_block);
                     /* (the loop's barrier: B is packed before anyone reads it) */
                 }
                 const float *a_block = a->data + pc * a->m_padded;
@@ -224,7 +227,7 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                         const int64_t row = ic + ip * mr, col = jp * nr;
                         const int64_t rows = m - row < mr ? m - row : mr;
                         const int64_t cols = nc_cur - col < nr ? nc_cur - col : nr;
-                        kernel->ukernel(kc_cur, a_block + row * kc_cur, b_block + jp * nr * kc_cur,
+                        kernel->ukernel(kc_cur, a_block + row * kc_cur, b_block + jp * nr * kc,
                                         c + row * ldc + jc + col, ldc, (int)rows, (int)cols,
                                         store, bias ? bias + row : NULL);
                     }
