@@ -352,6 +352,145 @@ static void print_depthwise_bandwidth(FILE *out, const struct bench_options *opt
     }
 }
 
+/* The fastest timed variant of a layer (among convbench's own when
+ * own_only), or -1. */
+static int fastest_variant(const struct bench_options *options, const struct bench_run *run,
+                           size_t li, size_t ti, bool own_only)
+{
+    int best = -1;
+    for (size_t vi = 0; vi < options->variant_count; vi++) {
+        const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
+        if (!r->timed || (own_only && options->variants[vi]->peer))
+            continue;
+        if (best < 0 || r->median_us < bench_record_at(options, run, li, ti, (size_t)best)->median_us)
+            best = (int)vi;
+    }
+    return best;
+}
+
+/* Layers sharing a block tag as one unit: summed MACs, and per variant the
+ * summed time (median x repeat) when it timed every member. */
+static void print_blocks(FILE *out, const struct bench_options *options,
+                         const struct bench_run *run, size_t ti)
+{
+    const struct network *net = run->net;
+    bool header = false;
+    for (size_t li = 0; li < net->layer_count; li++) {
+        const struct conv_layer *l = &net->layers[li];
+        if (!run->selected[li] || !l->block[0])
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < li && !seen; j++)
+            seen = run->selected[j] && strcmp(net->layers[j].block, l->block) == 0;
+        if (seen)
+            continue;
+        if (!header) {
+            fprintf(out, "\n%s, %d thread%s: blocks (layers sharing a block tag), summed time, "
+                    "us\n", net->name, options->threads[ti], options->threads[ti] == 1 ? "" : "s");
+            fprintf(out, "  %-18s %-10s %9s", "block", "layers", "MMACs");
+            for (size_t vi = 0; vi < options->variant_count; vi++)
+                fprintf(out, " %*s", column_width(options->variants[vi]),
+                        options->variants[vi]->name);
+            fprintf(out, " %11s\n", "fastest");
+            header = true;
+        }
+        double macs = 0.0, best = 0.0;
+        int members = 0;
+        bool best_complete = true;
+        for (size_t j = li; j < net->layer_count; j++) {
+            if (!run->selected[j] || strcmp(net->layers[j].block, l->block) != 0)
+                continue;
+            members++;
+            macs += (double)net->layers[j].repeat * (double)layer_cost(&net->layers[j]).macs;
+            int f = fastest_variant(options, run, j, ti, false);
+            if (f < 0)
+                best_complete = false;
+            else
+                best += (double)net->layers[j].repeat *
+                        bench_record_at(options, run, j, ti, (size_t)f)->median_us;
+        }
+        char count[16];
+        snprintf(count, sizeof count, "%d", members);
+        fprintf(out, "  %-18s %-10s %9.2f", l->block, count, macs * 1e-6);
+        for (size_t vi = 0; vi < options->variant_count; vi++) {
+            double time = 0.0;
+            bool complete = true;
+            for (size_t j = li; j < net->layer_count; j++) {
+                if (!run->selected[j] || strcmp(net->layers[j].block, l->block) != 0)
+                    continue;
+                const struct bench_record *r = bench_record_at(options, run, j, ti, vi);
+                if (!r->timed)
+                    complete = false;
+                else
+                    time += (double)net->layers[j].repeat * r->median_us;
+            }
+            char cell[32] = "-";
+            if (complete)
+                snprintf(cell, sizeof cell, "%.1f", time);
+            fprintf(out, " %*s", column_width(options->variants[vi]), cell);
+        }
+        char cell[32] = "-";
+        if (best_complete)
+            snprintf(cell, sizeof cell, "%.1f", best);
+        fprintf(out, " %11s\n", cell);
+    }
+}
+
+/* Which algorithm for which layer: each layer on its fastest verified
+ * variant, once among convbench's own variants and once among all. */
+static void print_best_of(FILE *out, const struct bench_options *options,
+                          const struct bench_run *run, size_t ti)
+{
+    const struct network *net = run->net;
+    bool any_peer = false;
+    for (size_t vi = 0; vi < options->variant_count; vi++)
+        any_peer |= options->variants[vi]->peer;
+    fprintf(out, "\n%s, %d thread%s: best-of schedule (each layer on its fastest verified "
+            "variant), us\n", net->name, options->threads[ti], options->threads[ti] == 1 ? "" : "s");
+    fprintf(out, "  %-18s %-18s %10s", "layer", "fastest own", "time");
+    if (any_peer)
+        fprintf(out, "   %-18s %10s", "fastest of all", "time");
+    fputc('\n', out);
+    double own_total = 0.0, all_total = 0.0;
+    bool own_complete = true, all_complete = true;
+    for (size_t li = 0; li < net->layer_count; li++) {
+        if (!run->selected[li])
+            continue;
+        const double repeat = (double)net->layers[li].repeat;
+        const int own = fastest_variant(options, run, li, ti, true);
+        const int all = fastest_variant(options, run, li, ti, false);
+        fprintf(out, "  %-18s", net->layers[li].name);
+        if (own >= 0) {
+            const double t = bench_record_at(options, run, li, ti, (size_t)own)->median_us;
+            fprintf(out, " %-18s %10.1f", options->variants[own]->name, t);
+            own_total += repeat * t;
+        } else {
+            fprintf(out, " %-18s %10s", "-", "-");
+            own_complete = false;
+        }
+        if (any_peer) {
+            if (all >= 0) {
+                const double t = bench_record_at(options, run, li, ti, (size_t)all)->median_us;
+                fprintf(out, "   %-18s %10.1f", options->variants[all]->name, t);
+                all_total += repeat * t;
+            } else {
+                fprintf(out, "   %-18s %10s", "-", "-");
+                all_complete = false;
+            }
+        }
+        fputc('\n', out);
+    }
+    char own_cell[32] = "-", all_cell[32] = "-";
+    if (own_complete)
+        snprintf(own_cell, sizeof own_cell, "%.1f", own_total);
+    if (all_complete)
+        snprintf(all_cell, sizeof all_cell, "%.1f", all_total);
+    fprintf(out, "  %-18s %-18s %10s", "network (x repeat)", "", own_cell);
+    if (any_peer)
+        fprintf(out, "   %-18s %10s", "", all_cell);
+    fputc('\n', out);
+}
+
 void bench_print_summary(FILE *out, const struct bench_options *options,
                          const struct bench_run *run, size_t baseline)
 {
@@ -363,6 +502,8 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
     for (size_t ti = 0; ti < options->thread_count; ti++) {
         print_layer_table(out, options, run, ti);
         print_depthwise_bandwidth(out, options, run, ti);
+        print_blocks(out, options, run, ti);
+        print_best_of(out, options, run, ti);
         fprintf(out, "\n%s, %d thread%s: speed against %s (geometric mean of time ratios "
                 "over the layers both ran; >1 is faster)\n", net->name, options->threads[ti],
                 options->threads[ti] == 1 ? "" : "s", options->variants[baseline]->name);

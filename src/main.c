@@ -15,7 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include "bench.h"
+#include "compare.h"
+#include "plotdata.h"
 #include "build_info.h"
 #include "config.h"
 #include "cpu.h"
@@ -118,6 +122,15 @@ static const char usage_text[] =
     "      --summary          print each config's cost table (params, MACs, memory); no runs\n"
     "      --verify-only      run and check each variant once; no timing\n"
     "      --list-variants    list the variants built, with their limits\n"
+    "      --peak-gflops=LIST the FP32 peak per --threads entry, instead of measuring it\n"
+    "                         (for reports comparable across runs)\n"
+    "      --no-plot          do not draw the charts (drawn with gnuplot after a timed run\n"
+    "                         that writes a file: <output>-*.png and .svg)\n"
+    "      --compare OLD.csv NEW.csv\n"
+    "                         per-row time ratio of two results, geometric mean, and the\n"
+    "                         changes beyond the runs' noise; no run\n"
+    "      --plot-data=DIR RESULT.csv\n"
+    "                         write the tables scripts/plot draws from; no run\n"
     "  -q, --quiet            no progress line (shown on stderr only when it is a terminal)\n"
     "  -h, --help             this text\n"
     "      --version          version and build\n"
@@ -305,6 +318,72 @@ static void fill_meta(struct meta_lines *m, const struct bench_options *o, doubl
         meta_add(m, "bandwidth_gbs", "%.1f", bandwidth);
 }
 
+/* --peak-gflops=LIST: one GFLOP/s figure per --threads entry. */
+static int parse_peaks(const char *text, double *peaks, size_t count)
+{
+    size_t n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !(v > 0.0) || !isfinite(v) || n == count || (*end && *end != ',')) {
+            fprintf(stderr, "convbench: --peak-gflops=%s: expected %zu positive number%s, one "
+                    "per --threads entry\nTry 'convbench --help'.\n", text, count,
+                    count == 1 ? "" : "s");
+            return -1;
+        }
+        peaks[n++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (n != count) {
+        fprintf(stderr, "convbench: --peak-gflops=%s: expected %zu number%s, one per --threads "
+                "entry\nTry 'convbench --help'.\n", text, count, count == 1 ? "" : "s");
+        return -1;
+    }
+    return 0;
+}
+
+/* After a run: scripts/plot draws the charts beside the CSV, when gnuplot is
+ * installed. The script is found beside the binary (build/convbench ->
+ * scripts/plot) or in the source tree the binary was built from. */
+static void draw_plots(const char *csv_path, bool quiet)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        if (!quiet)
+            fprintf(stderr, "convbench: gnuplot is not installed: no plots (scripts/plot "
+                    "draws them later)\n");
+        return;
+    }
+    char script[4200] = "", exe[4000] = "", dir[4000];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        memcpy(dir, exe, (size_t)n + 1);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(script, sizeof script, "%s/../scripts/plot", dir);
+        }
+    }
+    if (!script[0] || access(script, X_OK) != 0)
+        snprintf(script, sizeof script, "%s/scripts/plot", CONVBENCH_SOURCE_DIR);
+    if (access(script, X_OK) != 0) {
+        fprintf(stderr, "convbench: no scripts/plot found: no plots\n");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("CONVBENCH", exe[0] ? exe : "convbench", 0);
+        execl(script, script, csv_path, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        fprintf(stderr, "convbench: scripts/plot %s failed; the results are unaffected\n",
+                csv_path);
+}
+
 static size_t default_max_memory(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
@@ -319,7 +398,8 @@ static bool layer_selected(const char *glob, const char *name)
 int main(int argc, char **argv)
 {
     enum { OPT_MIN_TIME = 256, OPT_MAX_TIME, OPT_REPS, OPT_COLD_CACHE, OPT_SEED, OPT_BASELINE,
-           OPT_SUMMARY, OPT_VERIFY_ONLY, OPT_LIST_VARIANTS, OPT_VERSION, OPT_MAX_MEMORY };
+           OPT_SUMMARY, OPT_VERIFY_ONLY, OPT_LIST_VARIANTS, OPT_VERSION, OPT_MAX_MEMORY,
+           OPT_COMPARE, OPT_PLOT_DATA, OPT_NO_PLOT, OPT_PEAK };
     static const struct option long_options[] = {
         {"variants", required_argument, NULL, 'v'},
         {"threads", required_argument, NULL, 't'},
@@ -331,6 +411,10 @@ int main(int argc, char **argv)
         {"cold-cache", no_argument, NULL, OPT_COLD_CACHE},
         {"seed", required_argument, NULL, OPT_SEED},
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"compare", no_argument, NULL, OPT_COMPARE},
+        {"plot-data", required_argument, NULL, OPT_PLOT_DATA},
+        {"no-plot", no_argument, NULL, OPT_NO_PLOT},
+        {"peak-gflops", required_argument, NULL, OPT_PEAK},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"summary", no_argument, NULL, OPT_SUMMARY},
         {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
@@ -351,7 +435,8 @@ int main(int argc, char **argv)
         .seed = 1,
         .max_memory = default_max_memory(),
     };
-    bool summary_only = false, quiet = false;
+    bool summary_only = false, quiet = false, compare = false, plot = true;
+    const char *plot_data_dir = NULL, *peak_text = NULL;
 
     opterr = 0; /* our own messages */
     int c;
@@ -367,6 +452,10 @@ int main(int argc, char **argv)
         case OPT_COLD_CACHE: options.timing.cold_cache = true; break;
         case OPT_SEED: options.seed = (uint64_t)parse_whole("seed", optarg, 0, INT64_MAX); break;
         case OPT_BASELINE: baseline_name = optarg; break;
+        case OPT_COMPARE: compare = true; break;
+        case OPT_PLOT_DATA: plot_data_dir = optarg; break;
+        case OPT_NO_PLOT: plot = false; break;
+        case OPT_PEAK: peak_text = optarg; break;
         case OPT_MAX_MEMORY:
             options.max_memory = parse_bytes(optarg);
             if (!options.max_memory)
@@ -392,6 +481,17 @@ int main(int argc, char **argv)
                 usage_error("unknown option '-%c'", optopt);
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
+    }
+
+    if (compare) {
+        if (argc - optind != 2)
+            usage_error("--compare takes two result files: --compare OLD.csv NEW.csv");
+        return compare_results(argv[optind], argv[optind + 1], stdout);
+    }
+    if (plot_data_dir) {
+        if (argc - optind != 1)
+            usage_error("--plot-data=DIR takes one result file");
+        return plot_data_write(argv[optind], plot_data_dir);
     }
 
     /* every config is read and checked before anything runs or is written */
@@ -471,10 +571,15 @@ int main(int argc, char **argv)
     install_signal_handlers();
 
     double peaks[MAX_THREAD_COUNTS], bandwidth = 0.0;
+    if (peak_text && parse_peaks(peak_text, peaks, thread_count) != 0) {
+        exit_code = EXIT_USAGE;
+        goto done;
+    }
     if (!options.verify_only) {
         int max_threads = 1;
         for (size_t i = 0; i < thread_count; i++) {
-            peaks[i] = probe_peak_gflops(threads[i]);
+            if (!peak_text)
+                peaks[i] = probe_peak_gflops(threads[i]);
             if (threads[i] > max_threads)
                 max_threads = threads[i];
         }
@@ -482,7 +587,8 @@ int main(int argc, char **argv)
         options.peak_gflops = peaks;
         options.bandwidth_gbs = bandwidth;
         if (!quiet) {
-            fprintf(stderr, "convbench: measured FP32 FMA peak (%s):", cpu_isa_name(cpu_best_isa()));
+            fprintf(stderr, "convbench: %s FP32 FMA peak (%s):", peak_text ? "given" : "measured",
+                    cpu_isa_name(cpu_best_isa()));
             for (size_t i = 0; i < thread_count; i++)
                 fprintf(stderr, " %.1f GFLOP/s on %d thread%s%s", peaks[i], threads[i],
                         threads[i] == 1 ? "" : "s", i + 1 < thread_count ? "," : "");
@@ -589,8 +695,11 @@ int main(int argc, char **argv)
             exit_code = 128 + stop_signal;
             break;
         }
-        if (output == NULL || strcmp(output, "-") != 0)
+        if (output == NULL || strcmp(output, "-") != 0) {
             fprintf(report, "%s: results in %s\n", configs[first].path, path);
+            if (plot && !options.verify_only)
+                draw_plots(path, quiet);
+        }
     }
 done:
     timing_release();

@@ -93,32 +93,40 @@ static double fma_chains(enum cpu_isa isa, int64_t iterations)
     }
 }
 
-/* GFLOP/s of one pass of `iterations` on every thread. */
-static double fma_pass(enum cpu_isa isa, int threads, int64_t iterations)
+/* The best GFLOP/s one thread reaches in short chunks of FMA chains over
+ * about `seconds` of its own time. Timing each chunk on its own thread (not
+ * the whole team's wall time) keeps a thread that the OS parks for a while,
+ * on a shared machine, from dragging every thread's figure down. */
+static double thread_peak(enum cpu_isa isa, double seconds)
 {
-    double flops = 0.0;
+    /* chunks of about 0.2 ms, sized from a first short one */
+    int64_t iterations = 256;
     double t0 = time_now();
-    #pragma omp parallel num_threads(threads) reduction(+ : flops)
-    flops += fma_chains(isa, iterations);
-    double seconds = time_now() - t0;
-    return flops / seconds * 1e-9;
+    double flops = fma_chains(isa, iterations);
+    double dt = time_now() - t0;
+    if (dt > 0.0)
+        iterations = (int64_t)(2e-4 / dt * (double)iterations) + 1;
+    double best = 0.0;
+    const double start = time_now();
+    do {
+        t0 = time_now();
+        flops = fma_chains(isa, iterations);
+        dt = time_now() - t0;
+        if (dt > 0.0 && flops / dt > best)
+            best = flops / dt;
+    } while (time_now() - start < seconds);
+    return best * 1e-9;
 }
 
 double probe_peak_gflops(int threads)
 {
     const enum cpu_isa isa = cpu_best_isa();
-    /* size the passes to about 25 ms from a short first one */
-    int64_t iterations = 1 << 14;
-    double rate = fma_pass(isa, threads, iterations);
-    double flops_per_iteration = fma_chains(isa, 1);
-    iterations = (int64_t)(0.025 * rate * 1e9 / threads / flops_per_iteration) + 1;
-    double best = 0.0;
-    for (int pass = 0; pass < 4; pass++) {
-        double gflops = fma_pass(isa, threads, iterations);
-        if (gflops > best)
-            best = gflops;
-    }
-    return best;
+    double total = 0.0;
+    /* every thread at once (they share power and clock budgets), each
+     * timing itself; the peak is the sum */
+    #pragma omp parallel num_threads(threads) reduction(+ : total)
+    total += thread_peak(isa, 0.05);
+    return total;
 }
 
 double probe_bandwidth_gbs(int threads)

@@ -3,8 +3,9 @@
 #ifndef CONVBENCH_PROBE_H
 #define CONVBENCH_PROBE_H
 
-/* GFLOP/s of independent FMA chains on the widest ISA the CPU has, with
- * threads OpenMP threads; best of a few passes, about 0.1 s in all. */
+/* GFLOP/s of independent FMA chains (enough to hide FMA latency on two FMA
+ * ports) on the widest ISA the CPU has, with threads OpenMP threads running
+ * at once: the sum of each thread's best 0.2 ms chunk over 50 ms. */
 double probe_peak_gflops(int threads);
 
 /* GB/s of a STREAM-like triad (a = b + s * c, 12 bytes per element counted)

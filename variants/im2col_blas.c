@@ -91,6 +91,7 @@ static size_t im2col_blas_memory(const struct conv_layer *l, int threads)
 const struct conv_variant variant_im2col_blas = {
     .name = "im2col-blas",
     .summary = "the same im2col lowering on OpenBLAS cblas_sgemm; every shape",
+    .peer = true,
     .tolerance = 16.0,
     .supports = im2col_blas_supports,
     .plan = im2col_blas_plan,

@@ -328,6 +328,7 @@ static size_t onednn_memory(const struct conv_layer *l, int threads)
 const struct conv_variant variant_onednn = {
     .name = "onednn",
     .summary = "oneDNN direct convolution on plain NCHW/OIHW memory; every shape",
+    .peer = true,
     .tolerance = 16.0,
     .supports = onednn_supports,
     .plan = plan_plain,
@@ -341,6 +342,7 @@ const struct conv_variant variant_onednn_blocked = {
     .name = "onednn-blocked",
     .summary = "oneDNN direct convolution in the layout it prefers (reorders untimed, "
                "reported as reorder_us); every shape",
+    .peer = true,
     .tolerance = 16.0,
     .supports = onednn_supports,
     .plan = plan_blocked,
@@ -356,6 +358,7 @@ const struct conv_variant variant_onednn_winograd = {
     .name = "onednn-winograd",
     .summary = "oneDNN Winograd in its own layout (reorders untimed); 3x3 stride 1, "
                "undilated, where oneDNN offers it (AVX-512)",
+    .peer = true,
     .tolerance = 64.0,
     .supports = winograd_supports,
     .plan = plan_winograd,

@@ -4,6 +4,7 @@
 #ifndef CONVBENCH_VARIANT_H
 #define CONVBENCH_VARIANT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "layer.h"
@@ -17,6 +18,10 @@ enum conv_status {
 struct conv_variant {
     const char *name;    /* as given to --variants */
     const char *summary; /* one line for --list-variants, limits included */
+    /* A peer from another library (oneDNN, OpenBLAS), as opposed to one of
+     * convbench's own implementations: the closing summary's best-of
+     * schedule is given once over convbench's own and once over all. */
+    bool peer;
     /* Accepted error, as a multiple of FLT_EPSILON * sqrt(reduction length),
      * relative to the largest reference magnitude (see src/verify.h). */
     double tolerance;

@@ -1,0 +1,16 @@
+# Shared by every chart: the terminal (format = 'png' or 'svg'), the run's
+# parameters (params.gp from convbench --plot-data), and a common look.
+load dir.'/params.gp'
+if (format eq 'svg') {
+    set terminal svg size 1280,720 dynamic enhanced font 'Sans,12' background rgb 'white'
+} else {
+    set terminal pngcairo size 1280,720 enhanced font 'Sans,11' background rgb 'white'
+}
+set output out
+set grid ytics lc rgb '#dddddd'
+set border 3
+set tics nomirror
+set key outside right top vertical Left reverse noenhanced box lc rgb '#cccccc'
+set datafile missing 'NaN'
+# one colour per kind: regular, grouped, depthwise, pointwise, block
+kind_color(i) = word('#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd', i + 1)

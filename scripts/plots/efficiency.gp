@@ -1,0 +1,15 @@
+# Efficiency (GFLOP/s over the measured FMA peak) by kind of layer: the mean
+# over the layers of that kind, for the fastest variant of each layer and for
+# each variant; a depthwise-separable block counts as one unit.
+load plots.'/common.gp'
+set title sprintf("%s: efficiency by kind of layer, %d thread%s", config, threads, \
+    threads > 1 ? "s" : "") noenhanced
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.9 border -1
+set boxwidth 0.9
+set yrange [0:*]
+set ylabel 'efficiency = GFLOP/s / measured FMA peak (mean over layers)'
+set xtics scale 0 noenhanced
+set bmargin 4
+plot for [i = 2:variants + 2] dir.'/kinds.dat' using i:xtic(1) title columnheader(i)

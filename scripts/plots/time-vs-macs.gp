@@ -1,0 +1,19 @@
+# Measured time against theoretical MACs, log-log, one point per layer and
+# variant, coloured by kind; the dashed lines are constant throughput.
+load plots.'/common.gp'
+set title sprintf("%s: time against theoretical MACs, %d thread%s (every verified variant)", \
+    config, threads, threads > 1 ? "s" : "") noenhanced
+set logscale xy
+set xlabel 'theoretical MACs per layer (log scale)'
+set ylabel 'median time, microseconds (log scale)'
+set format x '10^{%T}'
+set format y '10^{%T}'
+set key outside right top
+# a rate of G GFLOP/s: t_us = 2 * macs / (G * 1e3)
+rate(x, g) = 2.0 * x / (g * 1e3)
+have_peak = (peak == peak)
+plot for [k in kinds_present] dir.'/points.dat' index (k + 0) using 1:2 with points pt 7 ps 0.9 \
+        lc rgb kind_color(k + 0) title word('regular grouped depthwise pointwise', k + 1), \
+     have_peak ? rate(x, peak) : 1/0 with lines dt 2 lc rgb '#444444' title 'at the measured peak', \
+     have_peak ? rate(x, peak / 10) : 1/0 with lines dt 3 lc rgb '#888888' title 'at 10% of peak', \
+     have_peak ? rate(x, peak / 100) : 1/0 with lines dt 4 lc rgb '#bbbbbb' title 'at 1% of peak'
