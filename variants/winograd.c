@@ -1,0 +1,516 @@
+/* Winograd minimal filtering for 3x3, stride-1 convolution (Lavin & Gray,
+ * "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): an m x m
+ * output tile from an a x a input tile (a = m + 2) with a^2 multiplications
+ * per input/output channel pair instead of 9 m^2, so 2.25x fewer for
+ * F(2x2,3x3) and 4x fewer for F(4x4,3x3):
+ *
+ *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A
+ *
+ * with g the 3x3 filter, d the input tile, (.) the elementwise product, and
+ * summed over input channels before the output transform. Summing over input
+ * channels turns the a^2 elementwise products into a^2 GEMMs:
+ *
+ *   M[xi] (C_out x tiles) = U[xi] (C_out x C_in) * V[xi] (C_in x tiles)
+ *
+ * for each tile element xi, run on convbench's GEMM (gemm/).
+ *
+ * F(2x2,3x3), interpolation points 0, 1, -1 (and infinity):
+ *   B^T = [1  0 -1  0]   G = [ 1    0    0 ]   A^T = [1 1  1  0]
+ *         [0  1  1  0]       [1/2  1/2  1/2]         [0 1 -1 -1]
+ *         [0 -1  1  0]       [1/2 -1/2  1/2]
+ *         [0  1  0 -1]       [ 0    0    1 ]
+ *
+ * F(4x4,3x3), interpolation points 0, 1, -1, 2, -2 (and infinity):
+ *   B^T = [4  0 -5  0  1  0]   G = [ 1/4     0     0  ]   A^T = [1 1  1 1  1 0]
+ *         [0 -4 -4  1  1  0]       [-1/6  -1/6  -1/6 ]         [0 1 -1 2 -2 0]
+ *         [0  4 -4 -1  1  0]       [-1/6   1/6  -1/6 ]         [0 1  1 4  4 0]
+ *         [0 -2 -1  2  1  0]       [1/24  1/12   1/6 ]         [0 1 -1 8 -8 1]
+ *         [0  2 -1 -2  1  0]       [1/24 -1/12   1/6 ]
+ *         [0  4  0 -5  0  1]       [  0     0     1  ]
+ *
+ * The larger tile saves more multiplications but its transforms have larger
+ * coefficients (up to 8 in A^T, 5 in B^T), so rounding grows. Tolerances are
+ * set from measurement: over every 3x3 layer of vgg16, resnet18 and
+ * separable.ini with seeds 1-3, the worst max_rel_err / (FLT_EPSILON *
+ * sqrt(reduction)) was 0.52 for F(2x2,3x3) and 12.3 for F(4x4,3x3) (on a
+ * depthwise layer, reduction 9), against 0.57 for im2col-gemm; the declared
+ * tolerances, 8 and 48, leave a margin of about 4x and still reject one
+ * element off by 0.1% of the output range (tests/test_variants.c).
+ *
+ * Layout of the work: the weights are transformed and packed once in plan.
+ * A run cuts the output into batches of tiles sized so that the transformed
+ * input V and the products M of a batch stay in L2 between the three phases;
+ * OpenMP threads take whole batches (each with single-threaded GEMMs and
+ * its own workspace). The transforms run across the tiles of a batch (tiles
+ * are the innermost, contiguous index), which the compiler vectorizes; they
+ * are compiled for AVX-512, AVX2 and plain x86-64 and picked at run time. */
+#include <omp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm/gemm.h"
+#include "tensor.h"
+#include "variant.h"
+
+#define MAX_ALPHA 6
+
+static const float bt_2x3[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+static const float g_2x3[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+static const float at_2x3[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+
+static const float bt_4x3[6][6] = {
+    {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+    {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+};
+static const double g_4x3[6][3] = {
+    {1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
+};
+static const float at_4x3[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
+};
+
+struct winograd_form {
+    int m, alpha;            /* output tile m x m, input tile alpha x alpha */
+    const float *bt;         /* alpha x alpha */
+    const float *at;         /* m x alpha */
+    double g[MAX_ALPHA][3];  /* alpha x 3 */
+};
+
+struct winograd_state {
+    struct conv_layer layer;
+    const struct winograd_form *form;
+    int threads;
+    int64_t tiles_h, tiles_w, tiles;  /* per image */
+    int64_t batch_tiles;               /* tiles per batch (a multiple of the GEMM's NR) */
+    int64_t c_in, c_out;               /* per group */
+    struct gemm_packed_a *u;           /* [group][xi] transformed, packed weights */
+    const float *bias;
+    float *workspace;                  /* per thread: V, M, gather, GEMM packing */
+    size_t workspace_floats;           /* per thread */
+    size_t gemm_floats;
+};
+
+/* ---- transforms, vectorized across the tiles of a batch ------------------ */
+
+/* Tiles go 16 at a time, as one GCC vector of 16 floats (one AVX-512
+ * register, two AVX2 ones, four SSE ones, per the clone compiled); the alpha
+ * x alpha values of those tiles are transformed in registers and written
+ * once. Coefficients are compile-time constants, so the zero ones vanish. */
+#define WINO_LANES 16
+typedef float lanes_t __attribute__((vector_size(WINO_LANES * sizeof(float))));
+typedef float lanes_unaligned_t
+    __attribute__((vector_size(WINO_LANES * sizeof(float)), aligned(sizeof(float))));
+
+#define load_lanes(p) (*(const lanes_unaligned_t *)(p))
+#define store_lanes(p, v) (*(lanes_unaligned_t *)(p) = (v))
+
+/* out[i][j] = sum_k left[i][k] * in[k][j] for an r x alpha left matrix. */
+__attribute__((always_inline)) static inline void
+left_multiply(int r, int alpha, const float *restrict left, const float *restrict in,
+              int64_t in_stride, lanes_t *restrict out)
+{
+    for (int j = 0; j < alpha; j++) {
+        lanes_t col[MAX_ALPHA];
+        for (int k = 0; k < alpha; k++)
+            col[k] = load_lanes(in + (k * alpha + j) * in_stride);
+        for (int i = 0; i < r; i++) {
+            lanes_t acc = {0};
+            for (int k = 0; k < alpha; k++) {
+                const float c = left[i * alpha + k];
+                if (c != 0.0f)
+                    acc += c * col[k];
+            }
+            out[i * alpha + j] = acc;
+        }
+    }
+}
+
+/* out[i][j] = bias + sum_k in[i][k] * right[j][k] for r rows and c columns;
+ * element (i, j) goes to out + (i * c + j) * out_stride. */
+__attribute__((always_inline)) static inline void
+right_multiply(int r, int c, int alpha, const float *restrict right, const lanes_t *restrict in,
+               float *restrict out, int64_t out_stride, float bias)
+{
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < c; j++) {
+            lanes_t acc = {0};
+            acc += bias;
+            for (int k = 0; k < alpha; k++) {
+                const float coefficient = right[j * alpha + k];
+                if (coefficient != 0.0f)
+                    acc += coefficient * in[i * alpha + k];
+            }
+            store_lanes(out + (i * c + j) * out_stride, acc);
+        }
+}
+
+/* d: alpha x alpha elements, each a row of tiles `stride` apart (tile
+ * innermost; n rounded up to WINO_LANES, the extra lanes are ignored);
+ * out = B^T d B, tile element xi at out + xi * out_stride. */
+__attribute__((always_inline)) static inline void
+input_transform_alpha(int alpha, const float *restrict bt, const float *restrict d,
+                      float *restrict out, int64_t out_stride, int64_t n, int64_t stride)
+{
+    for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
+        lanes_t tmp[MAX_ALPHA * MAX_ALPHA];
+        left_multiply(alpha, alpha, bt, d + x0, stride, tmp);
+        right_multiply(alpha, alpha, alpha, bt, tmp, out + x0, out_stride, 0.0f);
+    }
+}
+
+/* mt: tile element xi at mt + xi * mt_stride; out (m x m elements, `stride`
+ * apart) = A^T mt A + bias. */
+__attribute__((always_inline)) static inline void
+output_transform_alpha(int m, int alpha, const float *restrict at, const float *restrict mt,
+                       int64_t mt_stride, float *restrict out, int64_t n, int64_t stride,
+                       float bias)
+{
+    for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
+        lanes_t tmp[MAX_ALPHA * MAX_ALPHA];
+        left_multiply(m, alpha, at, mt + x0, mt_stride, tmp);
+        right_multiply(m, m, alpha, at, tmp, out + x0, stride, bias);
+    }
+}
+
+/* Instances with alpha a constant (4 for F(2x2,3x3), 6 for F(4x4,3x3)),
+ * compiled per ISA. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+input_transform(int alpha, const float *restrict bt, const float *restrict d, float *restrict out,
+                int64_t out_stride, int64_t n, int64_t stride)
+{
+    if (alpha == 4)
+        input_transform_alpha(4, bt, d, out, out_stride, n, stride);
+    else
+        input_transform_alpha(6, bt, d, out, out_stride, n, stride);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+output_transform(int m, int alpha, const float *restrict at, const float *restrict mt,
+                 int64_t mt_stride, float *restrict out, int64_t n, int64_t stride, float bias)
+{
+    if (m == 2 && alpha == 4)
+        output_transform_alpha(2, 4, at, mt, mt_stride, out, n, stride, bias);
+    else
+        output_transform_alpha(4, 6, at, mt, mt_stride, out, n, stride, bias);
+}
+
+/* ---- the variant ---------------------------------------------------------- */
+
+static struct winograd_form form_2x3, form_4x3;
+
+static void forms_init(void)
+{
+    static bool done;
+    #pragma omp critical(winograd_forms)
+    if (!done) {
+        form_2x3 = (struct winograd_form){2, 4, &bt_2x3[0][0], &at_2x3[0][0], {{0}}};
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < 3; k++)
+                form_2x3.g[i][k] = g_2x3[i][k];
+        form_4x3 = (struct winograd_form){4, 6, &bt_4x3[0][0], &at_4x3[0][0], {{0}}};
+        for (int i = 0; i < 6; i++)
+            for (int k = 0; k < 3; k++)
+                form_4x3.g[i][k] = g_4x3[i][k];
+        done = true;
+    }
+}
+
+static enum conv_status winograd_supports(const struct conv_layer *l, const char **why)
+{
+    if (l->kernel_h != 3 || l->kernel_w != 3) {
+        *why = "Winograd F(m x m, 3x3) does 3x3 kernels only";
+        return CONV_UNSUPPORTED;
+    }
+    if (l->stride_h != 1 || l->stride_w != 1 || l->dilation_h != 1 || l->dilation_w != 1) {
+        *why = "Winograd F(m x m, 3x3) does stride 1, dilation 1 only";
+        return CONV_UNSUPPORTED;
+    }
+    return CONV_OK;
+}
+
+/* Per-thread scratch: one gathered tile set and one output tile set
+ * (alpha^2 x nt each at most), and the GEMM's B packing. */
+static size_t thread_floats(const struct winograd_state *s)
+{
+    const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
+    return 2 * a2 * (size_t)s->batch_tiles + s->gemm_floats;
+}
+
+/* Tiles per batch: V and M of a batch within a few MiB (they are shared by
+ * the threads, so a share of L3 rather than one core's L2), a multiple of
+ * the GEMM's NR, and no more than the image needs. */
+static int64_t batch_tiles(const struct winograd_form *f, int64_t c_in, int64_t c_out,
+                           int64_t tiles, int nr)
+{
+    const int64_t per_tile = (int64_t)f->alpha * f->alpha * (c_in + c_out) * 4;
+    int64_t nt = ((int64_t)4 << 20) / per_tile;
+    nt = nt / nr * nr;
+    if (nt < nr)
+        nt = nr;
+    const int64_t needed = (tiles + nr - 1) / nr * nr;
+    return nt < needed ? nt : needed;
+}
+
+static void winograd_destroy(void *state)
+{
+    struct winograd_state *s = state;
+    if (!s)
+        return;
+    if (s->u) {
+        const int64_t count = s->layer.groups * s->form->alpha * s->form->alpha;
+        for (int64_t i = 0; i < count; i++)
+            gemm_packed_a_free(&s->u[i]);
+    }
+    free(s->u);
+    free(s->workspace);
+    free(s);
+}
+
+static enum conv_status plan_form(const struct winograd_form *f, const struct conv_layer *l,
+                                  const float *weights, const float *bias, int threads,
+                                  void **state, const char **why)
+{
+    struct winograd_state *s = calloc(1, sizeof *s);
+    float *u = NULL;
+    if (!s)
+        goto fail;
+    const int a = f->alpha, a2 = a * a;
+    *s = (struct winograd_state){.layer = *l, .form = f, .threads = threads, .bias = bias};
+    s->c_in = l->c_in / l->groups;
+    s->c_out = l->c_out / l->groups;
+    s->tiles_h = (l->h_out + f->m - 1) / f->m;
+    s->tiles_w = (l->w_out + f->m - 1) / f->m;
+    s->tiles = s->tiles_h * s->tiles_w;
+    const struct gemm_kernel *kernel = gemm_kernel_for_m(s->c_out);
+    s->batch_tiles = batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
+
+    /* U[g][xi] = (G g G^T)[xi] for every (co, ci) of group g, in double */
+    s->u = calloc((size_t)(l->groups * a2), sizeof *s->u);
+    u = malloc((size_t)(a2 * s->c_out * s->c_in) * sizeof *u);
+    if (!s->u || !u)
+        goto fail;
+    for (int64_t g = 0; g < l->groups; g++) {
+        for (int64_t co = 0; co < s->c_out; co++)
+            for (int64_t ci = 0; ci < s->c_in; ci++) {
+                const float *w = weights + ((g * s->c_out + co) * s->c_in + ci) * 9;
+                double gg[MAX_ALPHA][3];
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < 3; j++)
+                        gg[i][j] = f->g[i][0] * w[j] + f->g[i][1] * w[3 + j] +
+                                   f->g[i][2] * w[6 + j];
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++)
+                        u[((int64_t)(i * a + j) * s->c_out + co) * s->c_in + ci] =
+                            (float)(gg[i][0] * f->g[j][0] + gg[i][1] * f->g[j][1] +
+                                    gg[i][2] * f->g[j][2]);
+            }
+        for (int xi = 0; xi < a2; xi++)
+            if (gemm_pack_a(&s->u[g * a2 + xi], kernel, s->c_out, s->c_in,
+                            u + (int64_t)xi * s->c_out * s->c_in, s->c_in) != 0)
+                goto fail;
+    }
+    free(u);
+    u = NULL;
+
+    s->gemm_floats = gemm_workspace_floats(&s->u[0], s->batch_tiles);
+    /* shared: V (a^2 x c_in x nt) and M (a^2 x c_out x nt); then per thread */
+    const size_t shared = (size_t)(a2 * (s->c_in + s->c_out) * s->batch_tiles);
+    s->workspace_floats = shared + (size_t)threads * thread_floats(s);
+    s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
+    if (!s->workspace)
+        goto fail;
+    *state = s;
+    return CONV_OK;
+fail:
+    free(u);
+    winograd_destroy(s);
+    *why = "out of memory";
+    return CONV_ERROR;
+}
+
+/* Input tiles t0 .. t0 + n of one channel plane, gathered alpha x alpha x n
+ * (tile innermost), zero outside the image: a run of tiles along one tile
+ * row at a time, with the image edges found once per run, not per element. */
+static void gather_tiles(const struct winograd_state *s, const float *plane, int64_t t0,
+                         int64_t n, float *d)
+{
+    const struct conv_layer *l = &s->layer;
+    const int a = s->form->alpha, m = s->form->m;
+    const int64_t nt = s->batch_tiles, W = l->w_in;
+    for (int64_t x = 0, tile = t0; x < n;) {
+        const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
+        const int64_t run = n - x < s->tiles_w - tw0 ? n - x : s->tiles_w - tw0;
+        for (int i = 0; i < a; i++) {
+            const int64_t ih = th * m - l->pad_h + i;
+            for (int j = 0; j < a; j++) {
+                float *dst = d + (i * a + j) * nt + x;
+                /* tile tw0 + u reads column (tw0 + u) * m + offset */
+                const int64_t offset = j - l->pad_w;
+                int64_t u_lo = 0, u_hi = 0;
+                if (ih >= 0 && ih < l->h_in) {
+                    const int64_t first = tw0 * m + offset;
+                    u_lo = first >= 0 ? 0 : (-first + m - 1) / m;
+                    u_hi = W - first <= 0 ? 0 : (W - first - 1) / m + 1;
+                    if (u_hi > run)
+                        u_hi = run;
+                    if (u_lo > u_hi)
+                        u_lo = u_hi;
+                }
+                int64_t u = 0;
+                for (; u < u_lo; u++)
+                    dst[u] = 0.0f;
+                const float *src = plane + ih * W + tw0 * m + offset;
+                for (; u < u_hi; u++)
+                    dst[u] = src[u * m];
+                for (; u < run; u++)
+                    dst[u] = 0.0f;
+            }
+        }
+        x += run;
+        tile += run;
+    }
+}
+
+/* Output tiles t0 .. t0 + n of one channel plane from y (m x m x n),
+ * clipped at the bottom and right edges, a run along a tile row at a time. */
+static void scatter_tiles(const struct winograd_state *s, const float *y, int64_t t0, int64_t n,
+                          float *plane)
+{
+    const struct conv_layer *l = &s->layer;
+    const int m = s->form->m;
+    const int64_t nt = s->batch_tiles, Q = l->w_out;
+    for (int64_t x = 0, tile = t0; x < n;) {
+        const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
+        const int64_t run = n - x < s->tiles_w - tw0 ? n - x : s->tiles_w - tw0;
+        for (int i = 0; i < m && th * m + i < l->h_out; i++) {
+            float *row = plane + (th * m + i) * Q + tw0 * m;
+            for (int j = 0; j < m; j++) {
+                const float *src = y + (i * m + j) * nt + x;
+                /* tile tw0 + u writes column (tw0 + u) * m + j when inside */
+                int64_t u_hi = (Q - tw0 * m - j + m - 1) / m;
+                if (u_hi > run)
+                    u_hi = run;
+                for (int64_t u = 0; u < u_hi; u++)
+                    row[u * m + j] = src[u];
+            }
+        }
+        x += run;
+        tile += run;
+    }
+}
+
+static enum conv_status winograd_run(void *state, const float *in, float *out)
+{
+    const struct winograd_state *s = state;
+    const struct conv_layer *l = &s->layer;
+    const struct winograd_form *f = s->form;
+    const int a2 = f->alpha * f->alpha;
+    const int64_t nt = s->batch_tiles;
+    float *V = s->workspace;
+    float *M = V + (size_t)(a2 * s->c_in * nt);
+    float *scratch = M + (size_t)(a2 * s->c_out * nt);
+
+    #pragma omp parallel num_threads(s->threads)
+    {
+        float *mine = scratch + (size_t)omp_get_thread_num() * thread_floats(s);
+        float *d = mine, *y = mine + a2 * nt;
+        float *gemm_workspace = mine + 2 * a2 * nt;
+        for (int64_t n = 0; n < l->batch; n++)
+            for (int64_t g = 0; g < l->groups; g++)
+                for (int64_t t0 = 0; t0 < s->tiles; t0 += nt) {
+                    const int64_t count = s->tiles - t0 < nt ? s->tiles - t0 : nt;
+                    /* V[xi][ci][tile] = B^T d B, per input channel */
+                    #pragma omp for schedule(static)
+                    for (int64_t ci = 0; ci < s->c_in; ci++) {
+                        const float *plane =
+                            in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
+                        gather_tiles(s, plane, t0, count, d);
+                        input_transform(f->alpha, f->bt, d, V + ci * nt, s->c_in * nt, count,
+                                        nt);
+                    }
+                    /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
+                    #pragma omp for schedule(dynamic)
+                    for (int xi = 0; xi < a2; xi++)
+                        gemm_compute(&s->u[g * a2 + xi], V + (size_t)xi * s->c_in * nt, nt,
+                                     count, M + (size_t)xi * s->c_out * nt, nt, false, NULL,
+                                     gemm_workspace, 1);
+                    /* Y = A^T M A (+ bias), per output channel */
+                    #pragma omp for schedule(static)
+                    for (int64_t co = 0; co < s->c_out; co++) {
+                        const int64_t channel = g * s->c_out + co;
+                        output_transform(f->m, f->alpha, f->at, M + co * nt, s->c_out * nt, y,
+                                         count, nt, s->bias ? s->bias[channel] : 0.0f);
+                        scatter_tiles(s, y, t0, count,
+                                      out + (n * l->c_out + channel) * l->h_out * l->w_out);
+                    }
+                }
+    }
+    return CONV_OK;
+}
+
+static size_t memory_form(const struct winograd_form *f, const struct conv_layer *l,
+                          int threads)
+{
+    const int64_t a2 = f->alpha * f->alpha, c_in = l->c_in / l->groups,
+                  c_out = l->c_out / l->groups;
+    const int64_t tiles = ((l->h_out + f->m - 1) / f->m) * ((l->w_out + f->m - 1) / f->m);
+    const int64_t nt = batch_tiles(f, c_in, c_out, tiles, 32);
+    /* packed U (M padded to at most 12 rows more), V, M, per-thread scratch
+     * and B packing (KC <= 512) */
+    const int64_t floats = l->groups * a2 * (c_out + 12) * c_in + a2 * (c_in + c_out) * nt +
+                           threads * (3 * a2 * nt + 512 * nt);
+    return (size_t)floats * sizeof(float);
+}
+
+static enum conv_status plan_2x3(const struct conv_layer *l, const float *w, const float *b,
+                                 int threads, void **state, const char **why)
+{
+    forms_init();
+    return plan_form(&form_2x3, l, w, b, threads, state, why);
+}
+
+static enum conv_status plan_4x3(const struct conv_layer *l, const float *w, const float *b,
+                                 int threads, void **state, const char **why)
+{
+    forms_init();
+    return plan_form(&form_4x3, l, w, b, threads, state, why);
+}
+
+static size_t memory_2x3(const struct conv_layer *l, int threads)
+{
+    forms_init();
+    return memory_form(&form_2x3, l, threads);
+}
+
+static size_t memory_4x3(const struct conv_layer *l, int threads)
+{
+    forms_init();
+    return memory_form(&form_4x3, l, threads);
+}
+
+const struct conv_variant variant_winograd_2x3 = {
+    .name = "winograd-2x3",
+    .summary = "Winograd F(2x2,3x3) on convbench's GEMM (16 GEMMs, 2.25x fewer multiplications); "
+               "3x3, stride 1, dilation 1",
+    .tolerance = 8.0,
+    .supports = winograd_supports,
+    .plan = plan_2x3,
+    .run = winograd_run,
+    .destroy = winograd_destroy,
+    .memory = memory_2x3,
+};
+
+const struct conv_variant variant_winograd_4x3 = {
+    .name = "winograd-4x3",
+    .summary = "Winograd F(4x4,3x3) on convbench's GEMM (36 GEMMs, 4x fewer multiplications); "
+               "3x3, stride 1, dilation 1",
+    .tolerance = 48.0,
+    .supports = winograd_supports,
+    .plan = plan_4x3,
+    .run = winograd_run,
+    .destroy = winograd_destroy,
+    .memory = memory_4x3,
+};
