@@ -104,6 +104,18 @@ static int load(const char *path, struct csv_table *t, struct data *d)
         if (p->threads > d->top_threads)
             d->top_threads = p->threads;
     }
+    /* variants with no verified, timed row at the top thread count would
+     * only be empty columns: leave them out of the charts */
+    size_t kept = 0;
+    for (size_t v = 0; v < d->variant_count; v++) {
+        bool any = false;
+        for (size_t i = 0; i < d->count && !any; i++)
+            any = d->points[i].ok && d->points[i].threads == d->top_threads &&
+                  strcmp(d->points[i].variant, d->variants[v]) == 0;
+        if (any)
+            d->variants[kept++] = d->variants[v];
+    }
+    d->variant_count = kept;
     /* layer keys point into a buffer per row: config and layer joined */
     for (size_t i = 0; i < d->count; i++) {
         struct point *p = &d->points[i];

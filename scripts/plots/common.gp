@@ -12,5 +12,9 @@ set border 3
 set tics nomirror
 set key outside right top vertical Left reverse noenhanced box lc rgb '#cccccc'
 set datafile missing 'NaN'
+# twelve distinct series colours (gnuplot's default set has eight, and a run
+# with every variant has nine, plus 'fastest')
+palette = '#4d4d4d #1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f #aec7e8'
+do for [i = 1:12] { set linetype i lc rgb word(palette, i) lw 1.5 pt 7 }
 # one colour per kind: regular, grouped, depthwise, pointwise, block
 kind_color(i) = word('#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd', i + 1)

@@ -14,4 +14,4 @@ if (peak == peak) {
     set arrow 1 from graph 0, first peak to graph 1, first peak nohead dt 2 lw 1.5 lc rgb '#444444'
     set label 1 sprintf('measured FMA peak %.0f GFLOP/s', peak) at graph 0.01, first peak offset 0, 0.7 font ',10'
 }
-plot for [i = 2:variants + 1] dir.'/layers.dat' using i:xtic(1) title columnheader(i)
+plot for [i = 2:variants + 1] dir.'/layers.dat' using i:xtic(1) title columnheader(i) lt i

@@ -7,4 +7,4 @@ set ylabel 'speed-up (geometric mean over layers)'
 set xtics 1
 set yrange [0:*]
 plot x with lines dt 2 lc rgb '#444444' title 'linear', \
-     for [i = 2:variants + 1] dir.'/threads.dat' using 1:i with linespoints pt 7 title columnheader(i)
+     for [i = 2:variants + 1] dir.'/threads.dat' using 1:i with linespoints lt i pt 7 title columnheader(i)
