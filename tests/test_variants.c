@@ -32,6 +32,8 @@ static const struct shape edge_shapes[] = {
     {"channels not a multiple of 16", 1, 17, 6, 6, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, true},
     {"1x1 spatial", 1, 32, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, true},
     {"3x3 on 1x1 spatial, pad 1", 1, 4, 1, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+    {"3x3 on 2x2, reduction over several K-blocks", 1, 64, 2, 2, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1,
+     true},
     {"1x7 kernel, stride 2x1", 1, 4, 8, 12, 4, 1, 7, 2, 1, 0, 3, 1, 1, 1, false},
     {"large reduction 3x3x256", 1, 256, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
     /* depthwise-specific */

@@ -151,10 +151,97 @@ static void pack_b_matrix(const void *context, int64_t k0, int64_t kc_cur, int64
     }
 }
 
+/* A product with only a few columns (a fully connected layer: N = 1) would
+ * fill NR-wide panels mostly with padding; it runs as matrix-vector products
+ * on the packed A panels instead, vectorized along each panel's MR rows. */
+#define GEMM_NARROW_N 8
+
+/* One MR-row panel against one column of B, MR a multiple of 4 and a
+ * constant in each instance: the panel's rows go 4 to a vector, and four
+ * partial sums over k keep four independent FMA chains (one would be bound
+ * by FMA latency rather than by loading A). */
+typedef float narrow_v4 __attribute__((vector_size(16)));
+
+__attribute__((always_inline)) static inline void
+narrow_panel(const struct gemm_packed_a *a, int64_t k0, int64_t k1, int64_t row, const float *b,
+             int64_t ldb, float *acc, const int MR)
+{
+    enum { MAX_V = 3 }; /* MR <= 12 */
+    const int V = MR / 4;
+    const int64_t k = k1, kc = a->blocking.kc;
+    narrow_v4 part[4][MAX_V];
+    for (int q = 0; q < 4; q++)
+        for (int v = 0; v < V; v++)
+            part[q][v] = (narrow_v4){0, 0, 0, 0};
+    for (int64_t pc = k0; pc < k; pc += kc) {
+        const int64_t kc_cur = a->k - pc < kc ? a->k - pc : kc;
+        const float *panel = a->data + pc * a->m_padded + row * kc_cur;
+        const float *bk = b + (pc - k0) * ldb;
+        int64_t p = 0;
+        for (; p + 4 <= kc_cur; p += 4)
+            for (int q = 0; q < 4; q++) {
+                const float bv = bk[(p + q) * ldb];
+                for (int v = 0; v < V; v++) {
+                    narrow_v4 x;
+                    memcpy(&x, panel + (p + q) * MR + 4 * v, sizeof x);
+                    part[q][v] += x * bv;
+                }
+            }
+        for (; p < kc_cur; p++)
+            for (int v = 0; v < V; v++) {
+                narrow_v4 x;
+                memcpy(&x, panel + p * MR + 4 * v, sizeof x);
+                part[0][v] += x * bk[p * ldb];
+            }
+    }
+    for (int v = 0; v < V; v++) {
+        const narrow_v4 sum = (part[0][v] + part[1][v]) + (part[2][v] + part[3][v]);
+        for (int i = 0; i < 4; i++)
+            acc[4 * v + i] = sum[i];
+    }
+}
+
+/* C (+)= A[:, k0:k1] B for n <= GEMM_NARROW_N columns; k0 and k1 on K-block
+ * boundaries of the packed A; B holds rows k0 .. k1. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+gemm_narrow(const struct gemm_packed_a *a, int64_t k0, int64_t k1, const float *b, int64_t ldb,
+            int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias, int threads)
+{
+    const int mr = a->kernel->mr;
+    const int64_t m = a->m;
+    const int64_t panels = a->m_padded / mr;
+    #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
+    for (int64_t ip = 0; ip < panels; ip++) {
+        const int64_t row = ip * mr, rows = m - row < mr ? m - row : mr;
+        for (int64_t j = 0; j < n; j++) {
+            float acc[16] = {0};
+            switch (mr) {
+            case 4: narrow_panel(a, k0, k1, row, b + j, ldb, acc, 4); break;
+            case 8: narrow_panel(a, k0, k1, row, b + j, ldb, acc, 8); break;
+            default: narrow_panel(a, k0, k1, row, b + j, ldb, acc, 12); break;
+            }
+            for (int64_t r = 0; r < rows; r++) {
+                float *out = c + (row + r) * ldc + j;
+                *out = acc[r] + (accumulate ? *out : bias ? bias[row + r] : 0.0f);
+            }
+        }
+    }
+}
+
+static bool narrow(const struct gemm_packed_a *a, int64_t n)
+{
+    const int mr = a->kernel->mr;
+    return n <= GEMM_NARROW_N && (mr == 4 || mr == 8 || mr == 12);
+}
+
 void gemm_compute(const struct gemm_packed_a *a, const float *b, int64_t ldb, int64_t n,
                   float *c, int64_t ldc, bool accumulate, const float *bias, float *workspace,
                   int threads)
 {
+    if (narrow(a, n)) {
+        gemm_narrow(a, 0, a->k, b, ldb, n, c, ldc, accumulate, bias, threads);
+        return;
+    }
     const struct matrix matrix = {b, ldb};
     const struct gemm_b_source source = {pack_b_matrix, &matrix};
     gemm_compute_source(a, &source, n, c, ldc, accumulate, bias, workspace, threads);
@@ -181,6 +268,16 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
     const int64_t m = a->m, k = a->k, kc = a->blocking.kc, mc = a->blocking.mc,
                   nc = a->blocking.nc;
 
+    if (narrow(a, n)) {
+        /* the source packs its few columns one K-block at a time */
+        for (int64_t pc = 0; pc < k; pc += kc) {
+            const int64_t kc_cur = k - pc < kc ? k - pc : kc;
+            b->pack(b->context, pc, kc_cur, 0, n, nr, workspace);
+            gemm_narrow(a, pc, pc + kc_cur, workspace, nr, n, c, ldc, pc > 0 || accumulate,
+                        pc == 0 ? bias : NULL, threads);
+        }
+        return;
+    }
     const int64_t n_panels_max = ((n < nc ? n : nc) + nr - 1) / nr;
     /* Wide enough for every thread to own a run of B panels: each packs
      * its own panels and computes their tiles, with no barrier at all.
