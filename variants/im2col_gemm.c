@@ -213,8 +213,8 @@ static size_t im2col_gemm_memory(const struct conv_layer *l, int threads)
 
 const struct conv_variant variant_im2col_gemm = {
     .name = "im2col-gemm",
-    .summary = "im2col (in bands of output rows; none for 1x1 stride 1) + convbench's packed "
-               "SIMD GEMM, one per group; every shape",
+    .summary = "im2col packed straight into the B panels of convbench's SIMD GEMM (the input "
+               "itself for 1x1 stride 1), one GEMM per group; every shape",
     .tolerance = 16.0,
     .supports = im2col_gemm_supports,
     .plan = im2col_gemm_plan,
