@@ -25,13 +25,6 @@ static void im2col_blas_destroy(void *state)
     free(s);
 }
 
-static enum conv_status im2col_blas_supports(const struct conv_layer *l, const char **why)
-{
-    (void)l;
-    (void)why;
-    return CONV_OK;
-}
-
 static enum conv_status im2col_blas_plan(const struct conv_layer *l, const float *weights,
                                          const float *bias, int threads, void **state,
                                          const char **why)
@@ -93,7 +86,7 @@ const struct conv_variant variant_im2col_blas = {
     .summary = "the same im2col lowering on OpenBLAS cblas_sgemm; every shape",
     .peer = true,
     .tolerance = 16.0,
-    .supports = im2col_blas_supports,
+    .supports = conv_supports_every_shape,
     .plan = im2col_blas_plan,
     .run = im2col_blas_run,
     .destroy = im2col_blas_destroy,

@@ -53,13 +53,6 @@ static void im2col_gemm_destroy(void *state)
     free(s);
 }
 
-static enum conv_status im2col_gemm_supports(const struct conv_layer *l, const char **why)
-{
-    (void)l;
-    (void)why;
-    return CONV_OK;
-}
-
 static enum conv_status im2col_gemm_plan(const struct conv_layer *l, const float *weights,
                                          const float *bias, int threads, void **state,
                                          const char **why)
@@ -216,7 +209,7 @@ const struct conv_variant variant_im2col_gemm = {
     .summary = "im2col packed straight into the B panels of convbench's SIMD GEMM (the input "
                "itself for 1x1 stride 1), one GEMM per group; every shape",
     .tolerance = 16.0,
-    .supports = im2col_gemm_supports,
+    .supports = conv_supports_every_shape,
     .plan = im2col_gemm_plan,
     .run = im2col_gemm_run,
     .destroy = im2col_gemm_destroy,

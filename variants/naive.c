@@ -13,13 +13,6 @@ struct naive_state {
     int threads;
 };
 
-static enum conv_status naive_supports(const struct conv_layer *l, const char **why)
-{
-    (void)l;
-    (void)why;
-    return CONV_OK;
-}
-
 static enum conv_status naive_plan(const struct conv_layer *l, const float *weights,
                                    const float *bias, int threads, void **state,
                                    const char **why)
@@ -76,7 +69,7 @@ const struct conv_variant variant_naive = {
     .name = "naive",
     .summary = "direct loops over NCHW, one output at a time; every shape",
     .tolerance = 16.0,
-    .supports = naive_supports,
+    .supports = conv_supports_every_shape,
     .plan = naive_plan,
     .run = naive_run,
     .destroy = free,

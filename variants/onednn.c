@@ -69,13 +69,6 @@ static void onednn_destroy(void *state)
     free(s);
 }
 
-static enum conv_status onednn_supports(const struct conv_layer *l, const char **why)
-{
-    (void)l;
-    (void)why;
-    return CONV_OK; /* oneDNN itself decides, in plan */
-}
-
 static enum conv_status winograd_supports(const struct conv_layer *l, const char **why)
 {
     if (l->kernel_h != 3 || l->kernel_w != 3 || l->stride_h != 1 || l->stride_w != 1 ||
@@ -330,7 +323,7 @@ const struct conv_variant variant_onednn = {
     .summary = "oneDNN direct convolution on plain NCHW/OIHW memory; every shape",
     .peer = true,
     .tolerance = 16.0,
-    .supports = onednn_supports,
+    .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
     .plan = plan_plain,
     .run = onednn_run,
     .destroy = onednn_destroy,
@@ -344,7 +337,7 @@ const struct conv_variant variant_onednn_blocked = {
                "reported as reorder_us); every shape",
     .peer = true,
     .tolerance = 16.0,
-    .supports = onednn_supports,
+    .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
     .plan = plan_blocked,
     .run = onednn_run,
     .destroy = onednn_destroy,

@@ -57,6 +57,9 @@ extern const size_t conv_variant_count;
 
 const struct conv_variant *variant_find(const char *name);
 
+/* supports() of a variant that does every valid shape. */
+enum conv_status conv_supports_every_shape(const struct conv_layer *l, const char **why);
+
 /* One complete NCHW-in, NCHW-out execution: load_input, run, store_output. */
 enum conv_status variant_execute(const struct conv_variant *v, void *state, const float *in,
                                  float *out);
