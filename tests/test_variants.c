@@ -52,6 +52,13 @@ static const struct shape edge_shapes[] = {
     {"depthwise 7x7 stride 3 pad 3", 1, 3, 11, 19, 3, 7, 7, 3, 3, 3, 3, 1, 1, 3, true},
     {"depthwise 3x3 pad 0", 1, 4, 9, 33, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, false},
     {"depthwise 5x5 stride 2 pad 2", 1, 4, 12, 40, 4, 5, 5, 2, 2, 2, 2, 1, 1, 4, false},
+    /* enough channels for 16 at a time, and some left over */
+    {"depthwise 3x3, 37 channels, 9x11", 2, 37, 9, 11, 37, 3, 3, 1, 1, 1, 1, 1, 1, 37, true},
+    {"depthwise 3x3 stride 2, 32 channels, 15x13", 1, 32, 15, 13, 32, 3, 3, 2, 2, 1, 1, 1, 1, 32,
+     false},
+    {"depthwise 5x5 dilation 2, 16 channels, 20x18", 1, 16, 20, 18, 16, 5, 5, 1, 1, 4, 4, 2, 2,
+     16, true},
+    {"depthwise 3x3 pad 0, 48 channels, 7x7", 1, 48, 7, 7, 48, 3, 3, 1, 1, 0, 0, 1, 1, 48, false},
 };
 
 static struct conv_layer layer_of(const struct shape *s)
