@@ -1,0 +1,78 @@
+/* The im2col packers: the AVX-512 one (where the CPU has it) must produce
+ * exactly the portable one's panels, and the portable one exactly the
+ * definition (the input element each tap sees, 0 in the padding), on
+ * shapes with row-crossing panels, padding, strides, dilation and ragged
+ * last panels. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "im2col_pack.h"
+#include "tensor.h"
+
+/* C, H, W, K, stride, pad, dilation */
+static const int64_t shapes[][7] = {
+    {3, 14, 14, 3, 1, 1, 1}, {2, 7, 7, 3, 1, 1, 1},   {4, 28, 28, 3, 2, 1, 1},
+    {2, 56, 56, 3, 1, 1, 1}, {3, 15, 13, 5, 2, 2, 1}, {2, 12, 40, 3, 1, 2, 2},
+    {1, 9, 9, 7, 3, 3, 1},   {2, 33, 70, 3, 1, 0, 1}, {3, 224, 37, 7, 2, 3, 1},
+    {2, 5, 3, 3, 1, 2, 1},
+};
+
+static float definition(const struct conv_layer *l, const float *in, int64_t k, int64_t n)
+{
+    const int64_t taps = l->kernel_h * l->kernel_w;
+    const int64_t c = k / taps, kh = k % taps / l->kernel_w, kw = k % l->kernel_w;
+    const int64_t oh = n / l->w_out, ow = n % l->w_out;
+    const int64_t ih = oh * l->stride_h - l->pad_h + kh * l->dilation_h;
+    const int64_t iw = ow * l->stride_w - l->pad_w + kw * l->dilation_w;
+    if (ih < 0 || ih >= l->h_in || iw < 0 || iw >= l->w_in)
+        return 0.0f;
+    return in[(c * l->h_in + ih) * l->w_in + iw];
+}
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        const int64_t *s = shapes[i];
+        struct conv_layer l = {.repeat = 1, .batch = 1, .c_in = s[0], .h_in = s[1], .w_in = s[2],
+                               .c_out = 1, .kernel_h = s[3], .kernel_w = s[3], .stride_h = s[4],
+                               .stride_w = s[4], .pad_h = s[5], .pad_w = s[5],
+                               .dilation_h = s[6], .dilation_w = s[6], .groups = 1};
+        if (layer_derive(&l)) {
+            fprintf(stderr, "bad shape %zu\n", i);
+            return 2;
+        }
+        const int64_t K = l.c_in * l.kernel_h * l.kernel_w, N = l.h_out * l.w_out;
+        float *in = tensor_alloc((size_t)layer_input_elements(&l), 4);
+        float *a = tensor_alloc((size_t)(K * 32), 4), *b = tensor_alloc((size_t)(K * 32), 4);
+        struct im2col_tap *taps = im2col_taps(&l);
+        if (!in || !a || !b || !taps)
+            return 3;
+        tensor_fill_random(in, (size_t)layer_input_elements(&l), 3, i);
+        const struct im2col_source source = {&l, taps, in};
+        const bool simd = im2col_pack_avx512_usable(&l, 32);
+        int wrong = 0, differ = 0;
+        for (int64_t n0 = 0; n0 < N; n0 += 32) {
+            const int64_t cols = N - n0 < 32 ? N - n0 : 32;
+            im2col_pack(&source, 0, K, n0, cols, 32, a);
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t j = 0; j < 32; j++)
+                    wrong += a[k * 32 + j] != (j < cols ? definition(&l, in, k, n0 + j) : 0.0f);
+            if (simd) {
+                im2col_pack_avx512(&source, 0, K, n0, cols, 32, b);
+                differ += memcmp(a, b, (size_t)(K * 32) * sizeof *a) != 0;
+            }
+        }
+        CHECK(wrong == 0, "portable packer, shape %zu: %d elements differ from the definition", i,
+              wrong);
+        CHECK(differ == 0, "avx512 packer, shape %zu: %d panels differ from the portable one", i,
+              differ);
+        free(in);
+        free(a);
+        free(b);
+        free(taps);
+    }
+    if (!im2col_pack_avx512_usable(&(struct conv_layer){.h_in = 1, .w_in = 1, .h_out = 1,
+                                                         .w_out = 1}, 32))
+        printf("SKIP the AVX-512 packer: this CPU lacks avx512\n");
+    return check_report("im2col packers");
+}

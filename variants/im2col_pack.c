@@ -1,0 +1,170 @@
+#include "im2col_pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "cpu.h"
+
+struct im2col_tap *im2col_taps(const struct conv_layer *l)
+{
+    const int64_t taps = l->kernel_h * l->kernel_w, count = l->c_in / l->groups * taps;
+    struct im2col_tap *table = malloc((size_t)count * sizeof *table);
+    if (!table)
+        return NULL;
+    for (int64_t k = 0; k < count; k++) {
+        const int64_t kh = k % taps / l->kernel_w, kw = k % l->kernel_w, S = l->stride_w;
+        struct im2col_tap *t = &table[k];
+        t->plane = k / taps * l->h_in * l->w_in;
+        t->row = kh * l->dilation_h - l->pad_h;
+        t->column = kw * l->dilation_w - l->pad_w;
+        t->ow_lo = t->column >= 0 ? 0 : (-t->column + S - 1) / S;
+        t->ow_hi = l->w_in - t->column <= 0 ? 0 : (l->w_in - t->column - 1) / S + 1;
+        if (t->ow_hi > l->w_out)
+            t->ow_hi = l->w_out;
+    }
+    return table;
+}
+
+/* B[k][n] = the input element tap k sees at output position n = (oh, ow), 0
+ * in the padding: columns n0 .. n0 + cols of rows k0 .. k0 + kc, packed
+ * k-major into an nr-wide panel. */
+void im2col_pack(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols, int nr,
+                 float *panel)
+{
+    const struct im2col_source *src = context;
+    const struct conv_layer *l = src->layer;
+    const int64_t H = l->h_in, W = l->w_in, Q = l->w_out, S = l->stride_w;
+    const int64_t oh0 = n0 / Q, ow0 = n0 % Q;
+    for (int64_t p = 0; p < kc; p++) {
+        const struct im2col_tap *tap = &src->taps[k0 + p];
+        const float *plane = src->in + tap->plane;
+        float *dst = panel + p * nr;
+        const int64_t ih0 = oh0 * l->stride_h + tap->row;
+        if (S == 1 && cols == nr && ow0 + nr <= Q && ow0 >= tap->ow_lo &&
+            ow0 + nr <= tap->ow_hi && ih0 >= 0 && ih0 < H) {
+            /* the common case: the whole panel row is inside one input row */
+            const float *from = plane + ih0 * W + tap->column + ow0;
+            if (nr == 32) /* a fixed size compiles to two vector moves */
+                memcpy(dst, from, 32 * sizeof(float));
+            else
+                memcpy(dst, from, (size_t)nr * sizeof(float));
+            continue;
+        }
+        int64_t j = 0, oh = oh0, ow = ow0;
+        while (j < cols) {
+            const int64_t seg = cols - j < Q - ow ? cols - j : Q - ow;
+            const int64_t ih = oh * l->stride_h + tap->row;
+            float *out = dst + j - ow; /* out[t] for t in [ow, ow + seg) */
+            int64_t t = ow;
+            if (ih >= 0 && ih < H) {
+                const float *in_row = plane + ih * W + tap->column;
+                const int64_t lo = tap->ow_lo > ow ? tap->ow_lo : ow;
+                const int64_t hi = tap->ow_hi < ow + seg ? tap->ow_hi : ow + seg;
+                for (; t < lo; t++)
+                    out[t] = 0.0f;
+                if (S == 1)
+                    for (; t < hi; t++)
+                        out[t] = in_row[t];
+                else
+                    for (; t < hi; t++)
+                        out[t] = in_row[t * S];
+            }
+            for (; t < ow + seg; t++)
+                out[t] = 0.0f;
+            j += seg;
+            oh++;
+            ow = 0;
+        }
+        for (; j < nr; j++)
+            dst[j] = 0.0f;
+    }
+}
+
+
+#if defined(__x86_64__)
+bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
+{
+    /* 32-bit gather indices within one plane */
+    return nr == 32 && cpu_has_isa(CPU_ISA_AVX512) && l->h_in * l->w_in < (INT64_C(1) << 31) &&
+           l->h_out * l->w_out < (INT64_C(1) << 31);
+}
+
+/* Panels inside one input row are copied (two vector moves); the others --
+ * crossing output rows, or touching the padding -- gather 16 columns at a
+ * time, with the row and column of each lane worked out once per panel and
+ * the edges as lane masks, instead of walking them segment by segment. */
+__attribute__((target("avx512f"))) void
+im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols, int nr,
+                   float *panel)
+{
+    const struct im2col_source *src = context;
+    const struct conv_layer *l = src->layer;
+    const int64_t H = l->h_in, W = l->w_in, Q = l->w_out, S = l->stride_w;
+    const int64_t oh0 = n0 / Q, ow0 = n0 % Q;
+    (void)nr; /* 32 */
+
+    /* per lane: oh * Sh and ow * Sw of its output position */
+    int32_t rows[32], columns[32];
+    for (int64_t j = 0, oh = oh0, ow = ow0; j < 32; j++) {
+        rows[j] = (int32_t)(oh * l->stride_h);
+        columns[j] = (int32_t)(ow * S);
+        if (++ow == Q) {
+            ow = 0;
+            oh++;
+        }
+    }
+    const __m512i rows0 = _mm512_loadu_si512(rows), rows1 = _mm512_loadu_si512(rows + 16);
+    const __m512i cols0 = _mm512_loadu_si512(columns), cols1 = _mm512_loadu_si512(columns + 16);
+    const __m512i width = _mm512_set1_epi32((int)W), height = _mm512_set1_epi32((int)H);
+    const __m512i base0 = _mm512_add_epi32(_mm512_mullo_epi32(rows0, width), cols0);
+    const __m512i base1 = _mm512_add_epi32(_mm512_mullo_epi32(rows1, width), cols1);
+    const __mmask16 live0 = cols >= 16 ? 0xffff : (__mmask16)((1u << cols) - 1);
+    const __mmask16 live1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    const __m512i zero = _mm512_setzero_si512();
+
+    for (int64_t p = 0; p < kc; p++) {
+        const struct im2col_tap *tap = &src->taps[k0 + p];
+        const float *plane = src->in + tap->plane;
+        float *dst = panel + p * 32;
+        const int64_t ih0 = oh0 * l->stride_h + tap->row;
+        if (S == 1 && cols == 32 && ow0 + 32 <= Q && ow0 >= tap->ow_lo && ow0 + 32 <= tap->ow_hi &&
+            ih0 >= 0 && ih0 < H) {
+            const float *from = plane + ih0 * W + tap->column + ow0;
+            _mm512_storeu_ps(dst, _mm512_loadu_ps(from));
+            _mm512_storeu_ps(dst + 16, _mm512_loadu_ps(from + 16));
+            continue;
+        }
+        const __m512i row = _mm512_set1_epi32((int)tap->row);
+        const __m512i col = _mm512_set1_epi32((int)tap->column);
+        const __m512i offset = _mm512_set1_epi32((int)(tap->row * W + tap->column));
+        for (int half = 0; half < 2; half++) {
+            const __m512i ih = _mm512_add_epi32(half ? rows1 : rows0, row);
+            const __m512i iw = _mm512_add_epi32(half ? cols1 : cols0, col);
+            const __mmask16 inside =
+                (half ? live1 : live0) & _mm512_cmpge_epi32_mask(ih, zero) &
+                _mm512_cmplt_epi32_mask(ih, height) & _mm512_cmpge_epi32_mask(iw, zero) &
+                _mm512_cmplt_epi32_mask(iw, width);
+            const __m512i index = _mm512_add_epi32(half ? base1 : base0, offset);
+            _mm512_storeu_ps(dst + 16 * half,
+                             _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, index, plane, 4));
+        }
+    }
+}
+#else
+bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
+{
+    (void)l;
+    (void)nr;
+    return false;
+}
+
+void im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols,
+                        int nr, float *panel)
+{
+    im2col_pack(context, k0, kc, n0, cols, nr, panel);
+}
+#endif

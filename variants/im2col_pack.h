@@ -1,0 +1,41 @@
+/* Packing im2col columns straight into GEMM B panels (gemm.h's
+ * gemm_b_source): B[k][n] is the input element that reduction index
+ * k = (c, kh, kw) sees at output position n = (oh, ow), 0 in the padding.
+ * A portable packer, and an AVX-512 one that gathers 16 columns at a time
+ * for the panels that cross output rows or image edges. */
+#ifndef CONVBENCH_IM2COL_PACK_H
+#define CONVBENCH_IM2COL_PACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "layer.h"
+
+/* Where tap k reads, precomputed so that packing needs no division per row. */
+struct im2col_tap {
+    int64_t plane;        /* c * H * W */
+    int64_t row;          /* kh * Dh - Ph: ih = oh * Sh + row */
+    int64_t column;       /* kw * Dw - Pw: iw = ow * Sw + column */
+    int64_t ow_lo, ow_hi; /* the outputs whose iw is inside the input */
+};
+
+/* The table for the C_in/G * Kh * Kw reduction indices of a layer (malloc'd). */
+struct im2col_tap *im2col_taps(const struct conv_layer *l);
+
+struct im2col_source {
+    const struct conv_layer *layer;
+    const struct im2col_tap *taps;
+    const float *in; /* the group's first input channel */
+};
+
+/* Columns n0 .. n0 + cols of rows k0 .. k0 + kc, packed k-major into an
+ * nr-wide panel (context: a struct im2col_source). */
+void im2col_pack(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols, int nr,
+                 float *panel);
+
+/* The same for nr = 32 on AVX-512 CPUs, when im2col_pack_avx512_usable. */
+void im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols,
+                        int nr, float *panel);
+bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr);
+
+#endif
