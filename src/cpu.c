@@ -83,6 +83,12 @@ size_t cpu_cache_size(int level)
     return bytes > 0 ? (size_t)bytes : 0;
 }
 
+size_t cpu_beyond_cache_bytes(void)
+{
+    size_t bytes = 4 * cpu_cache_size(3);
+    return bytes < (size_t)64 << 20 ? (size_t)64 << 20 : bytes;
+}
+
 void cpu_model_name(char *out, size_t size)
 {
     snprintf(out, size, "unknown");

@@ -21,6 +21,10 @@ const char *cpu_isa_name(enum cpu_isa isa);
  * whole package on some AMD parts, twelve times what one core reaches.) */
 size_t cpu_cache_size(int level);
 
+/* A buffer size well beyond the last-level cache: 4 x L3, at least 64 MiB
+ * (for the bandwidth probe and for evicting the caches). */
+size_t cpu_beyond_cache_bytes(void);
+
 /* "AMD EPYC ..." from /proc/cpuinfo, or "unknown". */
 void cpu_model_name(char *out, size_t size);
 

@@ -35,6 +35,19 @@ int64_t layer_output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t 
     return span / stride + 1;
 }
 
+void layer_inside_range(int64_t first, int64_t stride, int64_t limit, int64_t count, int64_t *lo,
+                        int64_t *hi)
+{
+    int64_t l = first >= 0 ? 0 : (-first + stride - 1) / stride;
+    int64_t h = limit - first <= 0 ? 0 : (limit - first - 1) / stride + 1;
+    if (h > count)
+        h = count;
+    if (l > h)
+        l = h;
+    *lo = l;
+    *hi = h;
+}
+
 int64_t layer_valid_taps(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
                          int64_t dilation)
 {

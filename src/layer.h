@@ -68,6 +68,12 @@ int64_t layer_output_elements(const struct conv_layer *l);
 
 /* Taps of a kernel axis that land inside the input, summed over every output
  * position of that axis. */
+/* The positions u in [0, count) with 0 <= first + u * stride < limit, as the
+ * range [*lo, *hi) (empty when *lo == *hi): the outputs along a row whose
+ * tap reads inside the input, the rest being padding. */
+void layer_inside_range(int64_t first, int64_t stride, int64_t limit, int64_t count, int64_t *lo,
+                        int64_t *hi);
+
 int64_t layer_valid_taps(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
                          int64_t dilation);
 

@@ -132,10 +132,7 @@ double probe_peak_gflops(int threads)
 double probe_bandwidth_gbs(int threads)
 {
     /* each array 4x the last-level cache, at least 64 MiB */
-    size_t bytes = 4 * cpu_cache_size(3);
-    if (bytes < (size_t)64 << 20)
-        bytes = (size_t)64 << 20;
-    size_t n = bytes / sizeof(float);
+    size_t n = cpu_beyond_cache_bytes() / sizeof(float);
     float *a = tensor_alloc(n, sizeof *a), *b = tensor_alloc(n, sizeof *b),
           *c = tensor_alloc(n, sizeof *c);
     double best = 0.0;

@@ -45,10 +45,7 @@ static size_t evict_count;
 static int evict_caches(void)
 {
     if (!evict_buffer) {
-        size_t bytes = 4 * cpu_cache_size(3);
-        if (bytes < (size_t)64 << 20)
-            bytes = (size_t)64 << 20;
-        evict_count = bytes / sizeof(float);
+        evict_count = cpu_beyond_cache_bytes() / sizeof(float);
         evict_buffer = tensor_alloc(evict_count, sizeof(float));
         if (!evict_buffer)
             return -1;

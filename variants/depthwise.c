@@ -47,10 +47,8 @@ static void depthwise_rows_c(const struct conv_layer *l, const float *x, const f
                 const float wv = w[kh * l->kernel_w + kw];
                 const int64_t offset = kw * l->dilation_w - l->pad_w;
                 /* outputs whose input column is inside the row */
-                int64_t lo = offset >= 0 ? 0 : (-offset + l->stride_w - 1) / l->stride_w;
-                int64_t hi = W - offset <= 0 ? 0 : (W - offset - 1) / l->stride_w + 1;
-                if (hi > Q)
-                    hi = Q;
+                int64_t lo, hi;
+                layer_inside_range(offset, l->stride_w, W, Q, &lo, &hi);
                 for (int64_t ow = lo; ow < hi; ow++)
                     out[ow] += wv * row[ow * l->stride_w + offset];
             }

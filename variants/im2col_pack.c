@@ -21,10 +21,7 @@ struct im2col_tap *im2col_taps(const struct conv_layer *l)
         t->plane = k / taps * l->h_in * l->w_in;
         t->row = kh * l->dilation_h - l->pad_h;
         t->column = kw * l->dilation_w - l->pad_w;
-        t->ow_lo = t->column >= 0 ? 0 : (-t->column + S - 1) / S;
-        t->ow_hi = l->w_in - t->column <= 0 ? 0 : (l->w_in - t->column - 1) / S + 1;
-        if (t->ow_hi > l->w_out)
-            t->ow_hi = l->w_out;
+        layer_inside_range(t->column, S, l->w_in, l->w_out, &t->ow_lo, &t->ow_hi);
     }
     return table;
 }

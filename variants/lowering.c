@@ -59,12 +59,8 @@ static void im2col_row(const struct conv_layer *l, const float *plane, int64_t k
     const int64_t W = l->w_in, Q = l->w_out, S = l->stride_w;
     const int64_t offset = kw * l->dilation_w - l->pad_w; /* iw = ow * S + offset */
     /* outputs whose tap lands inside the row: ow_lo <= ow < ow_hi */
-    int64_t ow_lo = offset >= 0 ? 0 : (-offset + S - 1) / S;
-    int64_t ow_hi = W - offset <= 0 ? 0 : (W - offset - 1) / S + 1;
-    if (ow_hi > Q)
-        ow_hi = Q;
-    if (ow_lo > ow_hi)
-        ow_lo = ow_hi;
+    int64_t ow_lo, ow_hi;
+    layer_inside_range(offset, S, W, Q, &ow_lo, &ow_hi);
 
     for (int64_t oh = oh0; oh < oh1; oh++, row += Q) {
         const int64_t ih = oh * l->stride_h - l->pad_h + kh * l->dilation_h;

@@ -357,15 +357,8 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
                 /* tile tw0 + u reads column (tw0 + u) * m + offset */
                 const int64_t offset = j - l->pad_w;
                 int64_t u_lo = 0, u_hi = 0;
-                if (ih >= 0 && ih < l->h_in) {
-                    const int64_t first = tw0 * m + offset;
-                    u_lo = first >= 0 ? 0 : (-first + m - 1) / m;
-                    u_hi = W - first <= 0 ? 0 : (W - first - 1) / m + 1;
-                    if (u_hi > run)
-                        u_hi = run;
-                    if (u_lo > u_hi)
-                        u_lo = u_hi;
-                }
+                if (ih >= 0 && ih < l->h_in)
+                    layer_inside_range(tw0 * m + offset, m, W, run, &u_lo, &u_hi);
                 int64_t u = 0;
                 for (; u < u_lo; u++)
                     dst[u] = 0.0f;
