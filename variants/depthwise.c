@@ -56,6 +56,33 @@ static void depthwise_rows_c(const struct conv_layer *l, const float *x, const f
     }
 }
 
+/* The planes of a run in order: batch index and output channel advance
+ * without a division per plane. */
+struct plane_walk {
+    int64_t n, co;
+};
+
+static inline struct plane_walk plane_walk_at(const struct conv_layer *l, int64_t plane)
+{
+    return (struct plane_walk){plane / l->c_out, plane % l->c_out};
+}
+
+static inline void plane_walk_next(const struct conv_layer *l, struct plane_walk *p)
+{
+    if (++p->co == l->c_out) {
+        p->co = 0;
+        p->n++;
+    }
+}
+
+/* the input plane that output plane p reads */
+static inline const float *plane_walk_input(const struct conv_layer *l, const float *in,
+                                            struct plane_walk p)
+{
+    const int64_t ci = l->c_out == l->c_in ? p.co : p.co / (l->c_out / l->c_in);
+    return in + (p.n * l->c_in + ci) * l->h_in * l->w_in;
+}
+
 /* Planes p0 .. p1 (batch x output channel) through a row kernel. */
 static inline void for_each_plane(const struct conv_layer *l, const float *in,
                                   const float *weights, const float *bias, float *out,
@@ -63,12 +90,11 @@ static inline void for_each_plane(const struct conv_layer *l, const float *in,
                                   void (*rows)(const struct conv_layer *, const float *,
                                                const float *, float, float *, int64_t, int64_t))
 {
-    const int64_t multiplier = l->c_out / l->c_in, taps = l->kernel_h * l->kernel_w;
-    for (int64_t plane = p0; plane < p1; plane++) {
-        const int64_t n = plane / l->c_out, co = plane % l->c_out;
-        rows(l, in + (n * l->c_in + co / multiplier) * l->h_in * l->w_in, weights + co * taps,
-             bias ? bias[co] : 0.0f, out + plane * l->h_out * l->w_out, oh0, oh1);
-    }
+    const int64_t taps = l->kernel_h * l->kernel_w;
+    struct plane_walk walk = plane_walk_at(l, p0);
+    for (int64_t plane = p0; plane < p1; plane++, plane_walk_next(l, &walk))
+        rows(l, plane_walk_input(l, in, walk), weights + walk.co * taps,
+             bias ? bias[walk.co] : 0.0f, out + plane * l->h_out * l->w_out, oh0, oh1);
 }
 
 static void depthwise_planes_c(const struct conv_layer *l, const float *in,
@@ -129,6 +155,7 @@ load_taps16(const float *row, int64_t i0, int64_t W, int64_t S)
 }
 
 #define DW_VECTORS 8 /* output vectors kept in registers per pass */
+#define DW_ROWS_MAX 8 /* output rows per block in the 3x3 path */
 #define DW_MAX_MASKS 1024 /* Kw x vectors: precomputed load masks per call */
 
 /* Loads for strides 1 and 2 use lane masks that depend only on the kernel
@@ -223,31 +250,47 @@ rows_avx512(const struct conv_layer *l, const float *x, const float *w, float bi
     }
 }
 
-/* 3x3, dilation 1, stride 1 or 2: the tight loop. A row outside the image
- * points at a row of zeros (no branch per row), the nine weights stay in
- * registers, the column masks of the three taps are computed once. */
+/* 3x3, dilation 1, stride 1 or 2: the tight loop. R output rows are computed
+ * together, so each input row is loaded once for all the output rows it
+ * feeds (3 of them at stride 1, 2 at stride 2) and the R x NV accumulators
+ * are independent FMA chains. A row outside the image points at a row of
+ * zeros (no branch per row); the nine weights stay in registers; the column
+ * masks are computed once. Stride 2 splits each input vector pair into its
+ * even and odd columns; the third tap (even columns shifted by one) takes
+ * its last lane from one more element loaded under a one-lane mask. A
+ * last block shorter than R is computed as the R rows that end the band:
+ * its first rows are written twice, with the same values. */
 __attribute__((target("avx512f"), always_inline)) static inline void
 planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weights,
                  const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0, int64_t oh1,
-                 const float *zeros, const int64_t S, const int NV)
+                 const float *zeros, const int S, const int NV, const int R)
 {
     const int64_t W = l->w_in, Q = l->w_out, P = l->pad_w;
-    const int64_t multiplier = l->c_out / l->c_in;
-    __mmask16 low[3][DW_VECTORS], high[3][DW_VECTORS];
-#pragma GCC unroll 3
-    for (int kw = 0; kw < 3; kw++)
+    enum { IN_ROWS_MAX = 2 * DW_ROWS_MAX + 1 };
+    const int in_rows = (R - 1) * S + 3;
+    __mmask16 mask[3][DW_VECTORS];
 #pragma GCC unroll 8
-        for (int v = 0; v < NV; v++) {
-            const int64_t i0 = v * 16 * S + kw - P;
-            low[kw][v] = window_mask16(i0, W);
-            high[kw][v] = window_mask16(i0 + 16, W);
+    for (int v = 0; v < NV; v++) {
+        if (S == 1) {
+#pragma GCC unroll 3
+            for (int kw = 0; kw < 3; kw++)
+                mask[kw][v] = window_mask16(v * 16 + kw - P, W);
+        } else {
+            const int64_t i0 = v * 32 - P;
+            mask[0][v] = window_mask16(i0, W);
+            mask[1][v] = window_mask16(i0 + 16, W);
+            mask[2][v] = window_mask16(i0 + 32, W) & 1;
         }
+    }
     const __mmask16 last = (__mmask16)((1u << (Q - (NV - 1) * 16)) - 1);
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
                                           2, 0);
-    for (int64_t plane = p0; plane < p1; plane++) {
-        const int64_t n = plane / l->c_out, co = plane % l->c_out;
-        const float *x = in + (n * l->c_in + co / multiplier) * l->h_in * W;
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5,
+                                         3, 1);
+    struct plane_walk walk = plane_walk_at(l, p0);
+    for (int64_t plane = p0; plane < p1; plane++, plane_walk_next(l, &walk)) {
+        const int64_t co = walk.co;
+        const float *x = plane_walk_input(l, in, walk);
         const float *w = weights + co * 9;
         float *y = out + plane * l->h_out * Q;
         __m512 wv[9];
@@ -255,47 +298,181 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
         for (int t = 0; t < 9; t++)
             wv[t] = _mm512_set1_ps(w[t]);
         const __m512 b = _mm512_set1_ps(bias ? bias[co] : 0.0f);
-        for (int64_t oh = oh0; oh < oh1; oh++) {
-            const float *rows[3];
-#pragma GCC unroll 3
-            for (int kh = 0; kh < 3; kh++) {
-                const int64_t ih = oh * l->stride_h - l->pad_h + kh;
-                rows[kh] = (ih >= 0 && ih < l->h_in ? x + ih * W : zeros) - P;
+        for (int64_t oh_next = oh0; oh_next < oh1; oh_next += R) {
+            const int64_t oh = oh_next + R <= oh1 ? oh_next : oh1 - R;
+            const float *rows[IN_ROWS_MAX];
+#pragma GCC unroll 17
+            for (int j = 0; j < in_rows; j++) {
+                const int64_t ih = oh * S - l->pad_h + j;
+                rows[j] = (ih >= 0 && ih < l->h_in ? x + ih * W : zeros) - P;
             }
-            float *row_out = y + oh * Q;
+            __m512 acc[DW_ROWS_MAX][DW_VECTORS];
 #pragma GCC unroll 8
-            for (int v = 0; v < NV; v++) {
-                __m512 acc = b;
+            for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; v++)
+                    acc[r][v] = b;
+#pragma GCC unroll 17
+            for (int j = 0; j < in_rows; j++)
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; v++) {
+                    __m512 taps[3];
+                    if (S == 1) {
 #pragma GCC unroll 3
-                for (int kh = 0; kh < 3; kh++)
-#pragma GCC unroll 3
-                    for (int kw = 0; kw < 3; kw++) {
-                        const float *p = rows[kh] + v * 16 * S + kw;
-                        __m512 taps = S == 1 ? _mm512_maskz_loadu_ps(low[kw][v], p)
-                                             : _mm512_permutex2var_ps(
-                                                   _mm512_maskz_loadu_ps(low[kw][v], p), even,
-                                                   _mm512_maskz_loadu_ps(high[kw][v], p + 16));
-                        acc = _mm512_fmadd_ps(taps, wv[kh * 3 + kw], acc);
+                        for (int kw = 0; kw < 3; kw++)
+                            taps[kw] = _mm512_maskz_loadu_ps(mask[kw][v], rows[j] + v * 16 + kw);
+                    } else {
+                        const float *p = rows[j] + v * 32;
+                        const __m512 lo = _mm512_maskz_loadu_ps(mask[0][v], p),
+                                     hi = _mm512_maskz_loadu_ps(mask[1][v], p + 16),
+                                     next = _mm512_maskz_loadu_ps(mask[2][v], p + 32);
+                        taps[0] = _mm512_permutex2var_ps(lo, even, hi);
+                        taps[1] = _mm512_permutex2var_ps(lo, odd, hi);
+                        taps[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(
+                            _mm512_castps_si512(next), _mm512_castps_si512(taps[0]), 1));
                     }
-                if (v == NV - 1)
-                    _mm512_mask_storeu_ps(row_out + v * 16, last, acc);
-                else
-                    _mm512_storeu_ps(row_out + v * 16, acc);
+#pragma GCC unroll 8
+                    for (int r = 0; r < R; r++) {
+                        const int kh = j - r * S;
+                        if (kh < 0 || kh > 2)
+                            continue;
+#pragma GCC unroll 3
+                        for (int kw = 0; kw < 3; kw++)
+                            acc[r][v] = _mm512_fmadd_ps(taps[kw], wv[kh * 3 + kw], acc[r][v]);
+                    }
+                }
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                float *row_out = y + (oh + r) * Q;
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; v++) {
+                    if (v == NV - 1)
+                        _mm512_mask_storeu_ps(row_out + v * 16, last, acc[r][v]);
+                    else
+                        _mm512_storeu_ps(row_out + v * 16, acc[r][v]);
+                }
             }
         }
     }
 }
 
+/* 3x3 on narrow planes (two output rows fit one vector): a vector holds
+ * output rows i and i + 1 side by side, as they lie in memory, so a 7-wide
+ * plane fills 14 of 16 lanes instead of 7. Each input row is loaded as one
+ * vector starting at column -P (masked to the image); the taps of a row pair
+ * are one two-source permute of the two input rows they come from, for
+ * stride 1 and 2 alike. Pairs are taken four at a time; pair starts past
+ * the end are pulled back to the last pair of the band, which repeats it
+ * with the same values. */
+static bool pairs3x3_fit(const struct conv_layer *l, int64_t oh0, int64_t oh1)
+{
+    return l->w_out * 2 <= 16 && (l->w_out - 1) * l->stride_w + 2 < 16 && oh1 - oh0 >= 2;
+}
+
+__attribute__((target("avx512f"), always_inline)) static inline void
+pairs3x3_avx512(const struct conv_layer *l, const float *in, const float *weights,
+                const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0, int64_t oh1,
+                const int S)
+{
+    const int64_t W = l->w_in, Q = l->w_out, P = l->pad_w;
+    const __mmask16 columns = window_mask16(-P, W), stored = (__mmask16)((1u << (2 * Q)) - 1);
+    __m512i index[3];
+    for (int kw = 0; kw < 3; kw++) {
+        int32_t lanes[16];
+        for (int j = 0; j < 16; j++)
+            lanes[j] = j < Q ? j * S + kw : j < 2 * Q ? 16 + (j - Q) * S + kw : 0;
+        index[kw] = _mm512_loadu_si512(lanes);
+    }
+    enum { PAIRS = 4 };
+    for (int64_t base = oh0; base < oh1; base += 2 * PAIRS) {
+        /* where each pair's input rows are, the same for every plane: an
+         * offset from the plane and the columns to load (none for a row in
+         * the padding) */
+        int64_t first[PAIRS], offset[3][PAIRS][2];
+        __mmask16 mask[3][PAIRS][2];
+        for (int k = 0; k < PAIRS; k++) {
+            first[k] = base + 2 * k < oh1 - 2 ? base + 2 * k : oh1 - 2;
+            for (int kh = 0; kh < 3; kh++)
+                for (int half = 0; half < 2; half++) {
+                    const int64_t ih = (first[k] + half) * S - l->pad_h + kh;
+                    const bool inside = ih >= 0 && ih < l->h_in;
+                    offset[kh][k][half] = inside ? ih * W - P : 0;
+                    mask[kh][k][half] = inside ? columns : 0;
+                }
+        }
+        struct plane_walk walk = plane_walk_at(l, p0);
+        for (int64_t plane = p0; plane < p1; plane++, plane_walk_next(l, &walk)) {
+            const float *x = plane_walk_input(l, in, walk);
+            const float *w = weights + walk.co * 9;
+            float *y = out + plane * l->h_out * Q;
+            __m512 wv[9];
+#pragma GCC unroll 9
+            for (int t = 0; t < 9; t++)
+                wv[t] = _mm512_set1_ps(w[t]);
+            __m512 acc[PAIRS][2];
+#pragma GCC unroll 4
+            for (int k = 0; k < PAIRS; k++) {
+                acc[k][0] = _mm512_set1_ps(bias ? bias[walk.co] : 0.0f);
+                acc[k][1] = _mm512_setzero_ps();
+            }
+#pragma GCC unroll 3
+            for (int kh = 0; kh < 3; kh++)
+#pragma GCC unroll 4
+                for (int k = 0; k < PAIRS; k++) {
+                    const __m512 a = _mm512_maskz_loadu_ps(mask[kh][k][0], x + offset[kh][k][0]),
+                                 c = _mm512_maskz_loadu_ps(mask[kh][k][1], x + offset[kh][k][1]);
+#pragma GCC unroll 3
+                    for (int kw = 0; kw < 3; kw++)
+                        acc[k][kw & 1] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, index[kw], c),
+                                                         wv[kh * 3 + kw], acc[k][kw & 1]);
+                }
+#pragma GCC unroll 4
+            for (int k = 0; k < PAIRS; k++)
+                _mm512_mask_storeu_ps(y + first[k] * Q, stored,
+                                      _mm512_add_ps(acc[k][0], acc[k][1]));
+        }
+    }
+}
+
+/* Rows per block: enough independent accumulators to cover the FMA latency
+ * (8 to 16 vectors), and no more rows than the band has. */
+#define DW3X3_CALL(S, NV, R)                                                                  \
+    planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, NV, R);          \
+    return
+#define DW3X3_ROWS_UP_TO_2(S, NV)                                                             \
+    switch (oh1 - oh0 < 2 ? oh1 - oh0 : 2) {                                                 \
+    case 1: DW3X3_CALL(S, NV, 1);                                                            \
+    default: DW3X3_CALL(S, NV, 2);                                                           \
+    }
+#define DW3X3_ROWS_UP_TO_4(S, NV)                                                             \
+    switch (oh1 - oh0 < 4 ? oh1 - oh0 : 4) {                                                 \
+    case 1: DW3X3_CALL(S, NV, 1);                                                            \
+    case 2: DW3X3_CALL(S, NV, 2);                                                            \
+    case 3: DW3X3_CALL(S, NV, 3);                                                            \
+    default: DW3X3_CALL(S, NV, 4);                                                           \
+    }
+#define DW3X3_ROWS_UP_TO_8(S, NV)                                                             \
+    switch (oh1 - oh0 < 8 ? oh1 - oh0 : 8) {                                                 \
+    case 1: DW3X3_CALL(S, NV, 1);                                                            \
+    case 2: DW3X3_CALL(S, NV, 2);                                                            \
+    case 3: DW3X3_CALL(S, NV, 3);                                                            \
+    case 4: DW3X3_CALL(S, NV, 4);                                                            \
+    case 5: DW3X3_CALL(S, NV, 5);                                                            \
+    case 6: DW3X3_CALL(S, NV, 6);                                                            \
+    case 7: DW3X3_CALL(S, NV, 7);                                                            \
+    default: DW3X3_CALL(S, NV, 8);                                                           \
+    }
+
 #define DW3X3_WIDTHS(S)                                                                   \
     switch ((l->w_out + 15) / 16) {                                                      \
-    case 1: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 1); return;             \
-    case 2: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 2); return;             \
-    case 3: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 3); return;             \
-    case 4: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 4); return;             \
-    case 5: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 5); return;             \
-    case 6: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 6); return;             \
-    case 7: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 7); return;             \
-    case 8: planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, 8); return;             \
+    case 1: DW3X3_ROWS_UP_TO_8(S, 1)                                                     \
+    case 2: DW3X3_ROWS_UP_TO_4(S, 2)                                                     \
+    case 3: DW3X3_ROWS_UP_TO_4(S, 3)                                                     \
+    case 4: DW3X3_ROWS_UP_TO_4(S, 4)                                                     \
+    case 5: DW3X3_ROWS_UP_TO_2(S, 5)                                                     \
+    case 6: DW3X3_ROWS_UP_TO_2(S, 6)                                                     \
+    case 7: DW3X3_ROWS_UP_TO_2(S, 7)                                                     \
+    case 8: DW3X3_ROWS_UP_TO_2(S, 8)                                                     \
     default: break;                                                                      \
     }
 
@@ -339,6 +516,13 @@ depthwise_planes_avx512(const struct conv_layer *l, const float *in, const float
     const int64_t S = l->stride_w;
     const bool dense3x3 = l->kernel_h == 3 && l->kernel_w == 3 && l->dilation_h == 1 &&
                           l->dilation_w == 1 && l->stride_h == S;
+    if (dense3x3 && (S == 1 || S == 2) && pairs3x3_fit(l, oh0, oh1)) {
+        if (S == 1)
+            pairs3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, 1);
+        else
+            pairs3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, 2);
+        return;
+    }
     if (dense3x3 && S == 1)
         DW3X3_WIDTHS(1)
     if (dense3x3 && S == 2)
