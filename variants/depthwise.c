@@ -13,6 +13,9 @@
  *     gather; dilation only moves the offsets;
  *   - 3x3 and 5x5 are compiled with their sizes as constants (unrolled tap
  *     loops), other kernel sizes take the generic loop;
+ *   - dense 3x3 (the MobileNet case) computes blocks of output rows from
+ *     input rows loaded once for the whole block, and puts two output rows
+ *     in one vector when a plane is at most 8 wide;
  *   - AVX-512, AVX2 and portable C kernels, chosen at start-up;
  *   - OpenMP over batch x channels, and over bands of rows as well when there
  *     are too few planes to keep every thread busy. */
