@@ -125,6 +125,16 @@ window_mask16(int64_t i0, int64_t W)
     return (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
 }
 
+/* Permute indices that pick every other lane of a 32-lane pair of vectors,
+ * starting at lane `first` (0: the even columns, 1: the odd ones). */
+__attribute__((target("avx512f"), always_inline)) static inline __m512i
+every_other_lane(int first)
+{
+    return _mm512_add_epi32(_mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6,
+                                             4, 2, 0),
+                            _mm512_set1_epi32(first));
+}
+
 /* 16 input values for outputs ow0 .. ow0 + 15: row[i0 + j * S], 0 outside
  * the row. */
 __attribute__((target("avx512f"), always_inline)) static inline __m512
@@ -136,8 +146,7 @@ load_taps16(const float *row, int64_t i0, int64_t W, int64_t S)
         return _mm512_maskz_loadu_ps(window_mask16(i0, W), row + i0);
     }
     if (S == 2) {
-        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8,
-                                              6, 4, 2, 0);
+        const __m512i even = every_other_lane(0);
         __m512 a, b;
         if (i0 >= 0 && i0 + 32 <= W) {
             a = _mm512_loadu_ps(row + i0);
@@ -184,8 +193,7 @@ rows_avx512(const struct conv_layer *l, const float *x, const float *w, float bi
                 high[kw * vectors + v] = window_mask16(i0 + 16, W);
             }
     const __mmask16 last = (__mmask16)((1u << (Q - (vectors - 1) * 16)) - 1);
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
-                                          2, 0);
+    const __m512i even = every_other_lane(0);
 
     /* narrow rows: several output rows at once, so that the FMA chains of
      * the accumulators are independent (one 3x3 row alone is 9 dependent
@@ -286,10 +294,7 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
         }
     }
     const __mmask16 last = (__mmask16)((1u << (Q - (NV - 1) * 16)) - 1);
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
-                                          2, 0);
-    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5,
-                                         3, 1);
+    const __m512i even = every_other_lane(0), odd = every_other_lane(1);
     struct plane_walk walk = plane_walk_at(l, p0);
     for (int64_t plane = p0; plane < p1; plane++, plane_walk_next(l, &walk)) {
         const int64_t co = walk.co;
