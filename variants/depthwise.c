@@ -266,9 +266,13 @@ rows_avx512(const struct conv_layer *l, const float *x, const float *w, float bi
  * feeds (3 of them at stride 1, 2 at stride 2) and the R x NV accumulators
  * are independent FMA chains. A row outside the image points at a row of
  * zeros (no branch per row); the nine weights stay in registers; the column
- * masks are computed once. Stride 2 splits each input vector pair into its
- * even and odd columns; the third tap (even columns shifted by one) takes
- * its last lane from one more element loaded under a one-lane mask. A
+ * masks are computed once. Stride 1 loads each input row once, as the
+ * centre taps, and makes the left and right taps by shifting a lane in from
+ * the neighbouring vector (one load and two shifts instead of three loads,
+ * two of them straddling cache lines). Stride 2 splits each input vector
+ * pair into its even and odd columns; the third tap (even columns shifted
+ * by one) takes its last lane from one more element loaded under a
+ * one-lane mask. A
  * last block shorter than R is computed as the R rows that end the band:
  * its first rows are written twice, with the same values. */
 __attribute__((target("avx512f"), always_inline)) static inline void
@@ -282,17 +286,17 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
     __mmask16 mask[3][DW_VECTORS];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) {
-        if (S == 1) {
-#pragma GCC unroll 3
-            for (int kw = 0; kw < 3; kw++)
-                mask[kw][v] = window_mask16(v * 16 + kw - P, W);
-        } else {
-            const int64_t i0 = v * 32 - P;
-            mask[0][v] = window_mask16(i0, W);
-            mask[1][v] = window_mask16(i0 + 16, W);
-            mask[2][v] = window_mask16(i0 + 32, W) & 1;
-        }
+        const int64_t i0 = v * 32 - P;
+        mask[0][v] = window_mask16(i0, W);
+        mask[1][v] = window_mask16(i0 + 16, W);
+        mask[2][v] = window_mask16(i0 + 32, W) & 1;
     }
+    /* stride 1: columns of the centre taps c[v] (kw = 1) for v = -1 .. NV;
+     * c[-1] and c[NV] only lend one lane each to the shifts */
+    __mmask16 centre[DW_VECTORS + 2];
+#pragma GCC unroll 10
+    for (int v = -1; v <= NV; v++)
+        centre[v + 1] = window_mask16(v * 16 + 1 - P, W);
     const __mmask16 last = (__mmask16)((1u << (Q - (NV - 1) * 16)) - 1);
     const __m512i even = every_other_lane(0), odd = every_other_lane(1);
     struct plane_walk walk = plane_walk_at(l, p0);
@@ -321,14 +325,23 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
                 for (int v = 0; v < NV; v++)
                     acc[r][v] = b;
 #pragma GCC unroll 17
-            for (int j = 0; j < in_rows; j++)
+            for (int j = 0; j < in_rows; j++) {
+                __m512 c[DW_VECTORS + 2];
+                if (S == 1) {
+#pragma GCC unroll 10
+                    for (int v = -1; v <= NV; v++)
+                        c[v + 1] = _mm512_maskz_loadu_ps(centre[v + 1], rows[j] + v * 16 + 1);
+                }
 #pragma GCC unroll 8
                 for (int v = 0; v < NV; v++) {
                     __m512 taps[3];
                     if (S == 1) {
-#pragma GCC unroll 3
-                        for (int kw = 0; kw < 3; kw++)
-                            taps[kw] = _mm512_maskz_loadu_ps(mask[kw][v], rows[j] + v * 16 + kw);
+                        const __m512i prev = _mm512_castps_si512(c[v]),
+                                      cur = _mm512_castps_si512(c[v + 1]),
+                                      next = _mm512_castps_si512(c[v + 2]);
+                        taps[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(cur, prev, 15));
+                        taps[1] = c[v + 1];
+                        taps[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(next, cur, 1));
                     } else {
                         const float *p = rows[j] + v * 32;
                         const __m512 lo = _mm512_maskz_loadu_ps(mask[0][v], p),
@@ -349,6 +362,7 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
                             acc[r][v] = _mm512_fmadd_ps(taps[kw], wv[kh * 3 + kw], acc[r][v]);
                     }
                 }
+            }
 #pragma GCC unroll 8
             for (int r = 0; r < R; r++) {
                 float *row_out = y + (oh + r) * Q;
