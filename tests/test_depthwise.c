@@ -23,8 +23,10 @@ static const int64_t shapes[][9] = {
     {3, 19, 14, 1, 3, 1, 1, 1, 1}, {2, 23, 40, 1, 3, 1, 1, 1, 0}, {2, 13, 100, 1, 3, 1, 1, 1, 1},
     {3, 7, 7, 2, 3, 1, 1, 1, 1},   {2, 14, 14, 1, 3, 2, 1, 1, 1}, {2, 9, 8, 1, 3, 1, 1, 1, 0},
     {2, 11, 15, 1, 3, 2, 1, 1, 0}, {2, 6, 6, 1, 3, 1, 0, 1, 1},   {3, 2, 5, 1, 3, 1, 1, 1, 0},
-    /* stride 1's shifted taps: pad 2 on a wide row, a row of whole vectors */
+    /* the shifted taps: stride 1 with pad 2 on a wide row and on a row of
+     * whole vectors; stride 2 with pads 0 to 3 (even and odd) */
     {2, 8, 40, 1, 3, 1, 2, 1, 1},  {2, 10, 32, 1, 3, 1, 1, 1, 1}, {2, 9, 70, 1, 3, 2, 2, 1, 0},
+    {2, 9, 67, 1, 3, 2, 0, 1, 1},  {2, 8, 50, 1, 3, 2, 3, 1, 0},
 };
 
 int main(void)

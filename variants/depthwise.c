@@ -166,6 +166,15 @@ load_taps16(const float *row, int64_t i0, int64_t W, int64_t S)
     return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, index, row, 4);
 }
 
+/* Lanes n .. n + 15 of the 32 lanes lo:hi (lo first): a vector shifted by
+ * n lanes, filled from its neighbour. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512
+shift_in(__m512 hi, __m512 lo, const int n)
+{
+    return _mm512_castsi512_ps(
+        _mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), n));
+}
+
 #define DW_VECTORS 8 /* output vectors kept in registers per pass */
 #define DW_ROWS_MAX 8 /* output rows per block in the 3x3 path */
 #define DW_MAX_MASKS 1024 /* Kw x vectors: precomputed load masks per call */
@@ -270,9 +279,8 @@ rows_avx512(const struct conv_layer *l, const float *x, const float *w, float bi
  * centre taps, and makes the left and right taps by shifting a lane in from
  * the neighbouring vector (one load and two shifts instead of three loads,
  * two of them straddling cache lines). Stride 2 splits each input vector
- * pair into its even and odd columns; the third tap (even columns shifted
- * by one) takes its last lane from one more element loaded under a
- * one-lane mask. A
+ * pair into its even and odd columns, which are two of the taps; the third
+ * is one of them shifted by a lane. A
  * last block shorter than R is computed as the R rows that end the band:
  * its first rows are written twice, with the same values. */
 __attribute__((target("avx512f"), always_inline)) static inline void
@@ -283,20 +291,25 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
     const int64_t W = l->w_in, Q = l->w_out, P = l->pad_w;
     enum { IN_ROWS_MAX = 2 * DW_ROWS_MAX + 1 };
     const int in_rows = (R - 1) * S + 3;
-    __mmask16 mask[3][DW_VECTORS];
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) {
-        const int64_t i0 = v * 32 - P;
-        mask[0][v] = window_mask16(i0, W);
-        mask[1][v] = window_mask16(i0 + 16, W);
-        mask[2][v] = window_mask16(i0 + 32, W) & 1;
-    }
     /* stride 1: columns of the centre taps c[v] (kw = 1) for v = -1 .. NV;
      * c[-1] and c[NV] only lend one lane each to the shifts */
     __mmask16 centre[DW_VECTORS + 2];
 #pragma GCC unroll 10
     for (int v = -1; v <= NV; v++)
         centre[v + 1] = window_mask16(v * 16 + 1 - P, W);
+    /* stride 2: vector pairs start at an even distance from the padded
+     * edge, column c0, so that their even and odd lanes are taps of the
+     * output; with odd padding c0 = 1 - P, which is column 0 (aligned) for
+     * the usual P = 1. `next` is the one lane past the last pair. */
+    const bool odd_pad = P & 1;
+    const int64_t c0 = odd_pad - P;
+    __mmask16 pair[2][DW_VECTORS];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        pair[0][v] = window_mask16(v * 32 + c0, W);
+        pair[1][v] = window_mask16(v * 32 + 16 + c0, W);
+    }
+    const __mmask16 next = window_mask16(NV * 32 + c0, W) & 1;
     const __mmask16 last = (__mmask16)((1u << (Q - (NV - 1) * 16)) - 1);
     const __m512i even = every_other_lane(0), odd = every_other_lane(1);
     struct plane_walk walk = plane_walk_at(l, p0);
@@ -326,31 +339,43 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
                     acc[r][v] = b;
 #pragma GCC unroll 17
             for (int j = 0; j < in_rows; j++) {
-                __m512 c[DW_VECTORS + 2];
+                /* stride 1: centre taps; stride 2: even and odd columns
+                 * (ev[v], od[v + 1]: od[0] is the zero pair left of the row,
+                 * ev[NV] the lane after it) */
+                __m512 c[DW_VECTORS + 2], ev[DW_VECTORS + 1], od[DW_VECTORS + 1];
                 if (S == 1) {
 #pragma GCC unroll 10
                     for (int v = -1; v <= NV; v++)
                         c[v + 1] = _mm512_maskz_loadu_ps(centre[v + 1], rows[j] + v * 16 + 1);
+                } else {
+                    const float *p = rows[j] + odd_pad;
+#pragma GCC unroll 8
+                    for (int v = 0; v < NV; v++) {
+                        const __m512 lo = _mm512_maskz_loadu_ps(pair[0][v], p + v * 32),
+                                     hi = _mm512_maskz_loadu_ps(pair[1][v], p + v * 32 + 16);
+                        ev[v] = _mm512_permutex2var_ps(lo, even, hi);
+                        od[v + 1] = _mm512_permutex2var_ps(lo, odd, hi);
+                    }
+                    od[0] = _mm512_setzero_ps();
+                    if (!odd_pad)
+                        ev[NV] = _mm512_maskz_loadu_ps(next, p + NV * 32);
                 }
 #pragma GCC unroll 8
                 for (int v = 0; v < NV; v++) {
+                    /* taps[kw]: the input columns ow * S + kw - P */
                     __m512 taps[3];
                     if (S == 1) {
-                        const __m512i prev = _mm512_castps_si512(c[v]),
-                                      cur = _mm512_castps_si512(c[v + 1]),
-                                      next = _mm512_castps_si512(c[v + 2]);
-                        taps[0] = _mm512_castsi512_ps(_mm512_alignr_epi32(cur, prev, 15));
+                        taps[0] = shift_in(c[v + 1], c[v], 15);
                         taps[1] = c[v + 1];
-                        taps[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(next, cur, 1));
+                        taps[2] = shift_in(c[v + 2], c[v + 1], 1);
+                    } else if (odd_pad) {
+                        taps[0] = shift_in(od[v + 1], od[v], 15);
+                        taps[1] = ev[v];
+                        taps[2] = od[v + 1];
                     } else {
-                        const float *p = rows[j] + v * 32;
-                        const __m512 lo = _mm512_maskz_loadu_ps(mask[0][v], p),
-                                     hi = _mm512_maskz_loadu_ps(mask[1][v], p + 16),
-                                     next = _mm512_maskz_loadu_ps(mask[2][v], p + 32);
-                        taps[0] = _mm512_permutex2var_ps(lo, even, hi);
-                        taps[1] = _mm512_permutex2var_ps(lo, odd, hi);
-                        taps[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(
-                            _mm512_castps_si512(next), _mm512_castps_si512(taps[0]), 1));
+                        taps[0] = ev[v];
+                        taps[1] = od[v + 1];
+                        taps[2] = shift_in(ev[v + 1], ev[v], 1);
                     }
 #pragma GCC unroll 8
                     for (int r = 0; r < R; r++) {
