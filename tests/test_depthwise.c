@@ -74,10 +74,26 @@ int main(void)
                 if (!banded) {
                     kernel->planes(&l, in, w, b, out, 0, planes, 0, l.h_out, zeros);
                 } else {
+                    /* a band writes its own rows only: everything after it,
+                     * up to the end of the next plane, is still NaN */
+                    const int64_t Q = l.w_out, plane_size = l.h_out * Q;
                     for (int64_t p = 0; p < planes; p++)
-                        for (int64_t r = 0; r < l.h_out; r += 2)
-                            kernel->planes(&l, in, w, b, out, p, p + 1, r,
-                                           r + 2 < l.h_out ? r + 2 : l.h_out, zeros);
+                        for (int64_t r = 0; r < l.h_out; r += 2) {
+                            const int64_t r1 = r + 2 < l.h_out ? r + 2 : l.h_out;
+                            kernel->planes(&l, in, w, b, out, p, p + 1, r, r1, zeros);
+                            const int64_t after = p * plane_size + r1 * Q,
+                                          end = (p + 2) * plane_size < (int64_t)out_n
+                                                    ? (p + 2) * plane_size
+                                                    : (int64_t)out_n;
+                            int64_t written = 0;
+                            for (int64_t e = after; e < end; e++)
+                                written += !isnan(out[e]);
+                            CHECK(written == 0,
+                                  "%s, shape %zu: band %lld-%lld of plane %lld wrote %lld "
+                                  "elements after it",
+                                  kernel->name, i, (long long)r, (long long)r1, (long long)p,
+                                  (long long)written);
+                        }
                 }
                 struct verify_result r = verify_output(out, ref, out_n, verify_bound(&l, 16.0));
                 CHECK(r.verdict == VERIFY_OK,

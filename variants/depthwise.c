@@ -405,15 +405,16 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
 
 /* 3x3 on narrow planes (two output rows fit one vector): a vector holds
  * output rows i and i + 1 side by side, as they lie in memory, so a 7-wide
- * plane fills 14 of 16 lanes instead of 7. Each input row is loaded as one
- * vector starting at column -P (masked to the image); the taps of a row pair
- * are one two-source permute of the two input rows they come from, for
- * stride 1 and 2 alike. Pairs are taken four at a time; pair starts past
- * the end are pulled back to the last pair of the band, which repeats it
- * with the same values. */
-static bool pairs3x3_fit(const struct conv_layer *l, int64_t oh0, int64_t oh1)
+ * plane fills 14 of 16 lanes instead of 7. Pairs are taken four at a time,
+ * a group of 8 output rows. Each input row the group reads is loaded once,
+ * as one vector starting at column -P (masked to the image; a row in the
+ * padding is masked off entirely); the taps of a row pair are one
+ * two-source permute of the two input rows they come from, for stride 1
+ * and 2 alike. Rows of the group past the end of the band are computed
+ * from whatever rows they read and not stored. */
+static bool pairs3x3_fit(const struct conv_layer *l)
 {
-    return l->w_out * 2 <= 16 && (l->w_out - 1) * l->stride_w + 2 < 16 && oh1 - oh0 >= 2;
+    return l->w_out * 2 <= 16 && (l->w_out - 1) * l->stride_w + 2 < 16;
 }
 
 __attribute__((target("avx512f"), always_inline)) static inline void
@@ -422,7 +423,7 @@ pairs3x3_avx512(const struct conv_layer *l, const float *in, const float *weight
                 const int S)
 {
     const int64_t W = l->w_in, Q = l->w_out, P = l->pad_w;
-    const __mmask16 columns = window_mask16(-P, W), stored = (__mmask16)((1u << (2 * Q)) - 1);
+    const __mmask16 columns = window_mask16(-P, W);
     __m512i index[3];
     for (int kw = 0; kw < 3; kw++) {
         int32_t lanes[16];
@@ -430,44 +431,49 @@ pairs3x3_avx512(const struct conv_layer *l, const float *in, const float *weight
             lanes[j] = j < Q ? j * S + kw : j < 2 * Q ? 16 + (j - Q) * S + kw : 0;
         index[kw] = _mm512_loadu_si512(lanes);
     }
-    enum { PAIRS = 4 };
+    enum { PAIRS = 4, IN_ROWS_MAX = (2 * PAIRS - 1) * 2 + 3 };
+    const int in_rows = (2 * PAIRS - 1) * S + 3;
     for (int64_t base = oh0; base < oh1; base += 2 * PAIRS) {
-        /* where each pair's input rows are, the same for every plane: an
-         * offset from the plane and the columns to load (none for a row in
-         * the padding) */
-        int64_t first[PAIRS], offset[3][PAIRS][2];
-        __mmask16 mask[3][PAIRS][2];
+        /* where the group's input rows are, the same for every plane: an
+         * offset from the plane and the columns to load; and which lanes
+         * of each pair are rows of the band */
+        int64_t offset[IN_ROWS_MAX];
+        __mmask16 mask[IN_ROWS_MAX], store[PAIRS];
+#pragma GCC unroll 17
+        for (int j = 0; j < in_rows; j++) {
+            const int64_t ih = base * S - l->pad_h + j;
+            const bool inside = ih >= 0 && ih < l->h_in;
+            offset[j] = inside ? ih * W - P : 0;
+            mask[j] = inside ? columns : 0;
+        }
         for (int k = 0; k < PAIRS; k++) {
-            first[k] = base + 2 * k < oh1 - 2 ? base + 2 * k : oh1 - 2;
-            for (int kh = 0; kh < 3; kh++)
-                for (int half = 0; half < 2; half++) {
-                    const int64_t ih = (first[k] + half) * S - l->pad_h + kh;
-                    const bool inside = ih >= 0 && ih < l->h_in;
-                    offset[kh][k][half] = inside ? ih * W - P : 0;
-                    mask[kh][k][half] = inside ? columns : 0;
-                }
+            const int64_t rows = oh1 - (base + 2 * k);
+            store[k] = (__mmask16)((1u << (rows >= 2 ? 2 * Q : rows == 1 ? Q : 0)) - 1);
         }
         struct plane_walk walk = plane_walk_at(l, p0);
         for (int64_t plane = p0; plane < p1; plane++, plane_walk_next(l, &walk)) {
             const float *x = plane_walk_input(l, in, walk);
             const float *w = weights + walk.co * 9;
-            float *y = out + plane * l->h_out * Q;
+            float *y = out + (plane * l->h_out + base) * Q;
             __m512 wv[9];
 #pragma GCC unroll 9
             for (int t = 0; t < 9; t++)
                 wv[t] = _mm512_set1_ps(w[t]);
+            __m512 row[IN_ROWS_MAX];
+#pragma GCC unroll 17
+            for (int j = 0; j < in_rows; j++)
+                row[j] = _mm512_maskz_loadu_ps(mask[j], x + offset[j]);
             __m512 acc[PAIRS][2];
 #pragma GCC unroll 4
             for (int k = 0; k < PAIRS; k++) {
                 acc[k][0] = _mm512_set1_ps(bias ? bias[walk.co] : 0.0f);
                 acc[k][1] = _mm512_setzero_ps();
             }
-#pragma GCC unroll 3
-            for (int kh = 0; kh < 3; kh++)
 #pragma GCC unroll 4
-                for (int k = 0; k < PAIRS; k++) {
-                    const __m512 a = _mm512_maskz_loadu_ps(mask[kh][k][0], x + offset[kh][k][0]),
-                                 c = _mm512_maskz_loadu_ps(mask[kh][k][1], x + offset[kh][k][1]);
+            for (int k = 0; k < PAIRS; k++)
+#pragma GCC unroll 3
+                for (int kh = 0; kh < 3; kh++) {
+                    const __m512 a = row[2 * k * S + kh], c = row[(2 * k + 1) * S + kh];
 #pragma GCC unroll 3
                     for (int kw = 0; kw < 3; kw++)
                         acc[k][kw & 1] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, index[kw], c),
@@ -475,8 +481,7 @@ pairs3x3_avx512(const struct conv_layer *l, const float *in, const float *weight
                 }
 #pragma GCC unroll 4
             for (int k = 0; k < PAIRS; k++)
-                _mm512_mask_storeu_ps(y + first[k] * Q, stored,
-                                      _mm512_add_ps(acc[k][0], acc[k][1]));
+                _mm512_mask_storeu_ps(y + 2 * k * Q, store[k], _mm512_add_ps(acc[k][0], acc[k][1]));
         }
     }
 }
@@ -563,7 +568,7 @@ depthwise_planes_avx512(const struct conv_layer *l, const float *in, const float
     const int64_t S = l->stride_w;
     const bool dense3x3 = l->kernel_h == 3 && l->kernel_w == 3 && l->dilation_h == 1 &&
                           l->dilation_w == 1 && l->stride_h == S;
-    if (dense3x3 && (S == 1 || S == 2) && pairs3x3_fit(l, oh0, oh1)) {
+    if (dense3x3 && (S == 1 || S == 2) && pairs3x3_fit(l)) {
         if (S == 1)
             pairs3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, 1);
         else
