@@ -27,6 +27,9 @@ static const int64_t shapes[][9] = {
      * whole vectors; stride 2 with pads 0 to 3 (even and odd) */
     {2, 8, 40, 1, 3, 1, 2, 1, 1},  {2, 10, 32, 1, 3, 1, 1, 1, 1}, {2, 9, 70, 1, 3, 2, 2, 1, 0},
     {2, 9, 67, 1, 3, 2, 0, 1, 1},  {2, 8, 50, 1, 3, 2, 3, 1, 0},
+    /* stride 1 without padding on a row of whole vectors: both shifts
+     * take a lane from inside the image */
+    {2, 7, 34, 1, 3, 1, 0, 1, 1},
 };
 
 int main(void)

@@ -286,7 +286,7 @@ rows_avx512(const struct conv_layer *l, const float *x, const float *w, float bi
 __attribute__((target("avx512f"), always_inline)) static inline void
 planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weights,
                  const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0, int64_t oh1,
-                 const float *zeros, const int S, const int NV, const int R)
+                 const float *zeros, const int S, const int NV, const int R, const bool EDGES)
 {
     const int64_t W = l->w_in, Q = l->w_out, P = l->pad_w;
     enum { IN_ROWS_MAX = 2 * DW_ROWS_MAX + 1 };
@@ -346,7 +346,9 @@ planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weigh
                 if (S == 1) {
 #pragma GCC unroll 10
                     for (int v = -1; v <= NV; v++)
-                        c[v + 1] = _mm512_maskz_loadu_ps(centre[v + 1], rows[j] + v * 16 + 1);
+                        c[v + 1] = (v < 0 || v == NV) && !EDGES
+                                       ? _mm512_setzero_ps()
+                                       : _mm512_maskz_loadu_ps(centre[v + 1], rows[j] + v * 16 + 1);
                 } else {
                     const float *p = rows[j] + odd_pad;
 #pragma GCC unroll 8
@@ -486,10 +488,22 @@ pairs3x3_avx512(const struct conv_layer *l, const float *in, const float *weight
     }
 }
 
+/* Whether the stride-1 shifts take a lane from left of the first vector
+ * or right of the last one that is inside the image (P = 0, or a row of
+ * whole vectors at P = 0 or 2); usually they are padding. */
+static bool dw3x3_edges(const struct conv_layer *l, int NV)
+{
+    const int64_t P = l->pad_w, W = l->w_in;
+    return P == 0 || NV * 16 + 1 - P < W;
+}
+
 /* Rows per block: enough independent accumulators to cover the FMA latency
  * (8 to 16 vectors), and no more rows than the band has. */
 #define DW3X3_CALL(S, NV, R)                                                                  \
-    planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, NV, R);          \
+    if (S == 1 && dw3x3_edges(l, NV))                                                        \
+        planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, NV, R, true); \
+    else                                                                                     \
+        planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, NV, R, false); \
     return
 #define DW3X3_ROWS_UP_TO_2(S, NV)                                                             \
     switch (oh1 - oh0 < 2 ? oh1 - oh0 : 2) {                                                 \
