@@ -497,6 +497,16 @@ static bool dw3x3_edges(const struct conv_layer *l, int NV)
     return P == 0 || NV * 16 + 1 - P < W;
 }
 
+/* Rows per block for a band of `rows` rows and at most `most` per block:
+ * as many blocks as `most` requires, evened out, so that the overlapping
+ * last block recomputes as few rows as it can (14 rows: two blocks of 7,
+ * not 8 and 8). */
+static int dw3x3_block_rows(int64_t rows, int most)
+{
+    const int64_t blocks = (rows + most - 1) / most;
+    return (int)((rows + blocks - 1) / blocks);
+}
+
 /* Rows per block: enough independent accumulators to cover the FMA latency
  * (8 to 16 vectors), and no more rows than the band has. */
 #define DW3X3_CALL(S, NV, R)                                                                  \
@@ -506,19 +516,19 @@ static bool dw3x3_edges(const struct conv_layer *l, int NV)
         planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, NV, R, false); \
     return
 #define DW3X3_ROWS_UP_TO_2(S, NV)                                                             \
-    switch (oh1 - oh0 < 2 ? oh1 - oh0 : 2) {                                                 \
+    switch (dw3x3_block_rows(oh1 - oh0, 2)) {                                                 \
     case 1: DW3X3_CALL(S, NV, 1);                                                            \
     default: DW3X3_CALL(S, NV, 2);                                                           \
     }
 #define DW3X3_ROWS_UP_TO_4(S, NV)                                                             \
-    switch (oh1 - oh0 < 4 ? oh1 - oh0 : 4) {                                                 \
+    switch (dw3x3_block_rows(oh1 - oh0, 4)) {                                                 \
     case 1: DW3X3_CALL(S, NV, 1);                                                            \
     case 2: DW3X3_CALL(S, NV, 2);                                                            \
     case 3: DW3X3_CALL(S, NV, 3);                                                            \
     default: DW3X3_CALL(S, NV, 4);                                                           \
     }
 #define DW3X3_ROWS_UP_TO_8(S, NV)                                                             \
-    switch (oh1 - oh0 < 8 ? oh1 - oh0 : 8) {                                                 \
+    switch (dw3x3_block_rows(oh1 - oh0, 8)) {                                                 \
     case 1: DW3X3_CALL(S, NV, 1);                                                            \
     case 2: DW3X3_CALL(S, NV, 2);                                                            \
     case 3: DW3X3_CALL(S, NV, 3);                                                            \
