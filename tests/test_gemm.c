@@ -70,7 +70,7 @@ static void check_gemm_repeated(const struct gemm_kernel *kernel,
     int status = blocking ? gemm_pack_a_blocked(&packed, kernel, *blocking, m, k, a, k)
                           : gemm_pack_a(&packed, kernel, m, k, a, k);
     float *workspace = status == 0
-                           ? tensor_alloc(gemm_workspace_floats(&packed, n), sizeof(float))
+                           ? tensor_alloc(gemm_workspace_floats(&packed, n, threads), sizeof(float))
                            : NULL;
     CHECK(workspace != NULL, "allocation");
     float *c_start = malloc((size_t)(m * n) * sizeof *c_start);

@@ -72,7 +72,8 @@ static enum conv_status im2col_gemm_plan(const struct conv_layer *l, const float
      * 56x56) */
     s->pack = l->w_out < 32 && im2col_pack_avx512_usable(l, kernel->nr) ? im2col_pack_avx512
                                                                         : im2col_pack;
-    s->workspace_floats = gemm_workspace_floats(&s->weights[0], lw->n);
+    s->workspace_floats =
+        gemm_workspace_floats(&s->weights[0], lw->n, lw->parallel_groups ? 1 : lw->threads);
     s->workspace = tensor_alloc(s->workspace_floats * (size_t)lw->buffers, sizeof(float));
     if (!s->workspace)
         goto fail;
@@ -123,11 +124,11 @@ static size_t im2col_gemm_memory(const struct conv_layer *l, int threads)
     const struct gemm_kernel *kernel = gemm_kernel_for_m(lw.m);
     const struct gemm_blocking b = gemm_blocking_for(kernel);
     const int64_t m_padded = (lw.m + kernel->mr - 1) / kernel->mr * kernel->mr;
-    const int64_t n = lw.n < b.nc ? lw.n : b.nc;
     const size_t weights = (size_t)(l->groups * m_padded * lw.k) * sizeof(float);
-    const size_t workspace = (size_t)lw.buffers * (size_t)(b.kc * ((n + kernel->nr - 1) /
-                                                                   kernel->nr * kernel->nr)) *
-                             sizeof(float);
+    const size_t workspace =
+        (size_t)lw.buffers *
+        gemm_workspace_floats_for(kernel, b, lw.m, lw.n, lw.parallel_groups ? 1 : lw.threads) *
+        sizeof(float);
     return weights + workspace + (size_t)lw.k * sizeof(struct im2col_tap);
 }
 

@@ -322,7 +322,7 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     free(u);
     u = NULL;
 
-    s->gemm_floats = gemm_workspace_floats(&s->u[0], s->batch_tiles);
+    s->gemm_floats = gemm_workspace_floats(&s->u[0], s->batch_tiles, 1);
     /* shared: V (a^2 x c_in x nt) and M (a^2 x c_out x nt); then per thread */
     const size_t shared = (size_t)(a2 * (s->c_in + s->c_out) * s->batch_tiles);
     s->workspace_floats = shared + (size_t)threads * thread_floats(s);

@@ -121,11 +121,45 @@ void gemm_packed_a_free(struct gemm_packed_a *packed)
     packed->data = NULL;
 }
 
-size_t gemm_workspace_floats(const struct gemm_packed_a *a, int64_t n)
+/* How gemm_compute_source shares out the work of one N-block among the
+ * team:
+ *   OWN_PANELS  wide B: each thread packs a run of B panels and computes
+ *               every tile of them;
+ *   OWN_ROWS    narrow B: each thread packs all of the block's B panels
+ *               into its own copy and computes its run of A panels (rows
+ *               of C) against them. Splitting narrow B by panels instead
+ *               would have two threads writing the same rows, and where a
+ *               row's length is not a whole number of cache lines they
+ *               pass the lines they share back and forth at every K-block
+ *               (measured: 7x7 outputs, N = 49, 20% slower);
+ *   SHARED      fewer A panels than threads: B packed together, tiles
+ *               split evenly, barriers between K-blocks. */
+enum gemm_split { OWN_PANELS, OWN_ROWS, SHARED };
+
+static enum gemm_split split_for(const struct gemm_kernel *kernel, struct gemm_blocking b,
+                                 int64_t m, int64_t n, int threads)
 {
-    const int64_t nr = a->kernel->nr;
-    int64_t nc = n < a->blocking.nc ? n : a->blocking.nc;
-    return (size_t)(a->blocking.kc * ((nc + nr - 1) / nr * nr));
+    const int64_t nr = kernel->nr, mr = kernel->mr;
+    const int64_t n_panels = ((n < b.nc ? n : b.nc) + nr - 1) / nr;
+    /* the fewest A panels in any M-block (the last one is the shortest) */
+    const int64_t last_mc = m - (m - 1) / b.mc * b.mc;
+    if (threads == 1 || n_panels >= 4 * threads)
+        return OWN_PANELS;
+    return (last_mc + mr - 1) / mr >= threads ? OWN_ROWS : SHARED;
+}
+
+size_t gemm_workspace_floats_for(const struct gemm_kernel *kernel, struct gemm_blocking b,
+                                 int64_t m, int64_t n, int threads)
+{
+    const int64_t nr = kernel->nr;
+    int64_t nc = n < b.nc ? n : b.nc;
+    const size_t block = (size_t)(b.kc * ((nc + nr - 1) / nr * nr));
+    return split_for(kernel, b, m, n, threads) == OWN_ROWS ? block * (size_t)threads : block;
+}
+
+size_t gemm_workspace_floats(const struct gemm_packed_a *a, int64_t n, int threads)
+{
+    return gemm_workspace_floats_for(a->kernel, a->blocking, a->m, n, threads);
 }
 
 struct matrix {
@@ -297,49 +331,55 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
         }
         return;
     }
+    const enum gemm_split split = split_for(kernel, a->blocking, m, n, threads);
     const int64_t n_panels_max = ((n < nc ? n : nc) + nr - 1) / nr;
-    /* Wide enough for every thread to own a run of B panels: each packs
-     * its own panels and computes their tiles, with no barrier at all.
-     * Otherwise the threads pack B together and split the tiles. */
-    const bool own_panels = threads == 1 || n_panels_max >= 4 * threads;
 
     #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+        /* one (pc, jc) block of B at a time; OWN_ROWS: one per thread */
+        float *b_block = split == OWN_ROWS ? workspace + (size_t)thread * (size_t)kc *
+                                                             (size_t)(n_panels_max * nr)
+                                           : workspace;
         /* N-blocks of nc: the packed B block stays in L3 */
         for (int64_t jc = 0; jc < n; jc += nc) {
             const int64_t nc_cur = n - jc < nc ? n - jc : nc;
             const int64_t n_panels = (nc_cur + nr - 1) / nr;
-            const int64_t jp_begin = own_panels ? n_panels * thread / team : 0;
-            const int64_t jp_end = own_panels ? n_panels * (thread + 1) / team : n_panels;
+            const int64_t jp_begin = split == OWN_PANELS ? n_panels * thread / team : 0;
+            const int64_t jp_end = split == OWN_PANELS ? n_panels * (thread + 1) / team
+                                                       : n_panels;
             /* K-blocks of kc: one B micro-panel stays in L1 */
             for (int64_t pc = 0; pc < k; pc += kc) {
                 const int64_t kc_cur = k - pc < kc ? k - pc : kc;
                 const enum gemm_store store = pc > 0 || accumulate ? GEMM_ACCUMULATE
                                               : bias               ? GEMM_BIAS
                                                                    : GEMM_STORE;
-                float *b_block = workspace; /* one (pc, jc) block at a time */
-                if (own_panels) {
-                    for (int64_t jp = jp_begin; jp < jp_end; jp++)
-                        pack_panel(b, pc, kc_cur, kc, jc, nc_cur, jp, nr, b_block);
-                } else {
+                if (split == SHARED) {
                     #pragma omp for schedule(static)
                     for (int64_t jp = 0; jp < n_panels; jp++)
                         pack_panel(b, pc, kc_cur, kc, jc, nc_cur, jp, nr, b_block);
                     /* (the loop's barrier: B is packed before anyone reads it) */
+                } else {
+                    for (int64_t jp = jp_begin; jp < jp_end; jp++)
+                        pack_panel(b, pc, kc_cur, kc, jc, nc_cur, jp, nr, b_block);
                 }
                 const float *a_block = a->data + pc * a->m_padded;
                 /* M-blocks of mc: the packed A block stays in L2 */
                 for (int64_t ic = 0; ic < m; ic += mc) {
                     const int64_t mc_cur = m - ic < mc ? m - ic : mc;
                     const int64_t m_panels = (mc_cur + mr - 1) / mr;
-                    const int64_t tiles = (jp_end - jp_begin) * m_panels;
-                    const int64_t t_begin = own_panels ? 0 : tiles * thread / team;
-                    const int64_t t_end = own_panels ? tiles : tiles * (thread + 1) / team;
+                    const int64_t ip_begin = split == OWN_ROWS ? m_panels * thread / team : 0;
+                    const int64_t ip_end = split == OWN_ROWS ? m_panels * (thread + 1) / team
+                                                             : m_panels;
+                    const int64_t ip_count = ip_end - ip_begin;
+                    const int64_t tiles = (jp_end - jp_begin) * ip_count;
+                    const int64_t t_begin = split == SHARED ? tiles * thread / team : 0;
+                    const int64_t t_end = split == SHARED ? tiles * (thread + 1) / team : tiles;
                     /* micro-tiles, B panel major: each B micro-panel stays in
                      * L1 while the A panels of the block stream past it */
                     for (int64_t t = t_begin; t < t_end; t++) {
-                        const int64_t jp = jp_begin + t / m_panels, ip = t % m_panels;
+                        const int64_t jp = jp_begin + t / ip_count,
+                                      ip = ip_begin + t % ip_count;
                         const int64_t row = ic + ip * mr, col = jp * nr;
                         const int64_t rows = m - row < mr ? m - row : mr;
                         const int64_t cols = nc_cur - col < nr ? nc_cur - col : nr;
@@ -349,12 +389,12 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                     }
                 }
                 /* shared panels: every tile is done before B is repacked */
-                if (!own_panels) {
+                if (split == SHARED) {
                     #pragma omp barrier
                 }
             }
             /* own panels: the next N-block may split its panels otherwise */
-            if (own_panels && jc + nc < n) {
+            if (split == OWN_PANELS && jc + nc < n) {
                 #pragma omp barrier
             }
         }
@@ -368,7 +408,8 @@ int gemm_sgemm(const struct gemm_kernel *kernel, int64_t m, int64_t n, int64_t k
     struct gemm_packed_a packed;
     if (gemm_pack_a(&packed, kernel, m, k, a, lda) != 0)
         return -1;
-    float *workspace = tensor_alloc(gemm_workspace_floats(&packed, n), sizeof(float));
+    float *workspace =
+        tensor_alloc(gemm_workspace_floats(&packed, n, threads), sizeof(float));
     if (!workspace) {
         gemm_packed_a_free(&packed);
         return -1;
