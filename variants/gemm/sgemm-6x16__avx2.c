@@ -15,6 +15,10 @@ __attribute__((target("avx2,fma"))) void sgemm_ukernel_6x16__avx2(
     for (int i = 0; i < MR; i++) {
         acc0[i] = _mm256_setzero_ps();
         acc1[i] = _mm256_setzero_ps();
+        /* the tile's rows of C, wanted after the k loop (prefetches of
+         * rows past m are harmless: they never fault) */
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
     }
     for (int64_t p = 0; p < k; p++) {
         const __m256 b0 = _mm256_load_ps(b);

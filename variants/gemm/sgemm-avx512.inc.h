@@ -16,6 +16,11 @@ __attribute__((target("avx512f"))) void UKERNEL(int64_t k, const float *a, const
     for (int i = 0; i < MR; i++) {
         acc0[i] = _mm512_setzero_ps();
         acc1[i] = _mm512_setzero_ps();
+        /* the tile's rows of C, wanted after the k loop: on a wide C they
+         * are far apart and would miss every cache (prefetches of rows
+         * past m are harmless: they never fault) */
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
     }
     for (int64_t p = 0; p < k; p++) {
         const __m512 b0 = _mm512_load_ps(b);
