@@ -65,13 +65,7 @@ static enum conv_status im2col_gemm_plan(const struct conv_layer *l, const float
     s->taps = im2col_taps(l);
     if (!s->taps)
         goto fail;
-    /* gathering pays where every panel crosses output rows (outputs
-     * narrower than a panel: 7 to 28 wide); on wider outputs most panels
-     * are one contiguous copy, which the portable packer does as well
-     * (measured on ResNet-18: 7-10% faster on 14x14 and 7x7, 4% slower on
-     * 56x56) */
-    s->pack = l->w_out < 32 && im2col_pack_avx512_usable(l, kernel->nr) ? im2col_pack_avx512
-                                                                        : im2col_pack;
+    s->pack = im2col_pack_avx512_usable(l, kernel->nr) ? im2col_pack_avx512 : im2col_pack;
     s->workspace_floats =
         gemm_workspace_floats(&s->weights[0], lw->n, lw->parallel_groups ? 1 : lw->threads);
     s->workspace = tensor_alloc(s->workspace_floats * (size_t)lw->buffers, sizeof(float));

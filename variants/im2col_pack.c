@@ -90,10 +90,14 @@ bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
            l->h_out * l->w_out < (INT64_C(1) << 31);
 }
 
-/* Panels inside one input row are copied (two vector moves); the others --
- * crossing output rows, or touching the padding -- gather 16 columns at a
+/* Panels inside one input row are copied (two vector moves). At stride 1
+ * the others are a few runs of consecutive columns, one per output row the
+ * panel crosses (its segments, found once per panel): each run is a masked
+ * load into its lanes, the mask also cutting off the padding, so the panel
+ * is built from two or three loads per tap. Other strides (and outputs
+ * narrower than 8, with many segments per panel) gather 16 columns at a
  * time, with the row and column of each lane worked out once per panel and
- * the edges as lane masks, instead of walking them segment by segment. */
+ * the edges as lane masks. */
 __attribute__((target("avx512f"))) void
 im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols, int nr,
                    float *panel)
@@ -123,6 +127,23 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
     const __mmask16 live1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
     const __m512i zero = _mm512_setzero_si512();
 
+    /* the panel's runs of consecutive columns: lanes j .. j + len are
+     * outputs ow .. ow + len of output row oh */
+    enum { SEGMENTS_MAX = 6 };
+    struct {
+        int j, len;
+        int64_t oh, ow;
+    } seg[SEGMENTS_MAX];
+    int segments = 0;
+    if (S == 1 && Q >= 8)
+        for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg[segments++].len, oh++, ow = 0) {
+            const int64_t len = cols - j < Q - ow ? cols - j : Q - ow;
+            seg[segments].j = (int)j;
+            seg[segments].len = (int)len;
+            seg[segments].oh = oh;
+            seg[segments].ow = ow;
+        }
+
     for (int64_t p = 0; p < kc; p++) {
         const struct im2col_tap *tap = &src->taps[k0 + p];
         const float *plane = src->in + tap->plane;
@@ -133,6 +154,28 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             const float *from = plane + ih0 * W + tap->column + ow0;
             _mm512_storeu_ps(dst, _mm512_loadu_ps(from));
             _mm512_storeu_ps(dst + 16, _mm512_loadu_ps(from + 16));
+            continue;
+        }
+        if (segments) {
+            __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
+            for (int g = 0; g < segments; g++) {
+                const int64_t ih = seg[g].oh * l->stride_h + tap->row;
+                const int64_t lo = tap->ow_lo > seg[g].ow ? tap->ow_lo : seg[g].ow;
+                const int64_t end = seg[g].ow + seg[g].len;
+                const int64_t hi = tap->ow_hi < end ? tap->ow_hi : end;
+                if (ih < 0 || ih >= H || hi <= lo)
+                    continue;
+                /* lanes a .. b read in_row[ow + lane - j] */
+                const int64_t a = seg[g].j + lo - seg[g].ow, b = seg[g].j + hi - seg[g].ow;
+                const uint64_t lanes = ((UINT64_C(1) << b) - 1) & ~((UINT64_C(1) << a) - 1);
+                const float *from = plane + ih * W + tap->column + seg[g].ow - seg[g].j;
+                if (lanes & 0xffff)
+                    v0 = _mm512_mask_loadu_ps(v0, (__mmask16)lanes, from);
+                if (lanes >> 16)
+                    v1 = _mm512_mask_loadu_ps(v1, (__mmask16)(lanes >> 16), from + 16);
+            }
+            _mm512_storeu_ps(dst, v0);
+            _mm512_storeu_ps(dst + 16, v1);
             continue;
         }
         const __m512i row = _mm512_set1_epi32((int)tap->row);

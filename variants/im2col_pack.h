@@ -1,8 +1,8 @@
 /* Packing im2col columns straight into GEMM B panels (gemm.h's
  * gemm_b_source): B[k][n] is the input element that reduction index
  * k = (c, kh, kw) sees at output position n = (oh, ow), 0 in the padding.
- * A portable packer, and an AVX-512 one that gathers 16 columns at a time
- * for the panels that cross output rows or image edges. */
+ * A portable packer, and an AVX-512 one that builds the panels that cross
+ * output rows or image edges from masked loads (stride 1) or gathers. */
 #ifndef CONVBENCH_IM2COL_PACK_H
 #define CONVBENCH_IM2COL_PACK_H
 
