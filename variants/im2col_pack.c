@@ -135,7 +135,7 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
         int64_t oh, ow;
     } seg[SEGMENTS_MAX];
     int segments = 0;
-    if (S == 1 && Q >= 8)
+    if ((S == 1 || S == 2) && Q >= 8)
         for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg[segments++].len, oh++, ow = 0) {
             const int64_t len = cols - j < Q - ow ? cols - j : Q - ow;
             seg[segments].j = (int)j;
@@ -154,6 +154,35 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             const float *from = plane + ih0 * W + tap->column + ow0;
             _mm512_storeu_ps(dst, _mm512_loadu_ps(from));
             _mm512_storeu_ps(dst + 16, _mm512_loadu_ps(from + 16));
+            continue;
+        }
+        if (segments && S == 2) {
+            /* lane L of vector v reads from[2 L]: two loads of 16 per
+             * vector, then their even lanes */
+            __m512 e[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                           _mm512_setzero_ps()};
+            for (int g = 0; g < segments; g++) {
+                const int64_t ih = seg[g].oh * l->stride_h + tap->row;
+                const int64_t lo = tap->ow_lo > seg[g].ow ? tap->ow_lo : seg[g].ow;
+                const int64_t end = seg[g].ow + seg[g].len;
+                const int64_t hi = tap->ow_hi < end ? tap->ow_hi : end;
+                if (ih < 0 || ih >= H || hi <= lo)
+                    continue;
+                const int64_t a = seg[g].j + lo - seg[g].ow, b = seg[g].j + hi - seg[g].ow;
+                /* the floats from[2 a] .. from[2 b - 2], as 64 bits over
+                 * the 64 floats of the four loads */
+                const uint64_t floats =
+                    ((UINT64_C(1) << (2 * b - 1)) - 1) & ~((UINT64_C(1) << (2 * a)) - 1);
+                const float *from = plane + ih * W + tap->column + 2 * (seg[g].ow - seg[g].j);
+                for (int q = 0; q < 4; q++)
+                    if ((floats >> (16 * q)) & 0xffff)
+                        e[q] = _mm512_mask_loadu_ps(e[q], (__mmask16)(floats >> (16 * q)),
+                                                    from + 16 * q);
+            }
+            const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10,
+                                                  8, 6, 4, 2, 0);
+            _mm512_storeu_ps(dst, _mm512_permutex2var_ps(e[0], even, e[1]));
+            _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(e[2], even, e[3]));
             continue;
         }
         if (segments) {
