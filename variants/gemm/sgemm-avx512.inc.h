@@ -1,7 +1,9 @@
 /* The body of the AVX-512 micro-kernels: an MR x 32 tile of C in 2 * MR zmm
  * accumulators (MR rows x 2 vectors), 2 zmm for the B row and one broadcast
  * of A. Each k step is 2 * MR FMAs against MR broadcasts and 2 loads; the
- * independent accumulator chains cover FMA latency on two FMA ports.
+ * independent accumulator chains cover FMA latency on two FMA ports. A
+ * last panel of 16 or 17 columns computes one vector per row (and the 17th
+ * column along the rows of A) instead of two.
  * Included by sgemm-MRx32__avx512.c with MR and UKERNEL defined. */
 #include <immintrin.h>
 
@@ -22,17 +24,50 @@ __attribute__((target("avx512f"))) void UKERNEL(int64_t k, const float *a, const
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
     }
-    for (int64_t p = 0; p < k; p++) {
-        const __m512 b0 = _mm512_load_ps(b);
-        const __m512 b1 = _mm512_load_ps(b + 16);
+    if (n <= 16) {
+        /* a last panel of 16 columns or fewer (N = 196 ends in 4): the
+         * right half of the tile is padding, so it is not computed */
+        for (int64_t p = 0; p < k; p++) {
+            const __m512 b0 = _mm512_load_ps(b);
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++) {
-            const __m512 ai = _mm512_set1_ps(a[i]);
-            acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
-            acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+            for (int i = 0; i < MR; i++)
+                acc0[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, acc0[i]);
+            a += MR;
+            b += 32;
         }
-        a += MR;
-        b += 32;
+    } else if (n == 17) {
+        /* 17 columns (N = 49 is 32 + 17): the 17th is one more FMA per k,
+         * along the MR rows of the A panel, instead of a second vector
+         * per row that would be 15/16 padding */
+        const __mmask16 rows = (__mmask16)((1u << MR) - 1);
+        __m512 last = _mm512_setzero_ps();
+        for (int64_t p = 0; p < k; p++) {
+            const __m512 b0 = _mm512_load_ps(b);
+#pragma GCC unroll 16
+            for (int i = 0; i < MR; i++)
+                acc0[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, acc0[i]);
+            last = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rows, a), _mm512_set1_ps(b[16]), last);
+            a += MR;
+            b += 32;
+        }
+        float column[16];
+        _mm512_storeu_ps(column, last);
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++)
+            acc1[i] = _mm512_set1_ps(column[i]);
+    } else {
+        for (int64_t p = 0; p < k; p++) {
+            const __m512 b0 = _mm512_load_ps(b);
+            const __m512 b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 16
+            for (int i = 0; i < MR; i++) {
+                const __m512 ai = _mm512_set1_ps(a[i]);
+                acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
+                acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+            }
+            a += MR;
+            b += 32;
+        }
     }
 
     /* columns past n are masked off; rows past m are not stored */
