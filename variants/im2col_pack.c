@@ -128,23 +128,48 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
     const __m512i zero = _mm512_setzero_si512();
 
     /* the panel's runs of consecutive columns: lanes j .. j + len are
-     * outputs ow .. ow + len of output row oh */
-    enum { SEGMENTS_MAX = 6 };
+     * outputs ow .. ow + len of output row oh; and for each kernel position
+     * (the taps of channel 0), what it reads of each run: the lanes (at
+     * stride 2, the floats of the two loads per vector, every other one)
+     * and where lane 0 would read, from the plane */
+    enum { SEGMENTS_MAX = 6, POSITIONS_MAX = 49 };
+    const int64_t positions = l->kernel_h * l->kernel_w;
     struct {
-        int j, len;
-        int64_t oh, ow;
-    } seg[SEGMENTS_MAX];
+        int64_t offset;
+        uint64_t lanes;
+    } run[POSITIONS_MAX][SEGMENTS_MAX];
     int segments = 0;
-    if ((S == 1 || S == 2) && Q >= 8)
-        for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg[segments++].len, oh++, ow = 0) {
-            const int64_t len = cols - j < Q - ow ? cols - j : Q - ow;
-            seg[segments].j = (int)j;
-            seg[segments].len = (int)len;
-            seg[segments].oh = oh;
-            seg[segments].ow = ow;
+    if ((S == 1 || S == 2) && Q >= 8 && positions <= POSITIONS_MAX) {
+        int64_t seg_j[SEGMENTS_MAX], seg_len[SEGMENTS_MAX], seg_oh[SEGMENTS_MAX],
+            seg_ow[SEGMENTS_MAX];
+        for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg_len[segments++], oh++, ow = 0) {
+            seg_j[segments] = j;
+            seg_len[segments] = cols - j < Q - ow ? cols - j : Q - ow;
+            seg_oh[segments] = oh;
+            seg_ow[segments] = ow;
         }
+        for (int64_t kk = 0; kk < positions; kk++) {
+            const struct im2col_tap *tap = &src->taps[kk];
+            for (int g = 0; g < segments; g++) {
+                const int64_t ih = seg_oh[g] * l->stride_h + tap->row;
+                const int64_t lo = tap->ow_lo > seg_ow[g] ? tap->ow_lo : seg_ow[g];
+                const int64_t end = seg_ow[g] + seg_len[g];
+                const int64_t hi = tap->ow_hi < end ? tap->ow_hi : end;
+                /* lanes a .. b of the panel, outputs lo .. hi */
+                const int64_t a = seg_j[g] + lo - seg_ow[g], b = seg_j[g] + hi - seg_ow[g];
+                run[kk][g].offset = ih * W + tap->column + S * (seg_ow[g] - seg_j[g]);
+                if (ih < 0 || ih >= H || hi <= lo)
+                    run[kk][g].lanes = 0;
+                else if (S == 1)
+                    run[kk][g].lanes = ((UINT64_C(1) << b) - 1) & ~((UINT64_C(1) << a) - 1);
+                else /* floats 2a .. 2b - 2 of the 64 loaded */
+                    run[kk][g].lanes =
+                        ((UINT64_C(1) << (2 * b - 1)) - 1) & ~((UINT64_C(1) << (2 * a)) - 1);
+            }
+        }
+    }
 
-    for (int64_t p = 0; p < kc; p++) {
+    for (int64_t p = 0, kk = k0 % positions; p < kc; p++, kk = kk + 1 == positions ? 0 : kk + 1) {
         const struct im2col_tap *tap = &src->taps[k0 + p];
         const float *plane = src->in + tap->plane;
         float *dst = panel + p * 32;
@@ -162,18 +187,8 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             __m512 e[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
                            _mm512_setzero_ps()};
             for (int g = 0; g < segments; g++) {
-                const int64_t ih = seg[g].oh * l->stride_h + tap->row;
-                const int64_t lo = tap->ow_lo > seg[g].ow ? tap->ow_lo : seg[g].ow;
-                const int64_t end = seg[g].ow + seg[g].len;
-                const int64_t hi = tap->ow_hi < end ? tap->ow_hi : end;
-                if (ih < 0 || ih >= H || hi <= lo)
-                    continue;
-                const int64_t a = seg[g].j + lo - seg[g].ow, b = seg[g].j + hi - seg[g].ow;
-                /* the floats from[2 a] .. from[2 b - 2], as 64 bits over
-                 * the 64 floats of the four loads */
-                const uint64_t floats =
-                    ((UINT64_C(1) << (2 * b - 1)) - 1) & ~((UINT64_C(1) << (2 * a)) - 1);
-                const float *from = plane + ih * W + tap->column + 2 * (seg[g].ow - seg[g].j);
+                const uint64_t floats = run[kk][g].lanes;
+                const float *from = plane + run[kk][g].offset;
                 for (int q = 0; q < 4; q++)
                     if ((floats >> (16 * q)) & 0xffff)
                         e[q] = _mm512_mask_loadu_ps(e[q], (__mmask16)(floats >> (16 * q)),
@@ -186,18 +201,11 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             continue;
         }
         if (segments) {
+            /* lane L reads from[L] */
             __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
             for (int g = 0; g < segments; g++) {
-                const int64_t ih = seg[g].oh * l->stride_h + tap->row;
-                const int64_t lo = tap->ow_lo > seg[g].ow ? tap->ow_lo : seg[g].ow;
-                const int64_t end = seg[g].ow + seg[g].len;
-                const int64_t hi = tap->ow_hi < end ? tap->ow_hi : end;
-                if (ih < 0 || ih >= H || hi <= lo)
-                    continue;
-                /* lanes a .. b read in_row[ow + lane - j] */
-                const int64_t a = seg[g].j + lo - seg[g].ow, b = seg[g].j + hi - seg[g].ow;
-                const uint64_t lanes = ((UINT64_C(1) << b) - 1) & ~((UINT64_C(1) << a) - 1);
-                const float *from = plane + ih * W + tap->column + seg[g].ow - seg[g].j;
+                const uint64_t lanes = run[kk][g].lanes;
+                const float *from = plane + run[kk][g].offset;
                 if (lanes & 0xffff)
                     v0 = _mm512_mask_loadu_ps(v0, (__mmask16)lanes, from);
                 if (lanes >> 16)
