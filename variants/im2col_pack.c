@@ -94,8 +94,9 @@ bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
  * the others are a few runs of consecutive columns, one per output row the
  * panel crosses (its segments, found once per panel): each run is a masked
  * load into its lanes, the mask also cutting off the padding, so the panel
- * is built from two or three loads per tap. Other strides (and outputs
- * narrower than 8, with many segments per panel) gather 16 columns at a
+ * is built from two or three loads per tap (stride 2 loads twice the
+ * columns and keeps the even ones). Other strides (and outputs narrower
+ * than 5, with many segments per panel) gather 16 columns at a
  * time, with the row and column of each lane worked out once per panel and
  * the edges as lane masks. */
 __attribute__((target("avx512f"))) void
@@ -132,14 +133,14 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
      * (the taps of channel 0), what it reads of each run: the lanes (at
      * stride 2, the floats of the two loads per vector, every other one)
      * and where lane 0 would read, from the plane */
-    enum { SEGMENTS_MAX = 6, POSITIONS_MAX = 49 };
+    enum { SEGMENTS_MAX = 8, POSITIONS_MAX = 49 }; /* 32 lanes cross 8 rows of 5 */
     const int64_t positions = l->kernel_h * l->kernel_w;
     struct {
         int64_t offset;
         uint64_t lanes;
     } run[POSITIONS_MAX][SEGMENTS_MAX];
     int segments = 0;
-    if ((S == 1 || S == 2) && Q >= 8 && positions <= POSITIONS_MAX) {
+    if ((S == 1 || S == 2) && Q >= 5 && positions <= POSITIONS_MAX) {
         int64_t seg_j[SEGMENTS_MAX], seg_len[SEGMENTS_MAX], seg_oh[SEGMENTS_MAX],
             seg_ow[SEGMENTS_MAX];
         for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg_len[segments++], oh++, ow = 0) {
