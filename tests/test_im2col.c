@@ -16,6 +16,7 @@ static const int64_t shapes[][7] = {
     {1, 9, 9, 7, 3, 3, 1},   {2, 33, 70, 3, 1, 0, 1}, {3, 224, 37, 7, 2, 3, 1},
     {2, 5, 3, 3, 1, 2, 1},   {2, 20, 90, 3, 2, 1, 1}, {2, 17, 75, 3, 2, 2, 2},
     {2, 11, 11, 3, 2, 1, 1}, {1, 6, 6, 3, 1, 1, 1},   {2, 9, 4, 3, 1, 1, 1},
+    {12, 14, 14, 3, 1, 1, 1}, {12, 15, 15, 3, 2, 1, 1},
 };
 
 static float definition(const struct conv_layer *l, const float *in, int64_t k, int64_t n)
@@ -61,6 +62,15 @@ int main(void)
             if (simd) {
                 im2col_pack_avx512(&source, 0, K, n0, cols, 32, b);
                 differ += memcmp(a, b, (size_t)(K * 32) * sizeof *a) != 0;
+                /* in K-blocks, as the GEMM packs: blocks that start inside
+                 * a channel, short ones and ones long enough for the packer
+                 * to tabulate its kernel positions */
+                for (int64_t kb = 7; kb <= 40; kb += 33) {
+                    for (int64_t k0 = 0; k0 < K; k0 += kb)
+                        im2col_pack_avx512(&source, k0, K - k0 < kb ? K - k0 : kb, n0, cols, 32,
+                                           b + k0 * 32);
+                    differ += memcmp(a, b, (size_t)(K * 32) * sizeof *a) != 0;
+                }
             }
         }
         CHECK(wrong == 0, "portable packer, shape %zu: %d elements differ from the definition", i,

@@ -90,6 +90,38 @@ bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
            l->h_out * l->w_out < (INT64_C(1) << 31);
 }
 
+/* Lanes j .. j + len of a panel: outputs ow .. ow + len of output row oh. */
+struct segment {
+    int64_t j, len, oh, ow;
+};
+
+/* What a tap reads of a segment: the lanes (at stride 2, the floats of the
+ * two loads per vector of which the even ones are kept) and where lane 0
+ * would read, from its plane; no lanes when it reads only padding. */
+struct run {
+    int64_t offset;
+    uint64_t lanes;
+};
+
+static inline struct run segment_run(const struct conv_layer *l, const struct im2col_tap *tap,
+                                     const struct segment *seg)
+{
+    const int64_t ih = seg->oh * l->stride_h + tap->row;
+    const int64_t lo = tap->ow_lo > seg->ow ? tap->ow_lo : seg->ow;
+    const int64_t end = seg->ow + seg->len;
+    const int64_t hi = tap->ow_hi < end ? tap->ow_hi : end;
+    /* lanes a .. b of the panel: outputs lo .. hi */
+    const int64_t a = seg->j + lo - seg->ow, b = seg->j + hi - seg->ow;
+    struct run r = {ih * l->w_in + tap->column + l->stride_w * (seg->ow - seg->j), 0};
+    if (ih < 0 || ih >= l->h_in || hi <= lo)
+        return r;
+    if (l->stride_w == 1)
+        r.lanes = ((UINT64_C(1) << b) - 1) & ~((UINT64_C(1) << a) - 1);
+    else /* floats 2a .. 2b - 2 of the 64 loaded */
+        r.lanes = ((UINT64_C(1) << (2 * b - 1)) - 1) & ~((UINT64_C(1) << (2 * a)) - 1);
+    return r;
+}
+
 /* Panels inside one input row are copied (two vector moves). At stride 1
  * the others are a few runs of consecutive columns, one per output row the
  * panel crosses (its segments, found once per panel): each run is a masked
@@ -129,46 +161,22 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
     const __m512i zero = _mm512_setzero_si512();
 
     /* the panel's runs of consecutive columns: lanes j .. j + len are
-     * outputs ow .. ow + len of output row oh; and for each kernel position
-     * (the taps of channel 0), what it reads of each run: the lanes (at
-     * stride 2, the floats of the two loads per vector, every other one)
-     * and where lane 0 would read, from the plane */
+     * outputs ow .. ow + len of output row oh */
     enum { SEGMENTS_MAX = 8, POSITIONS_MAX = 49 }; /* 32 lanes cross 8 rows of 5 */
-    const int64_t positions = l->kernel_h * l->kernel_w;
-    struct {
-        int64_t offset;
-        uint64_t lanes;
-    } run[POSITIONS_MAX][SEGMENTS_MAX];
+    struct segment seg[SEGMENTS_MAX];
     int segments = 0;
-    if ((S == 1 || S == 2) && Q >= 5 && positions <= POSITIONS_MAX) {
-        int64_t seg_j[SEGMENTS_MAX], seg_len[SEGMENTS_MAX], seg_oh[SEGMENTS_MAX],
-            seg_ow[SEGMENTS_MAX];
-        for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg_len[segments++], oh++, ow = 0) {
-            seg_j[segments] = j;
-            seg_len[segments] = cols - j < Q - ow ? cols - j : Q - ow;
-            seg_oh[segments] = oh;
-            seg_ow[segments] = ow;
-        }
-        for (int64_t kk = 0; kk < positions; kk++) {
-            const struct im2col_tap *tap = &src->taps[kk];
-            for (int g = 0; g < segments; g++) {
-                const int64_t ih = seg_oh[g] * l->stride_h + tap->row;
-                const int64_t lo = tap->ow_lo > seg_ow[g] ? tap->ow_lo : seg_ow[g];
-                const int64_t end = seg_ow[g] + seg_len[g];
-                const int64_t hi = tap->ow_hi < end ? tap->ow_hi : end;
-                /* lanes a .. b of the panel, outputs lo .. hi */
-                const int64_t a = seg_j[g] + lo - seg_ow[g], b = seg_j[g] + hi - seg_ow[g];
-                run[kk][g].offset = ih * W + tap->column + S * (seg_ow[g] - seg_j[g]);
-                if (ih < 0 || ih >= H || hi <= lo)
-                    run[kk][g].lanes = 0;
-                else if (S == 1)
-                    run[kk][g].lanes = ((UINT64_C(1) << b) - 1) & ~((UINT64_C(1) << a) - 1);
-                else /* floats 2a .. 2b - 2 of the 64 loaded */
-                    run[kk][g].lanes =
-                        ((UINT64_C(1) << (2 * b - 1)) - 1) & ~((UINT64_C(1) << (2 * a)) - 1);
-            }
-        }
-    }
+    if ((S == 1 || S == 2) && Q >= 5)
+        for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg[segments++].len, oh++, ow = 0)
+            seg[segments] = (struct segment){j, cols - j < Q - ow ? cols - j : Q - ow, oh, ow};
+    /* what each kernel position (the taps of channel 0) reads of each run,
+     * worked out once when the panel has enough taps to repay it */
+    const int64_t positions = l->kernel_h * l->kernel_w;
+    const bool tabulated = segments && positions <= POSITIONS_MAX && kc >= 4 * positions;
+    struct run table[POSITIONS_MAX][SEGMENTS_MAX];
+    if (tabulated)
+        for (int64_t kk = 0; kk < positions; kk++)
+            for (int g = 0; g < segments; g++)
+                table[kk][g] = segment_run(l, &src->taps[kk], &seg[g]);
 
     for (int64_t p = 0, kk = k0 % positions; p < kc; p++, kk = kk + 1 == positions ? 0 : kk + 1) {
         const struct im2col_tap *tap = &src->taps[k0 + p];
@@ -182,14 +190,19 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             _mm512_storeu_ps(dst + 16, _mm512_loadu_ps(from + 16));
             continue;
         }
+        struct run now[SEGMENTS_MAX];
+        if (segments && !tabulated)
+            for (int g = 0; g < segments; g++)
+                now[g] = segment_run(l, tap, &seg[g]);
+        const struct run *run = tabulated ? table[kk] : now;
         if (segments && S == 2) {
             /* lane L of vector v reads from[2 L]: two loads of 16 per
              * vector, then their even lanes */
             __m512 e[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
                            _mm512_setzero_ps()};
             for (int g = 0; g < segments; g++) {
-                const uint64_t floats = run[kk][g].lanes;
-                const float *from = plane + run[kk][g].offset;
+                const uint64_t floats = run[g].lanes;
+                const float *from = plane + run[g].offset;
                 for (int q = 0; q < 4; q++)
                     if ((floats >> (16 * q)) & 0xffff)
                         e[q] = _mm512_mask_loadu_ps(e[q], (__mmask16)(floats >> (16 * q)),
@@ -205,8 +218,8 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             /* lane L reads from[L] */
             __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
             for (int g = 0; g < segments; g++) {
-                const uint64_t lanes = run[kk][g].lanes;
-                const float *from = plane + run[kk][g].offset;
+                const uint64_t lanes = run[g].lanes;
+                const float *from = plane + run[g].offset;
                 if (lanes & 0xffff)
                     v0 = _mm512_mask_loadu_ps(v0, (__mmask16)lanes, from);
                 if (lanes >> 16)
