@@ -371,6 +371,10 @@ static void draw_plots(const char *csv_path, bool quiet)
         fprintf(stderr, "convbench: no scripts/plot found: no plots\n");
         return;
     }
+    /* the child writes the chart paths to the same stdout: what this
+     * process printed goes first, also when stdout is a file */
+    fflush(stdout);
+    fflush(stderr);
     pid_t pid = fork();
     if (pid == 0) {
         setenv("CONVBENCH", exe[0] ? exe : "convbench", 0);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # scripts/plot on a small committed result (seed.ini, 3 variants, 1 and 2
-# threads): every chart it draws is a non-empty PNG and SVG. Skipped (77),
-# saying so, where gnuplot is not installed. Usage: plots.sh BIN SRC
+# threads): every chart it draws is a non-empty PNG and SVG; and a short run
+# with its stdout in a file prints its summary before the chart paths.
+# Skipped (77), saying so, where gnuplot is not installed. Usage: plots.sh BIN SRC
 set -u
 bin=$1
 src=$2
@@ -32,6 +33,18 @@ if grep -qi 'warning\|error' "$tmp/err.txt"; then
     failed=$((failed + 1)); echo "FAILED: gnuplot said: $(head -n 3 "$tmp/err.txt")"
 else
     passed=$((passed + 1))
+fi
+# a run with stdout in a file: the summary comes whole, then the chart
+# paths, each on its own line
+"$bin" -q -t 1 -v naive --min-time 0.001 --reps 1 -o "$tmp/run.csv" "$src/configs/seed.ini" \
+    >"$tmp/run.txt" 2>"$tmp/run-err.txt"
+summary_end=$(grep -n 'results in' "$tmp/run.txt" | head -n 1 | cut -d: -f1)
+first_chart=$(grep -n '\.png' "$tmp/run.txt" | head -n 1 | cut -d: -f1)
+if [ -n "$summary_end" ] && [ -n "$first_chart" ] && [ "$summary_end" -lt "$first_chart" ] &&
+    [ -z "$(grep '\.png' "$tmp/run.txt" | grep -v "^$tmp/run-")" ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1)); echo "FAILED: chart paths not after the summary, each on its own line: $(grep '\.png' "$tmp/run.txt" | head -n 3)"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
