@@ -34,6 +34,16 @@ if grep -qi 'warning\|error' "$tmp/err.txt"; then
 else
     passed=$((passed + 1))
 fi
+# a result with regular layers only: the other kinds' places stay empty,
+# without gnuplot complaining that their labels do not fit
+awk -F, 'NR == 1 || $3 == "regular"' "$src/tests/data/seed-sample.csv" >"$tmp/regular.csv"
+cp "$src/tests/data/seed-sample.meta" "$tmp/regular.meta"
+CONVBENCH=$bin "$src/scripts/plot" "$tmp/regular.csv" >/dev/null 2>"$tmp/regular-err.txt"
+if [ -s "$tmp/regular-efficiency.png" ] && ! grep -qi 'warning\|error' "$tmp/regular-err.txt"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1)); echo "FAILED: regular layers only: $(head -n 3 "$tmp/regular-err.txt")"
+fi
 # a run with stdout in a file: the summary comes whole, then the chart
 # paths, each on its own line
 "$bin" -q -t 1 -v naive --min-time 0.001 --reps 1 -o "$tmp/run.csv" "$src/configs/seed.ini" \

@@ -12,6 +12,10 @@ set yrange [0:*]
 set ylabel 'efficiency = GFLOP/s / measured FMA peak (mean over layers)'
 set xtics scale 0 noenhanced
 set bmargin 4
+# every kind keeps its place, with data or not (autoscaling to the kinds
+# that have data squeezes the others' labels out)
+stats dir.'/kinds.dat' using 0 nooutput
+set xrange [-0.5:STATS_records - 0.5]
 # 'fastest' (the fastest verified variant of each layer) in dark grey, then
 # the variants in the same colours as the other charts
 plot for [i = 2:variants + 2] dir.'/kinds.dat' using i:xtic(1) title columnheader(i) lt (i == 2 ? 1 : i - 1)
