@@ -488,9 +488,9 @@ pairs3x3_avx512(const struct conv_layer *l, const float *in, const float *weight
     }
 }
 
-/* Whether the stride-1 shifts take a lane from left of the first vector
- * or right of the last one that is inside the image (P = 0, or a row of
- * whole vectors at P = 0 or 2); usually they are padding. */
+/* Whether the stride-1 shifts take a lane from inside the image, left of
+ * the first vector (column -P) or right of the last (column 16 NV + 1 - P).
+ * Only a layer without padding does; with any padding both are padding. */
 static bool dw3x3_edges(const struct conv_layer *l, int NV)
 {
     const int64_t P = l->pad_w, W = l->w_in;

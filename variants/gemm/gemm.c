@@ -131,7 +131,8 @@ void gemm_packed_a_free(struct gemm_packed_a *packed)
  *               would have two threads writing the same rows, and where a
  *               row's length is not a whole number of cache lines they
  *               pass the lines they share back and forth at every K-block
- *               (measured: 7x7 outputs, N = 49, 20% slower);
+ *               (measured on N = 49, 7x7 outputs: 17% slower in one
+ *               session of the machine, 2% in a quieter one);
  *   SHARED      fewer A panels than threads: B packed together, tiles
  *               split evenly, barriers between K-blocks. */
 enum gemm_split { OWN_PANELS, OWN_ROWS, SHARED };
