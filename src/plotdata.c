@@ -417,9 +417,19 @@ int plot_data_write(const char *csv_path, const char *dir)
         goto done;
     }
     double peak = NAN;
-    for (size_t i = 0; i < d.count; i++)
-        if (d.points[i].threads == d.top_threads && d.points[i].peak > 0.0)
-            peak = d.points[i].peak;
+    /* the GFLOP/s chart's log axis starts at 1, or at the power of ten
+     * below the slowest layer when one runs under 1 GFLOP/s (a naive loop
+     * in a sanitizer build) */
+    double gflops_floor = 1.0;
+    for (size_t i = 0; i < d.count; i++) {
+        const struct point *p = &d.points[i];
+        if (p->threads != d.top_threads)
+            continue;
+        if (p->peak > 0.0)
+            peak = p->peak;
+        if (p->ok && p->gflops > 0.0 && p->gflops < gflops_floor)
+            gflops_floor = pow(10.0, floor(log10(p->gflops)));
+    }
 
     FILE *f;
     if (!(f = open_in(dir, "layers.dat")))
@@ -450,6 +460,7 @@ int plot_data_write(const char *csv_path, const char *dir)
             "separable_rows = %d\n", d.top_threads, d.thread_count, d.variant_count,
             d.layer_count, separable_rows);
     fprintf(f, isnan(peak) ? "peak = NaN\n" : "peak = %.3f\n", peak);
+    fprintf(f, "gflops_floor = %g\n", gflops_floor);
     const double bandwidth = meta_bandwidth(csv_path);
     fprintf(f, isnan(bandwidth) ? "bandwidth = NaN\n" : "bandwidth = %.3f\n", bandwidth);
     fprintf(f, "config = \"%s\"\nkinds_present = \"%s\"\nfamilies = \"%s\"\n",

@@ -7,7 +7,7 @@ set style histogram clustered gap 1
 set style fill solid 0.9 border -1
 set boxwidth 0.9
 set logscale y
-set yrange [1:*]
+set yrange [gflops_floor:*]
 set ylabel 'GFLOP/s (nominal FLOPs / median time, log scale)'
 set xtics rotate by -60 scale 0 noenhanced font ',9'
 if (peak == peak) {
