@@ -155,6 +155,10 @@ int main(void)
     static const int64_t shapes[][3] = {
         {1, 257, 65}, {257, 1, 17}, {3, 1000, 5}, {1000, 3, 9}, {64, 3136, 27},
         {16, 49, 1024}, {96, 7, 300}, {5, 5, 1},
+        /* 3 to 8 columns (Winograd on 7x7 images has 4): panels in groups
+         * of 4 and 2 with a short last group, rows past m, an odd last
+         * K-block */
+        {40, 4, 300}, {27, 8, 1000}, {57, 3, 401}, {16, 6, 50}, {72, 5, 9}, {8, 7, 193},
     };
     int kernels = 0;
     for (size_t ki = 0; ki < gemm_kernel_count; ki++) {
@@ -180,6 +184,7 @@ int main(void)
                 check_gemm(kernel, &tiny, 37, 3 * tiny.nc + 5, 45, mode, threads);
                 check_gemm(kernel, &tiny, 5 * kernel->mr + 3, 2 * kernel->nr + 1, 17, mode,
                            threads);
+                check_gemm(kernel, &tiny, 3 * kernel->mr + 5, 4, 45, mode, threads);
             }
         /* threads owning their B panels across ragged K-blocks */
         for (int mode = 0; mode < 3; mode++)

@@ -288,6 +288,104 @@ static bool narrow(const struct gemm_packed_a *a, int64_t n)
     return n <= GEMM_NARROW_N && (mr == 4 || mr == 8 || mr == 12);
 }
 
+/* Products with a few more columns (Winograd's tile-element GEMMs on a 7x7
+ * image have 4) would use a quarter of each 16-lane vector of a 32-wide
+ * panel. With 8-row A panels (the AVX-512 8x32 kernel's) one vector holds
+ * two k steps of a panel instead, 8 rows each, against a vector of the
+ * matching column of B: b[k][j] in its low 8 lanes, b[k + 1][j] in its high
+ * 8, expanded once per K-block. Every lane does useful work, each A panel
+ * is read once, in order, and the two halves are added at the end. */
+#define GEMM_SKINNY_N 4
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f"), always_inline)) static inline void
+skinny_panel(const float *panel, int64_t kc_cur, const __m512 *bx, int64_t row0, int64_t m,
+             float *c, int64_t ldc, bool accumulate, const float *bias, const int N)
+{
+    /* whole pairs of k steps; an odd K-block ends in a half pair, loaded
+     * under a mask (the 8 floats after it belong to the next panel) */
+    const int64_t pairs = kc_cur / 2;
+    /* two sets of accumulators (even and odd pairs): 2N independent chains */
+    __m512 acc[2][GEMM_SKINNY_N];
+#pragma GCC unroll 4
+    for (int j = 0; j < N; j++)
+        acc[0][j] = acc[1][j] = _mm512_setzero_ps();
+    int64_t q = 0;
+    for (; q + 2 <= pairs; q += 2)
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            const __m512 x = _mm512_loadu_ps(panel + (q + h) * 16);
+#pragma GCC unroll 4
+            for (int j = 0; j < N; j++)
+                acc[h][j] = _mm512_fmadd_ps(x, bx[(q + h) * N + j], acc[h][j]);
+        }
+    for (; q < (kc_cur + 1) / 2; q++) {
+        const __m512 x = _mm512_maskz_loadu_ps(2 * q + 1 < kc_cur ? 0xffff : 0x00ff,
+                                               panel + q * 16);
+#pragma GCC unroll 4
+        for (int j = 0; j < N; j++)
+            acc[0][j] = _mm512_fmadd_ps(x, bx[q * N + j], acc[0][j]);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < N; j++) {
+        const __m512 both = _mm512_add_ps(acc[0][j], acc[1][j]);
+        float sum[8];
+        _mm256_storeu_ps(sum, _mm256_add_ps(_mm512_castps512_ps256(both),
+                                            _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                                _mm512_castps_pd(both), 1))));
+        for (int r = 0; r < 8 && row0 + r < m; r++) {
+            float *out = c + (row0 + r) * ldc + j;
+            *out = sum[r] + (accumulate ? *out : bias ? bias[row0 + r] : 0.0f);
+        }
+    }
+}
+
+/* C (+)= A[:, pc:pc + kc_cur] B for GEMM_NARROW_N < n <= GEMM_SKINNY_N
+ * columns with 8-row A panels; pc on a K-block boundary; B holds rows pc ..
+ * pc + kc_cur. */
+__attribute__((target("avx512f"))) static void
+gemm_skinny(const struct gemm_packed_a *a, int64_t pc, int64_t kc_cur, const float *b,
+            int64_t ldb, int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias,
+            int threads)
+{
+    enum { PAIRS_MAX = 256 }; /* KC <= 512 */
+    const int64_t pairs = (kc_cur + 1) / 2;
+    /* bx[q * n + j]: b[2q][j] in the low 8 lanes, b[2q + 1][j] (or 0 past
+     * the K-block) in the high 8 */
+    __m512 bx[PAIRS_MAX * GEMM_SKINNY_N];
+    for (int64_t q = 0; q < pairs; q++)
+        for (int64_t j = 0; j < n; j++) {
+            const float lo = b[2 * q * ldb + j], hi = 2 * q + 1 < kc_cur ? b[(2 * q + 1) * ldb + j] : 0.0f;
+            bx[q * n + j] = _mm512_castpd_ps(_mm512_insertf64x4(
+                _mm512_castps_pd(_mm512_set1_ps(lo)), _mm256_castps_pd(_mm256_set1_ps(hi)), 1));
+        }
+    const float *block = a->data + pc * a->m_padded;
+    const int64_t panels = a->m_padded / 8;
+    #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
+    for (int64_t ip = 0; ip < panels; ip++) {
+        const float *panel = block + ip * 8 * kc_cur;
+        switch (n) {
+        case 3: skinny_panel(panel, kc_cur, bx, ip * 8, a->m, c, ldc, accumulate, bias, 3); break;
+        default: skinny_panel(panel, kc_cur, bx, ip * 8, a->m, c, ldc, accumulate, bias, 4); break;
+        }
+    }
+}
+#endif
+
+static bool skinny(const struct gemm_packed_a *a, int64_t n)
+{
+#if defined(__x86_64__)
+    return n > GEMM_NARROW_N && n <= GEMM_SKINNY_N && a->kernel->mr == 8 &&
+           a->kernel->isa == CPU_ISA_AVX512;
+#else
+    (void)a;
+    (void)n;
+    return false;
+#endif
+}
+
 void gemm_compute(const struct gemm_packed_a *a, const float *b, int64_t ldb, int64_t n,
                   float *c, int64_t ldc, bool accumulate, const float *bias, float *workspace,
                   int threads)
@@ -296,6 +394,17 @@ void gemm_compute(const struct gemm_packed_a *a, const float *b, int64_t ldb, in
         gemm_narrow(a, 0, a->k, b, ldb, n, c, ldc, accumulate, bias, threads);
         return;
     }
+#if defined(__x86_64__)
+    if (skinny(a, n)) {
+        /* one K-block at a time, so that A is read in the order it is
+         * stored; C (n columns) collects the partial sums */
+        const int64_t kc = a->blocking.kc;
+        for (int64_t pc = 0; pc < a->k; pc += kc)
+            gemm_skinny(a, pc, a->k - pc < kc ? a->k - pc : kc, b + pc * ldb, ldb, n, c, ldc,
+                        pc > 0 || accumulate, pc == 0 ? bias : NULL, threads);
+        return;
+    }
+#endif
     const struct matrix matrix = {b, ldb};
     const struct gemm_b_source source = {pack_b_matrix, &matrix};
     gemm_compute_source(a, &source, n, c, ldc, accumulate, bias, workspace, threads);
@@ -322,11 +431,18 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
     const int64_t m = a->m, k = a->k, kc = a->blocking.kc, mc = a->blocking.mc,
                   nc = a->blocking.nc;
 
-    if (narrow(a, n)) {
+    if (narrow(a, n) || skinny(a, n)) {
         /* the source packs its few columns one K-block at a time */
         for (int64_t pc = 0; pc < k; pc += kc) {
             const int64_t kc_cur = k - pc < kc ? k - pc : kc;
             b->pack(b->context, pc, kc_cur, 0, n, nr, workspace);
+#if defined(__x86_64__)
+            if (skinny(a, n)) {
+                gemm_skinny(a, pc, kc_cur, workspace, nr, n, c, ldc, pc > 0 || accumulate,
+                            pc == 0 ? bias : NULL, threads);
+                continue;
+            }
+#endif
             gemm_narrow(a, pc, pc + kc_cur, workspace, nr, n, c, ldc, pc > 0 || accumulate,
                         pc == 0 ? bias : NULL, threads);
         }
