@@ -155,9 +155,8 @@ int main(void)
     static const int64_t shapes[][3] = {
         {1, 257, 65}, {257, 1, 17}, {3, 1000, 5}, {1000, 3, 9}, {64, 3136, 27},
         {16, 49, 1024}, {96, 7, 300}, {5, 5, 1},
-        /* 3 to 8 columns (Winograd on 7x7 images has 4): panels in groups
-         * of 4 and 2 with a short last group, rows past m, an odd last
-         * K-block */
+        /* 3 to 8 columns (Winograd on 7x7 images has 4; up to 4 take two
+         * k steps per vector): rows past m, an odd last K-block */
         {40, 4, 300}, {27, 8, 1000}, {57, 3, 401}, {16, 6, 50}, {72, 5, 9}, {8, 7, 193},
     };
     int kernels = 0;
