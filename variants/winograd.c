@@ -76,9 +76,7 @@ static const float at_4x3[4][6] = {
 
 struct winograd_form {
     int m, alpha;            /* output tile m x m, input tile alpha x alpha */
-    const float *bt;         /* alpha x alpha */
-    const float *at;         /* m x alpha */
-    double g[MAX_ALPHA][3];  /* alpha x 3 */
+    double g[MAX_ALPHA][3];  /* alpha x 3 (B^T and A^T are used as constants, per form) */
 };
 
 struct winograd_state {
@@ -180,23 +178,23 @@ output_transform_alpha(int m, int alpha, const float *restrict at, const float *
 /* Instances with alpha a constant (4 for F(2x2,3x3), 6 for F(4x4,3x3)),
  * compiled per ISA. */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void
-input_transform(int alpha, const float *restrict bt, const float *restrict d, float *restrict out,
-                int64_t out_stride, int64_t n, int64_t stride)
+input_transform(int alpha, const float *restrict d, float *restrict out, int64_t out_stride,
+                int64_t n, int64_t stride)
 {
     if (alpha == 4)
-        input_transform_alpha(4, bt, d, out, out_stride, n, stride);
+        input_transform_alpha(4, &bt_2x3[0][0], d, out, out_stride, n, stride);
     else
-        input_transform_alpha(6, bt, d, out, out_stride, n, stride);
+        input_transform_alpha(6, &bt_4x3[0][0], d, out, out_stride, n, stride);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void
-output_transform(int m, int alpha, const float *restrict at, const float *restrict mt,
-                 int64_t mt_stride, float *restrict out, int64_t n, int64_t stride, float bias)
+output_transform(int m, const float *restrict mt, int64_t mt_stride, float *restrict out,
+                 int64_t n, int64_t stride, float bias)
 {
-    if (m == 2 && alpha == 4)
-        output_transform_alpha(2, 4, at, mt, mt_stride, out, n, stride, bias);
+    if (m == 2)
+        output_transform_alpha(2, 4, &at_2x3[0][0], mt, mt_stride, out, n, stride, bias);
     else
-        output_transform_alpha(4, 6, at, mt, mt_stride, out, n, stride, bias);
+        output_transform_alpha(4, 6, &at_4x3[0][0], mt, mt_stride, out, n, stride, bias);
 }
 
 /* ---- the variant ---------------------------------------------------------- */
@@ -208,11 +206,11 @@ static void forms_init(void)
     static bool done;
     #pragma omp critical(winograd_forms)
     if (!done) {
-        form_2x3 = (struct winograd_form){2, 4, &bt_2x3[0][0], &at_2x3[0][0], {{0}}};
+        form_2x3 = (struct winograd_form){2, 4, {{0}}};
         for (int i = 0; i < 4; i++)
             for (int k = 0; k < 3; k++)
                 form_2x3.g[i][k] = g_2x3[i][k];
-        form_4x3 = (struct winograd_form){4, 6, &bt_4x3[0][0], &at_4x3[0][0], {{0}}};
+        form_4x3 = (struct winograd_form){4, 6, {{0}}};
         for (int i = 0; i < 6; i++)
             for (int k = 0; k < 3; k++)
                 form_4x3.g[i][k] = g_4x3[i][k];
@@ -428,8 +426,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                         const float *plane =
                             in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
                         gather_tiles(s, plane, t0, count, d);
-                        input_transform(f->alpha, f->bt, d, V + ci * nt, s->c_in * nt, count,
-                                        nt);
+                        input_transform(f->alpha, d, V + ci * nt, s->c_in * nt, count, nt);
                     }
                     /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
                     #pragma omp for schedule(dynamic)
@@ -441,8 +438,8 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                     #pragma omp for schedule(static)
                     for (int64_t co = 0; co < s->c_out; co++) {
                         const int64_t channel = g * s->c_out + co;
-                        output_transform(f->m, f->alpha, f->at, M + co * nt, s->c_out * nt, y,
-                                         count, nt, s->bias ? s->bias[channel] : 0.0f);
+                        output_transform(f->m, M + co * nt, s->c_out * nt, y, count, nt,
+                                         s->bias ? s->bias[channel] : 0.0f);
                         scatter_tiles(s, y, t0, count,
                                       out + (n * l->c_out + channel) * l->h_out * l->w_out);
                     }
