@@ -34,8 +34,10 @@ static const struct shape edge_shapes[] = {
     {"3x3 on 1x1 spatial, pad 1", 1, 4, 1, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
     {"3x3 on 2x2, reduction over several K-blocks", 1, 64, 2, 2, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1,
      true},
-    /* few output positions, many output channels: im2col-gemm runs transposed */
+    /* few output positions, many output channels (narrow B for the GEMMs) */
     {"96 outputs on 7x7, 3x3", 2, 40, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, true},
+    {"3x3 on rows 150 wide (runs of 16 tiles and more)", 1, 3, 9, 150, 5, 3, 3, 1, 1, 1, 1, 1, 1,
+     1, false},
     {"1x1, 72 outputs on 5x9", 1, 300, 5, 9, 72, 1, 1, 1, 1, 0, 0, 1, 1, 1, false},
     {"groups 2, 128 outputs on 6x6, stride 2", 1, 64, 12, 12, 128, 3, 3, 2, 2, 1, 1, 1, 1, 2,
      true},

@@ -336,15 +336,52 @@ fail:
     return CONV_ERROR;
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* dst[u] = src[m u] for u from u while a whole vector of 16 fits before
+ * u_end (m = 2 or 4): two or four loads and the lanes picked by permutes.
+ * Returns where it stopped. */
+__attribute__((target("avx512f"))) static int64_t
+strided_copy_avx512(const float *src, float *dst, int64_t u, int64_t u_end, int m)
+{
+    if (m == 2) {
+        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6,
+                                              4, 2, 0);
+        for (; u + 16 <= u_end; u += 16) {
+            const float *p = src + 2 * u;
+            _mm512_storeu_ps(dst + u, _mm512_permutex2var_ps(_mm512_loadu_ps(p), even,
+                                                             _mm512_loadu_ps(p + 16)));
+        }
+        return u;
+    }
+    /* every fourth of 32 lanes into lanes 0-7; two of those make 16 */
+    const __m512i fourth = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 28, 24, 20, 16, 12, 8, 4, 0);
+    for (; u + 16 <= u_end; u += 16) {
+        const float *p = src + 4 * u;
+        const __m512 lo = _mm512_permutex2var_ps(_mm512_loadu_ps(p), fourth,
+                                                 _mm512_loadu_ps(p + 16));
+        const __m512 hi = _mm512_permutex2var_ps(_mm512_loadu_ps(p + 32), fourth,
+                                                 _mm512_loadu_ps(p + 48));
+        _mm512_storeu_ps(dst + u, _mm512_shuffle_f32x4(lo, hi, _MM_SHUFFLE(1, 0, 1, 0)));
+    }
+    return u;
+}
+#endif
+
 /* Input tiles t0 .. t0 + n of one channel plane, gathered alpha x alpha x n
  * (tile innermost), zero outside the image: a run of tiles along one tile
- * row at a time, with the image edges found once per run, not per element. */
+ * row at a time, with the image edges found once per run, not per element.
+ * Inside the image, on AVX-512, 16 tiles at a time. */
 static void gather_tiles(const struct winograd_state *s, const float *plane, int64_t t0,
                          int64_t n, float *d)
 {
     const struct conv_layer *l = &s->layer;
     const int a = s->form->alpha, m = s->form->m;
     const int64_t nt = s->batch_tiles, W = l->w_in;
+#if defined(__x86_64__)
+    const bool simd = cpu_has_isa(CPU_ISA_AVX512);
+#endif
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
         const int64_t run = n - x < s->tiles_w - tw0 ? n - x : s->tiles_w - tw0;
@@ -361,6 +398,13 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
                 for (; u < u_lo; u++)
                     dst[u] = 0.0f;
                 const float *src = plane + ih * W + tw0 * m + offset;
+#if defined(__x86_64__)
+                /* whole vectors whose loads (16 m floats) stay inside the row */
+                if (simd && u < u_hi) {
+                    const int64_t fit = (W - tw0 * m - offset) / m;
+                    u = strided_copy_avx512(src, dst, u, u_hi < fit ? u_hi : fit, m);
+                }
+#endif
                 for (; u < u_hi; u++)
                     dst[u] = src[u * m];
                 for (; u < run; u++)
