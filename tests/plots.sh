@@ -34,27 +34,26 @@ if grep -qi 'warning\|error' "$tmp/err.txt"; then
 else
     passed=$((passed + 1))
 fi
+# draws NAME CHART WHAT: scripts/plot on $tmp/NAME.csv (with the sample's
+# .meta) draws NAME-CHART.png, and gnuplot says nothing on the way
+draws() {
+    cp "$src/tests/data/seed-sample.meta" "$tmp/$1.meta"
+    CONVBENCH=$bin "$src/scripts/plot" "$tmp/$1.csv" >/dev/null 2>"$tmp/$1-err.txt"
+    if [ -s "$tmp/$1-$2.png" ] && ! grep -qi 'warning\|error\|undefined' "$tmp/$1-err.txt"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1)); echo "FAILED: $3: $(head -n 3 "$tmp/$1-err.txt")"
+    fi
+}
 # a result with regular layers only: the other kinds' places stay empty,
 # without gnuplot complaining that their labels do not fit
 awk -F, 'NR == 1 || $3 == "regular"' "$src/tests/data/seed-sample.csv" >"$tmp/regular.csv"
-cp "$src/tests/data/seed-sample.meta" "$tmp/regular.meta"
-CONVBENCH=$bin "$src/scripts/plot" "$tmp/regular.csv" >/dev/null 2>"$tmp/regular-err.txt"
-if [ -s "$tmp/regular-efficiency.png" ] && ! grep -qi 'warning\|error' "$tmp/regular-err.txt"; then
-    passed=$((passed + 1))
-else
-    failed=$((failed + 1)); echo "FAILED: regular layers only: $(head -n 3 "$tmp/regular-err.txt")"
-fi
+draws regular efficiency "regular layers only"
 # a result whose layers all run under 1 GFLOP/s (naive loops in a
 # sanitizer build): the log axis reaches down to them
 awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "gflops") g = i; print; next }
     { $g = $g / 1000; print }' "$src/tests/data/seed-sample.csv" >"$tmp/slow.csv"
-cp "$src/tests/data/seed-sample.meta" "$tmp/slow.meta"
-CONVBENCH=$bin "$src/scripts/plot" "$tmp/slow.csv" >/dev/null 2>"$tmp/slow-err.txt"
-if [ -s "$tmp/slow-gflops.png" ] && ! grep -qi 'warning\|error\|undefined' "$tmp/slow-err.txt"; then
-    passed=$((passed + 1))
-else
-    failed=$((failed + 1)); echo "FAILED: layers under 1 GFLOP/s: $(head -n 3 "$tmp/slow-err.txt")"
-fi
+draws slow gflops "layers under 1 GFLOP/s"
 # a run with stdout in a file: the summary comes whole, then the chart
 # paths, each on its own line
 "$bin" -q -t 1 -v naive --min-time 0.001 --reps 1 -o "$tmp/run.csv" "$src/configs/seed.ini" \
