@@ -51,6 +51,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "cpu.h"
 #include "gemm/gemm.h"
 #include "tensor.h"
@@ -337,8 +341,6 @@ fail:
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
 /* dst[u] = src[m u] for u from u while a whole vector of 16 fits before
  * u_end (m = 2 or 4): two or four loads and the lanes picked by permutes.
  * Returns where it stopped. */

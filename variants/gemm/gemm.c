@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "gemm-ukernels.h"
 #include "tensor.h"
 
@@ -298,8 +302,6 @@ static bool narrow(const struct gemm_packed_a *a, int64_t n)
 #define GEMM_SKINNY_N 4
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
 __attribute__((target("avx512f"), always_inline)) static inline void
 skinny_panel(const float *panel, int64_t kc_cur, const __m512 *bx, int64_t row0, int64_t m,
              float *c, int64_t ldc, bool accumulate, const float *bias, const int N)
