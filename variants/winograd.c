@@ -61,6 +61,11 @@
 #include "variant.h"
 
 #define MAX_ALPHA 6
+/* Up to this many input channels (per group) M is computed inside the
+ * output transform instead of by GEMMs, WINO_SMALL_K_TILES tiles at a time
+ * (a multiple of the transforms' 16 lanes). */
+#define WINO_SMALL_K 4
+#define WINO_SMALL_K_TILES 32
 
 static const float bt_2x3[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
 static const float g_2x3[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
@@ -91,6 +96,7 @@ struct winograd_state {
     int64_t batch_tiles;               /* tiles per batch (a multiple of the GEMM's NR) */
     int64_t c_in, c_out;               /* per group */
     struct gemm_packed_a *u;           /* [group][xi] transformed, packed weights */
+    float *u_small;                    /* few input channels: [group][co][xi][ci], unpacked */
     const float *bias;
     float *workspace;                  /* per thread: V, M, gather, GEMM packing */
     size_t workspace_floats;           /* per thread */
@@ -274,6 +280,7 @@ static void winograd_destroy(void *state)
             gemm_packed_a_free(&s->u[i]);
     }
     free(s->u);
+    free(s->u_small);
     free(s->workspace);
     free(s);
 }
@@ -320,6 +327,17 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
             if (gemm_pack_a(&s->u[g * a2 + xi], kernel, s->c_out, s->c_in,
                             u + (int64_t)xi * s->c_out * s->c_in, s->c_in) != 0)
                 goto fail;
+        if (s->c_in <= WINO_SMALL_K) {
+            if (!s->u_small &&
+                !(s->u_small = malloc((size_t)(l->groups * s->c_out * a2 * s->c_in) *
+                                      sizeof *s->u_small)))
+                goto fail;
+            for (int64_t co = 0; co < s->c_out; co++)
+                for (int xi = 0; xi < a2; xi++)
+                    for (int64_t ci = 0; ci < s->c_in; ci++)
+                        s->u_small[((g * s->c_out + co) * a2 + xi) * s->c_in + ci] =
+                            u[((int64_t)xi * s->c_out + co) * s->c_in + ci];
+        }
     }
     free(u);
     u = NULL;
@@ -418,14 +436,15 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
     }
 }
 
-/* Output tiles t0 .. t0 + n of one channel plane from y (m x m x n),
- * clipped at the bottom and right edges, a run along a tile row at a time. */
-static void scatter_tiles(const struct winograd_state *s, const float *y, int64_t t0, int64_t n,
-                          float *plane)
+/* Output tiles t0 .. t0 + n of one channel plane from y (m x m elements,
+ * each a row of tiles nt apart), clipped at the bottom and right edges, a
+ * run along a tile row at a time. */
+static void scatter_tiles(const struct winograd_state *s, const float *y, int64_t nt, int64_t t0,
+                          int64_t n, float *plane)
 {
     const struct conv_layer *l = &s->layer;
     const int m = s->form->m;
-    const int64_t nt = s->batch_tiles, Q = l->w_out;
+    const int64_t Q = l->w_out;
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
         const int64_t run = n - x < s->tiles_w - tw0 ? n - x : s->tiles_w - tw0;
@@ -443,6 +462,49 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
         }
         x += run;
         tile += run;
+    }
+}
+
+/* mt[xi][t] = sum over ci of U[xi][co][ci] V[xi][ci][x0 + t], t < n (rows
+ * of mt WINO_SMALL_K_TILES apart). */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int64_t nt,
+          int a2, int64_t x0, int64_t n, float *restrict mt)
+{
+    for (int xi = 0; xi < a2; xi++) {
+        float *row = mt + xi * WINO_SMALL_K_TILES;
+        const float *v = V + (int64_t)xi * c_in * nt + x0;
+        for (int64_t t = 0; t < n; t++)
+            row[t] = u_co[xi * c_in] * v[t];
+        for (int64_t ci = 1; ci < c_in; ci++)
+            for (int64_t t = 0; t < n; t++)
+                row[t] += u_co[xi * c_in + ci] * v[ci * nt + t];
+    }
+}
+
+/* With at most WINO_SMALL_K input channels the a^2 GEMMs are a few FMAs per
+ * element of M, less than writing M out and reading it back: tiles x0 .. x0
+ * + n of the batch go from V to the output, channel by channel, through mt
+ * (a^2 x WINO_SMALL_K_TILES) and y (m^2 x WINO_SMALL_K_TILES), both in L1. */
+static void small_k_block(const struct winograd_state *s, const float *V, int64_t n_image,
+                          int64_t g, int64_t t0, int64_t x0, int64_t n, float *mt, float *y,
+                          float *out)
+{
+    const struct conv_layer *l = &s->layer;
+    const struct winograd_form *f = s->form;
+    const int a2 = f->alpha * f->alpha;
+    /* the transforms work on whole vectors: lanes of mt past n are zero
+     * (small_k_m writes only the first n) */
+    if (n < WINO_SMALL_K_TILES)
+        memset(mt, 0, (size_t)(a2 * WINO_SMALL_K_TILES) * sizeof *mt);
+    for (int64_t co = 0; co < s->c_out; co++) {
+        const int64_t channel = g * s->c_out + co;
+        small_k_m(s->u_small + (g * s->c_out + co) * a2 * s->c_in, V, s->c_in, s->batch_tiles,
+                  a2, x0, n, mt);
+        output_transform(f->m, mt, WINO_SMALL_K_TILES, y, n, WINO_SMALL_K_TILES,
+                         s->bias ? s->bias[channel] : 0.0f);
+        scatter_tiles(s, y, WINO_SMALL_K_TILES, t0 + x0, n,
+                      out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
     }
 }
 
@@ -474,6 +536,17 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                         gather_tiles(s, plane, t0, count, d);
                         input_transform(f->alpha, d, V + ci * nt, s->c_in * nt, count, nt);
                     }
+                    if (s->u_small) {
+                        /* few input channels: M straight into the output
+                         * transform, a block of tiles at a time */
+                        #pragma omp for schedule(static)
+                        for (int64_t x0 = 0; x0 < count; x0 += WINO_SMALL_K_TILES)
+                            small_k_block(s, V, n, g, t0, x0,
+                                          count - x0 < WINO_SMALL_K_TILES ? count - x0
+                                                                          : WINO_SMALL_K_TILES,
+                                          d, y, out);
+                        continue;
+                    }
                     /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
                     #pragma omp for schedule(dynamic)
                     for (int xi = 0; xi < a2; xi++)
@@ -486,7 +559,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                         const int64_t channel = g * s->c_out + co;
                         output_transform(f->m, M + co * nt, s->c_out * nt, y, count, nt,
                                          s->bias ? s->bias[channel] : 0.0f);
-                        scatter_tiles(s, y, t0, count,
+                        scatter_tiles(s, y, nt, t0, count,
                                       out + (n * l->c_out + channel) * l->h_out * l->w_out);
                     }
                 }
