@@ -40,11 +40,15 @@
  * Layout of the work: the weights are transformed and packed once in plan.
  * A run cuts the output into batches of tiles sized so that the transformed
  * input V and the products M of a batch stay in cache (L3) between the three
- * phases;
- * OpenMP threads take whole batches (each with single-threaded GEMMs and
- * its own workspace). The transforms run across the tiles of a batch (tiles
- * are the innermost, contiguous index), which the compiler vectorizes; they
- * are compiled for AVX-512, AVX2 and plain x86-64 and picked at run time. */
+ * phases. The threads share each batch phase by phase: input channels, then
+ * tile elements (one single-threaded GEMM each), then output channels. With
+ * at most WINO_SMALL_K input channels there are no GEMMs: M is formed per
+ * output channel for blocks of 32 tiles and transformed at once, without
+ * going through memory. The transforms run across the tiles of a batch
+ * (tiles are the innermost, contiguous index), which the compiler
+ * vectorizes; they are compiled for AVX-512, AVX2 and plain x86-64 and
+ * picked at run time. Inside the image, input tiles are gathered 16 at a
+ * time on AVX-512. */
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
