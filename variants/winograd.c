@@ -71,6 +71,13 @@
 #define WINO_SMALL_K 4
 #define WINO_SMALL_K_TILES 32
 
+/* Rows of M a batch keeps: none when M goes straight into the output
+ * transform. */
+static inline int64_t m_channels(bool small_k, int64_t c_out)
+{
+    return small_k ? 0 : c_out;
+}
+
 static const float bt_2x3[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
 static const float g_2x3[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
 static const float at_2x3[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
@@ -305,12 +312,19 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     s->tiles_w = (l->w_out + f->m - 1) / f->m;
     s->tiles = s->tiles_h * s->tiles_w;
     const struct gemm_kernel *kernel = gemm_kernel_for_m(s->c_out);
+    /* few input channels: no GEMMs, so no packed U and no M */
+    const bool small_k = s->c_in <= WINO_SMALL_K;
+    /* batches sized as if M were kept even when it is not: sized for V
+     * alone, VGG-16's conv1_1 became one batch whose V left L2 before the
+     * output phase read it, 9% slower on F(2x2,3x3) */
     s->batch_tiles = batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
 
     /* U[g][xi] = (G g G^T)[xi] for every (co, ci) of group g, in double */
     s->u = calloc((size_t)(l->groups * a2), sizeof *s->u);
     u = malloc((size_t)(a2 * s->c_out * s->c_in) * sizeof *u);
-    if (!s->u || !u)
+    if (small_k)
+        s->u_small = malloc((size_t)(l->groups * s->c_out * a2 * s->c_in) * sizeof *s->u_small);
+    if (!s->u || !u || (small_k && !s->u_small))
         goto fail;
     for (int64_t g = 0; g < l->groups; g++) {
         for (int64_t co = 0; co < s->c_out; co++)
@@ -327,15 +341,12 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
                             (float)(gg[i][0] * f->g[j][0] + gg[i][1] * f->g[j][1] +
                                     gg[i][2] * f->g[j][2]);
             }
-        for (int xi = 0; xi < a2; xi++)
-            if (gemm_pack_a(&s->u[g * a2 + xi], kernel, s->c_out, s->c_in,
-                            u + (int64_t)xi * s->c_out * s->c_in, s->c_in) != 0)
-                goto fail;
-        if (s->c_in <= WINO_SMALL_K) {
-            if (!s->u_small &&
-                !(s->u_small = malloc((size_t)(l->groups * s->c_out * a2 * s->c_in) *
-                                      sizeof *s->u_small)))
-                goto fail;
+        if (!small_k) {
+            for (int xi = 0; xi < a2; xi++)
+                if (gemm_pack_a(&s->u[g * a2 + xi], kernel, s->c_out, s->c_in,
+                                u + (int64_t)xi * s->c_out * s->c_in, s->c_in) != 0)
+                    goto fail;
+        } else {
             for (int64_t co = 0; co < s->c_out; co++)
                 for (int xi = 0; xi < a2; xi++)
                     for (int64_t ci = 0; ci < s->c_in; ci++)
@@ -346,9 +357,10 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     free(u);
     u = NULL;
 
-    s->gemm_floats = gemm_workspace_floats(&s->u[0], s->batch_tiles, 1);
+    s->gemm_floats = small_k ? 0 : gemm_workspace_floats(&s->u[0], s->batch_tiles, 1);
     /* shared: V (a^2 x c_in x nt) and M (a^2 x c_out x nt); then per thread */
-    const size_t shared = (size_t)(a2 * (s->c_in + s->c_out) * s->batch_tiles);
+    const size_t shared =
+        (size_t)(a2 * (s->c_in + m_channels(small_k, s->c_out)) * s->batch_tiles);
     s->workspace_floats = shared + (size_t)threads * thread_floats(s);
     s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
     if (!s->workspace)
@@ -521,7 +533,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
     const int64_t nt = s->batch_tiles;
     float *V = s->workspace;
     float *M = V + (size_t)(a2 * s->c_in * nt);
-    float *scratch = M + (size_t)(a2 * s->c_out * nt);
+    float *scratch = M + (size_t)(a2 * m_channels(s->u_small != NULL, s->c_out) * nt);
 
     #pragma omp parallel num_threads(s->threads)
     {
@@ -577,10 +589,12 @@ static size_t memory_form(const struct winograd_form *f, const struct conv_layer
     const int64_t a2 = f->alpha * f->alpha, c_in = l->c_in / l->groups,
                   c_out = l->c_out / l->groups;
     const int64_t tiles = ((l->h_out + f->m - 1) / f->m) * ((l->w_out + f->m - 1) / f->m);
+    const bool small_k = c_in <= WINO_SMALL_K;
     const int64_t nt = batch_tiles(f, c_in, c_out, tiles, 32);
-    /* packed U (M padded to at most 12 rows more), V, M, per-thread scratch
-     * and B packing (KC <= 512) */
-    const int64_t floats = l->groups * a2 * (c_out + 12) * c_in + a2 * (c_in + c_out) * nt +
+    /* packed U (M padded to at most 12 rows more; unpacked when small_k), V,
+     * M, per-thread scratch and B packing (KC <= 512) */
+    const int64_t floats = l->groups * a2 * (c_out + 12) * c_in +
+                           a2 * (c_in + m_channels(small_k, c_out)) * nt +
                            threads * (3 * a2 * nt + 512 * nt);
     return (size_t)floats * sizeof(float);
 }
