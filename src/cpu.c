@@ -78,9 +78,15 @@ size_t cpu_cache_size(int level)
         if (bytes)
             return bytes;
     }
+    /* no sysfs cache tree (some virtual machines): glibc's figure, from
+     * CPUID, which a hypervisor fills in as it likes; its L3 is capped */
     long bytes = sysconf(level == 1 ? _SC_LEVEL1_DCACHE_SIZE
                          : level == 2 ? _SC_LEVEL2_CACHE_SIZE : _SC_LEVEL3_CACHE_SIZE);
-    return bytes > 0 ? (size_t)bytes : 0;
+    if (bytes <= 0)
+        return 0;
+    if (level == 3 && (size_t)bytes > CPU_L3_FALLBACK_MAX)
+        return CPU_L3_FALLBACK_MAX;
+    return (size_t)bytes;
 }
 
 size_t cpu_beyond_cache_bytes(void)

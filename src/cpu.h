@@ -17,8 +17,12 @@ bool cpu_has_isa(enum cpu_isa isa);
 const char *cpu_isa_name(enum cpu_isa isa);
 
 /* Bytes of the data or unified cache of that level (1, 2, 3) seen by one
- * core, from sysfs; 0 when unknown. (glibc's sysconf reports the L3 of the
- * whole package on some AMD parts, twelve times what one core reaches.) */
+ * core, from sysfs; where a machine has no sysfs cache tree, from glibc's
+ * sysconf, with the L3 capped at CPU_L3_FALLBACK_MAX; 0 when unknown.
+ * (sysconf reports the L3 of the whole package on some AMD parts, twelve
+ * times what one core reaches, and 508 MiB in a 2-vCPU Firecracker guest on
+ * an EPYC whose cores reach 32 MiB.) */
+#define CPU_L3_FALLBACK_MAX ((size_t)32 << 20)
 size_t cpu_cache_size(int level);
 
 /* A buffer size well beyond the last-level cache: 4 x L3, at least 64 MiB
