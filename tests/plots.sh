@@ -54,6 +54,10 @@ draws regular efficiency "regular layers only"
 awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "gflops") g = i; print; next }
     { $g = $g / 1000; print }' "$src/tests/data/seed-sample.csv" >"$tmp/slow.csv"
 draws slow gflops "layers under 1 GFLOP/s"
+# a result with one layer: a single MAC count on the log x axis
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "layer") l = i; print; next }
+    NR == 2 { first = $l } $l == first' "$src/tests/data/seed-sample.csv" >"$tmp/one.csv"
+draws one time-vs-macs "one layer"
 # a run with stdout in a file: the summary comes whole, then the chart
 # paths, each on its own line
 "$bin" -q -t 1 -v naive --min-time 0.001 --reps 1 -o "$tmp/run.csv" "$src/configs/seed.ini" \

@@ -9,6 +9,9 @@ set ylabel 'median time, microseconds (log scale)'
 set format x '10^{%T}'
 set format y '10^{%T}'
 set key outside right top
+# one layer (or layers of equal MACs) would leave gnuplot an empty x range
+stats dir.'/points.dat' using 1 nooutput
+if (STATS_min == STATS_max) set xrange [STATS_min / 2 : STATS_max * 2]
 # a rate of G GFLOP/s: t_us = 2 * macs / (G * 1e3)
 rate(x, g) = 2.0 * x / (g * 1e3)
 have_peak = (peak == peak)
