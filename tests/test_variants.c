@@ -38,6 +38,8 @@ static const struct shape edge_shapes[] = {
     {"96 outputs on 7x7, 3x3", 2, 40, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, true},
     {"3x3 on rows 150 wide (runs of 16 tiles and more)", 1, 3, 9, 150, 5, 3, 3, 1, 1, 1, 1, 1, 1,
      1, false},
+    {"3x3 on rows 150 wide, 8 channels (through the GEMMs)", 1, 8, 6, 150, 12, 3, 3, 1, 1, 1, 1,
+     1, 1, 1, true},
     {"1x1, 72 outputs on 5x9", 1, 300, 5, 9, 72, 1, 1, 1, 1, 0, 0, 1, 1, 1, false},
     {"groups 2, 128 outputs on 6x6, stride 2", 1, 64, 12, 12, 128, 3, 3, 2, 2, 1, 1, 1, 1, 2,
      true},

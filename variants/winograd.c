@@ -263,11 +263,12 @@ static size_t thread_floats(const struct winograd_state *s)
 /* Tiles per batch: V and M of a batch within half of L3 (they are shared by
  * the threads, and the GEMMs of a batch want as many tiles as they can get:
  * measured on VGG-16, 16 MiB batches beat 4 MiB ones, and 1 MiB ones lose
- * 30% on the 3x3 layers of 56x56 and 28x28), a multiple of the GEMM's NR,
- * and no more than the image needs. */
+ * 30% on the 3x3 layers of 56x56 and 28x28), a multiple of `multiple` (the
+ * GEMM's NR, or the small-K blocks), and no more than the image needs. */
 static int64_t batch_tiles(const struct winograd_form *f, int64_t c_in, int64_t c_out,
-                           int64_t tiles, int nr)
+                           int64_t tiles, int multiple)
 {
+    const int64_t nr = multiple;
     const int64_t per_tile = (int64_t)f->alpha * f->alpha * (c_in + c_out) * 4;
     size_t budget = cpu_cache_size(3) / 2;
     if (budget < ((size_t)4 << 20))
@@ -317,7 +318,8 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     /* batches sized as if M were kept even when it is not: sized for V
      * alone, VGG-16's conv1_1 became one batch whose V left L2 before the
      * output phase read it, 9% slower on F(2x2,3x3) */
-    s->batch_tiles = batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
+    s->batch_tiles = batch_tiles(f, s->c_in, s->c_out, s->tiles,
+                                 small_k ? WINO_SMALL_K_TILES : kernel->nr);
 
     /* U[g][xi] = (G g G^T)[xi] for every (co, ci) of group g, in double */
     s->u = calloc((size_t)(l->groups * a2), sizeof *s->u);
@@ -403,6 +405,56 @@ strided_copy_avx512(const float *src, float *dst, int64_t u, int64_t u_end, int 
     }
     return u;
 }
+
+/* The inverse for one output row: dst[m u + j] = y[j * y_stride + u] for
+ * j < m (2 or 4), 16 tiles (16 m floats) at a time while they fit before
+ * u_end, by interleaving the m rows of y in registers. Returns where it
+ * stopped. */
+__attribute__((target("avx512f"))) static int64_t
+interleave_avx512(const float *y, int64_t y_stride, float *dst, int64_t u_end, int m)
+{
+    int64_t u = 0;
+    if (m == 2) {
+        for (; u + 16 <= u_end; u += 16) {
+            const __m512 y0 = _mm512_loadu_ps(y + u), y1 = _mm512_loadu_ps(y + y_stride + u);
+            /* 128-bit lane L: tiles 4L, 4L + 1 (lo) and 4L + 2, 4L + 3 (hi) */
+            const __m512 lo = _mm512_unpacklo_ps(y0, y1), hi = _mm512_unpackhi_ps(y0, y1);
+            const __m512 s0 = _mm512_shuffle_f32x4(lo, hi, _MM_SHUFFLE(1, 0, 1, 0));
+            const __m512 s1 = _mm512_shuffle_f32x4(lo, hi, _MM_SHUFFLE(3, 2, 3, 2));
+            float *p = dst + 2 * u;
+            _mm512_storeu_ps(p, _mm512_shuffle_f32x4(s0, s0, _MM_SHUFFLE(3, 1, 2, 0)));
+            _mm512_storeu_ps(p + 16, _mm512_shuffle_f32x4(s1, s1, _MM_SHUFFLE(3, 1, 2, 0)));
+        }
+        return u;
+    }
+    for (; u + 16 <= u_end; u += 16) {
+        const __m512 y0 = _mm512_loadu_ps(y + u), y1 = _mm512_loadu_ps(y + y_stride + u),
+                     y2 = _mm512_loadu_ps(y + 2 * y_stride + u),
+                     y3 = _mm512_loadu_ps(y + 3 * y_stride + u);
+        const __m512 t0 = _mm512_unpacklo_ps(y0, y1), t1 = _mm512_unpackhi_ps(y0, y1),
+                     t2 = _mm512_unpacklo_ps(y2, y3), t3 = _mm512_unpackhi_ps(y2, y3);
+        /* r_k, 128-bit lane L: the 4 values of tile 4L + k */
+        const __m512 r0 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0),
+                                                              _mm512_castps_pd(t2)));
+        const __m512 r1 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0),
+                                                              _mm512_castps_pd(t2)));
+        const __m512 r2 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1),
+                                                              _mm512_castps_pd(t3)));
+        const __m512 r3 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1),
+                                                              _mm512_castps_pd(t3)));
+        /* a 4 x 4 transpose of 128-bit lanes: vector q holds tiles 4q .. 4q + 3 */
+        const __m512 s0 = _mm512_shuffle_f32x4(r0, r1, _MM_SHUFFLE(1, 0, 1, 0));
+        const __m512 s1 = _mm512_shuffle_f32x4(r0, r1, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m512 s2 = _mm512_shuffle_f32x4(r2, r3, _MM_SHUFFLE(1, 0, 1, 0));
+        const __m512 s3 = _mm512_shuffle_f32x4(r2, r3, _MM_SHUFFLE(3, 2, 3, 2));
+        float *p = dst + 4 * u;
+        _mm512_storeu_ps(p, _mm512_shuffle_f32x4(s0, s2, _MM_SHUFFLE(2, 0, 2, 0)));
+        _mm512_storeu_ps(p + 16, _mm512_shuffle_f32x4(s0, s2, _MM_SHUFFLE(3, 1, 3, 1)));
+        _mm512_storeu_ps(p + 32, _mm512_shuffle_f32x4(s1, s3, _MM_SHUFFLE(2, 0, 2, 0)));
+        _mm512_storeu_ps(p + 48, _mm512_shuffle_f32x4(s1, s3, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    return u;
+}
 #endif
 
 /* Input tiles t0 .. t0 + n of one channel plane, gathered alpha x alpha x n
@@ -461,18 +513,29 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
     const struct conv_layer *l = &s->layer;
     const int m = s->form->m;
     const int64_t Q = l->w_out;
+#if defined(__x86_64__)
+    const bool simd = cpu_has_isa(CPU_ISA_AVX512);
+#endif
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
         const int64_t run = n - x < s->tiles_w - tw0 ? n - x : s->tiles_w - tw0;
         for (int i = 0; i < m && th * m + i < l->h_out; i++) {
             float *row = plane + (th * m + i) * Q + tw0 * m;
+            int64_t u0 = 0;
+#if defined(__x86_64__)
+            /* tiles whose m columns are all inside the row, 16 at a time */
+            if (simd) {
+                const int64_t fit = (Q - tw0 * m) / m;
+                u0 = interleave_avx512(y + i * m * nt + x, nt, row, fit < run ? fit : run, m);
+            }
+#endif
             for (int j = 0; j < m; j++) {
                 const float *src = y + (i * m + j) * nt + x;
                 /* tile tw0 + u writes column (tw0 + u) * m + j when inside */
                 int64_t u_hi = (Q - tw0 * m - j + m - 1) / m;
                 if (u_hi > run)
                     u_hi = run;
-                for (int64_t u = 0; u < u_hi; u++)
+                for (int64_t u = u0; u < u_hi; u++)
                     row[u * m + j] = src[u];
             }
         }
@@ -481,20 +544,37 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
     }
 }
 
-/* mt[xi][t] = sum over ci of U[xi][co][ci] V[xi][ci][x0 + t], t < n (rows
- * of mt WINO_SMALL_K_TILES apart). */
+/* mt[xi][t] = sum over ci of U[xi][co][ci] V[xi][ci][x0 + t] for the
+ * WINO_SMALL_K_TILES tiles of a block (rows of mt WINO_SMALL_K_TILES apart;
+ * V's rows past the batch's last tile hold zeros or stale tiles, whose
+ * columns of mt are never stored), c_in a constant in each instance. */
+__attribute__((always_inline)) static inline void
+small_k_m_c(const float *restrict u_co, const float *restrict V, const int c_in, int64_t nt,
+            int a2, float *restrict mt)
+{
+    enum { VECTORS = WINO_SMALL_K_TILES / WINO_LANES };
+    for (int xi = 0; xi < a2; xi++) {
+        const float *v = V + (int64_t)xi * c_in * nt;
+        lanes_t acc[VECTORS];
+        for (int q = 0; q < VECTORS; q++)
+            acc[q] = u_co[xi * c_in] * load_lanes(v + q * WINO_LANES);
+        for (int ci = 1; ci < c_in; ci++)
+            for (int q = 0; q < VECTORS; q++)
+                acc[q] += u_co[xi * c_in + ci] * load_lanes(v + ci * nt + q * WINO_LANES);
+        for (int q = 0; q < VECTORS; q++)
+            store_lanes(mt + xi * WINO_SMALL_K_TILES + q * WINO_LANES, acc[q]);
+    }
+}
+
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void
 small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int64_t nt,
-          int a2, int64_t x0, int64_t n, float *restrict mt)
+          int a2, float *restrict mt)
 {
-    for (int xi = 0; xi < a2; xi++) {
-        float *row = mt + xi * WINO_SMALL_K_TILES;
-        const float *v = V + (int64_t)xi * c_in * nt + x0;
-        for (int64_t t = 0; t < n; t++)
-            row[t] = u_co[xi * c_in] * v[t];
-        for (int64_t ci = 1; ci < c_in; ci++)
-            for (int64_t t = 0; t < n; t++)
-                row[t] += u_co[xi * c_in + ci] * v[ci * nt + t];
+    switch (c_in) {
+    case 1: small_k_m_c(u_co, V, 1, nt, a2, mt); break;
+    case 2: small_k_m_c(u_co, V, 2, nt, a2, mt); break;
+    case 3: small_k_m_c(u_co, V, 3, nt, a2, mt); break;
+    default: small_k_m_c(u_co, V, WINO_SMALL_K, nt, a2, mt); break;
     }
 }
 
@@ -509,14 +589,10 @@ static void small_k_block(const struct winograd_state *s, const float *V, int64_
     const struct conv_layer *l = &s->layer;
     const struct winograd_form *f = s->form;
     const int a2 = f->alpha * f->alpha;
-    /* the transforms work on whole vectors: lanes of mt past n are zero
-     * (small_k_m writes only the first n) */
-    if (n < WINO_SMALL_K_TILES)
-        memset(mt, 0, (size_t)(a2 * WINO_SMALL_K_TILES) * sizeof *mt);
     for (int64_t co = 0; co < s->c_out; co++) {
         const int64_t channel = g * s->c_out + co;
-        small_k_m(s->u_small + (g * s->c_out + co) * a2 * s->c_in, V, s->c_in, s->batch_tiles,
-                  a2, x0, n, mt);
+        small_k_m(s->u_small + (g * s->c_out + co) * a2 * s->c_in, V + x0, s->c_in,
+                  s->batch_tiles, a2, mt);
         output_transform(f->m, mt, WINO_SMALL_K_TILES, y, n, WINO_SMALL_K_TILES,
                          s->bias ? s->bias[channel] : 0.0f);
         scatter_tiles(s, y, WINO_SMALL_K_TILES, t0 + x0, n,
@@ -551,6 +627,14 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                             in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
                         gather_tiles(s, plane, t0, count, d);
                         input_transform(f->alpha, d, V + ci * nt, s->c_in * nt, count, nt);
+                        /* small_k_m reads whole blocks of tiles: the last
+                         * block's tiles past the batch are zeros */
+                        const int64_t end = (count + WINO_SMALL_K_TILES - 1) /
+                                            WINO_SMALL_K_TILES * WINO_SMALL_K_TILES;
+                        if (s->u_small && end > count)
+                            for (int xi = 0; xi < a2; xi++)
+                                memset(V + ((int64_t)xi * s->c_in + ci) * nt + count, 0,
+                                       (size_t)(end - count) * sizeof *V);
                     }
                     if (s->u_small) {
                         /* few input channels: M straight into the output
