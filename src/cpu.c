@@ -5,8 +5,34 @@
 #include <string.h>
 #include <unistd.h>
 
+/* CONVBENCH_ISA=generic|avx2|avx512 caps what cpu_has_isa reports, so that
+ * the tests (and a curious user) can run every variant's lower-ISA paths
+ * on a machine that would pick the widest. Read once. */
+static int isa_limit(void)
+{
+    static _Atomic int limit = -1;
+    int value = limit;
+    if (value >= 0)
+        return value;
+    value = CPU_ISA_AVX512;
+    const char *text = getenv("CONVBENCH_ISA");
+    if (text && *text) {
+        if (strcmp(text, "generic") == 0)
+            value = CPU_ISA_GENERIC;
+        else if (strcmp(text, "avx2") == 0)
+            value = CPU_ISA_AVX2_FMA;
+        else if (strcmp(text, "avx512") != 0)
+            fprintf(stderr, "convbench: ignoring CONVBENCH_ISA=%s (generic, avx2 or avx512)\n",
+                    text);
+    }
+    limit = value;
+    return value;
+}
+
 bool cpu_has_isa(enum cpu_isa isa)
 {
+    if ((int)isa > isa_limit())
+        return false;
     switch (isa) {
     case CPU_ISA_GENERIC: return true;
 #if defined(__x86_64__) || defined(__i386__)

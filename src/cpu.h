@@ -11,9 +11,12 @@ enum cpu_isa {
     CPU_ISA_AVX512,     /* AVX-512 F (+ the BW/DQ/VL of every AVX-512 server core) */
 };
 
-/* The widest ISA both the CPU and the build support. */
-enum cpu_isa cpu_best_isa(void);
+/* Whether the CPU (and the build) can run code for isa, and the environment
+ * variable CONVBENCH_ISA (generic, avx2, avx512), when set, allows it. */
 bool cpu_has_isa(enum cpu_isa isa);
+
+/* The widest ISA cpu_has_isa allows. */
+enum cpu_isa cpu_best_isa(void);
 const char *cpu_isa_name(enum cpu_isa isa);
 
 /* Bytes of the data or unified cache of that level (1, 2, 3) seen by one
