@@ -42,9 +42,9 @@
  * input V and the products M of a batch stay in cache (L3) between the three
  * phases. The threads share each batch phase by phase: input channels, then
  * tile elements (one single-threaded GEMM each), then output channels. With
- * at most WINO_SMALL_K input channels there are no GEMMs: M is formed per
- * output channel for blocks of 32 tiles and transformed at once, without
- * going through memory. The transforms run across the tiles of a batch
+ * at most WINO_SMALL_K input channels there are no GEMMs and no batches:
+ * each thread takes blocks of 32 tiles through all three phases alone, M
+ * formed per output channel and transformed at once, all in L1. The transforms run across the tiles of a batch
  * (tiles are the innermost, contiguous index), which the compiler
  * vectorizes; they are compiled for AVX-512, AVX2 and plain x86-64 and
  * picked at run time, and F(4x4,3x3)'s have AVX-512 versions with B^T and
@@ -72,12 +72,6 @@
 #define WINO_SMALL_K 4
 #define WINO_SMALL_K_TILES 32
 
-/* Rows of M a batch keeps: none when M goes straight into the output
- * transform. */
-static inline int64_t m_channels(bool small_k, int64_t c_out)
-{
-    return small_k ? 0 : c_out;
-}
 
 static const float bt_2x3[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
 static const float g_2x3[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
@@ -358,11 +352,21 @@ static enum conv_status winograd_supports(const struct conv_layer *l, const char
 }
 
 /* Per-thread scratch: one gathered tile set and one output tile set
- * (alpha^2 x nt each at most), and the GEMM's B packing. */
+ * (alpha^2 x nt each at most), then the GEMM's B packing, or with few input
+ * channels the thread's own V (alpha^2 x c_in x nt). */
 static size_t thread_floats(const struct winograd_state *s)
 {
     const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
-    return 2 * a2 * (size_t)s->batch_tiles + s->gemm_floats;
+    const size_t own_v = s->u_small ? a2 * (size_t)(s->c_in * s->batch_tiles) : 0;
+    return 2 * a2 * (size_t)s->batch_tiles + s->gemm_floats + own_v;
+}
+
+/* Shared by the threads: a batch's V (a^2 x c_in x nt) and M (a^2 x c_out x
+ * nt); nothing with few input channels. */
+static size_t shared_floats(const struct winograd_state *s)
+{
+    const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
+    return s->u_small ? 0 : a2 * (size_t)((s->c_in + s->c_out) * s->batch_tiles);
 }
 
 /* Tiles per batch: V and M of a batch within half of L3 (they are shared by
@@ -420,11 +424,10 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     const struct gemm_kernel *kernel = gemm_kernel_for_m(s->c_out);
     /* few input channels: no GEMMs, so no packed U and no M */
     const bool small_k = s->c_in <= WINO_SMALL_K;
-    /* batches sized as if M were kept even when it is not: sized for V
-     * alone, VGG-16's conv1_1 became one batch whose V left L2 before the
-     * output phase read it, 9% slower on F(2x2,3x3) */
-    s->batch_tiles = batch_tiles(f, s->c_in, s->c_out, s->tiles,
-                                 small_k ? WINO_SMALL_K_TILES : kernel->nr);
+    /* few input channels: each thread takes blocks of tiles through all
+     * three phases alone */
+    s->batch_tiles = small_k ? WINO_SMALL_K_TILES
+                             : batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
 
     /* U[g][xi] = (G g G^T)[xi] for every (co, ci) of group g, in double */
     s->u = calloc((size_t)(l->groups * a2), sizeof *s->u);
@@ -465,10 +468,7 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     u = NULL;
 
     s->gemm_floats = small_k ? 0 : gemm_workspace_floats(&s->u[0], s->batch_tiles, 1);
-    /* shared: V (a^2 x c_in x nt) and M (a^2 x c_out x nt); then per thread */
-    const size_t shared =
-        (size_t)(a2 * (s->c_in + m_channels(small_k, s->c_out)) * s->batch_tiles);
-    s->workspace_floats = shared + (size_t)threads * thread_floats(s);
+    s->workspace_floats = shared_floats(s) + (size_t)threads * thread_floats(s);
     s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
     if (!s->workspace)
         goto fail;
@@ -590,11 +590,11 @@ interleave_avx512(const float *y, int64_t y_stride, float *dst, int64_t u_end, i
  * row at a time, with the image edges found once per run, not per element.
  * Inside the image, on AVX-512, 16 tiles at a time. */
 static void gather_tiles(const struct winograd_state *s, const float *plane, int64_t t0,
-                         int64_t n, float *d)
+                         int64_t n, float *d, int64_t nt)
 {
     const struct conv_layer *l = &s->layer;
     const int a = s->form->alpha, m = s->form->m;
-    const int64_t nt = s->batch_tiles, W = l->w_in;
+    const int64_t W = l->w_in;
 #if defined(__x86_64__)
     const bool simd = cpu_has_isa(CPU_ISA_AVX512);
 #endif
@@ -707,23 +707,35 @@ small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int
 }
 
 /* With at most WINO_SMALL_K input channels the a^2 GEMMs are a few FMAs per
- * element of M, less than writing M out and reading it back: tiles x0 .. x0
- * + n of the batch go from V to the output, channel by channel, through mt
- * (a^2 x WINO_SMALL_K_TILES) and y (m^2 x WINO_SMALL_K_TILES), both in L1. */
-static void small_k_block(const struct winograd_state *s, const float *V, int64_t n_image,
-                          int64_t g, int64_t t0, int64_t x0, int64_t n, float *mt, float *y,
+ * element of M, less than writing M out and reading it back. So a thread
+ * takes a block of WINO_SMALL_K_TILES tiles (t0 .. t0 + n) through all three
+ * phases alone: their V (a^2 x c_in x block) is gathered and transformed
+ * into V, then channel by channel M goes through mt (a^2 x block) and y (m^2
+ * x block) to the output; everything stays in L1. d doubles as mt. */
+static void small_k_block(const struct winograd_state *s, const float *in, int64_t n_image,
+                          int64_t g, int64_t t0, int64_t n, float *V, float *d, float *y,
                           float *out)
 {
+    enum { BLOCK = WINO_SMALL_K_TILES };
     const struct conv_layer *l = &s->layer;
     const struct winograd_form *f = s->form;
     const int a2 = f->alpha * f->alpha;
+    for (int64_t ci = 0; ci < s->c_in; ci++) {
+        const float *plane = in + ((n_image * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
+        gather_tiles(s, plane, t0, n, d, BLOCK);
+        input_transform(f->alpha, d, V + ci * BLOCK, s->c_in * BLOCK, n, BLOCK);
+        /* small_k_m reads whole blocks: tiles past n are zeros */
+        if (n < BLOCK)
+            for (int xi = 0; xi < a2; xi++)
+                memset(V + ((int64_t)xi * s->c_in + ci) * BLOCK + n, 0,
+                       (size_t)(BLOCK - n) * sizeof *V);
+    }
+    float *mt = d;
     for (int64_t co = 0; co < s->c_out; co++) {
         const int64_t channel = g * s->c_out + co;
-        small_k_m(s->u_small + (g * s->c_out + co) * a2 * s->c_in, V + x0, s->c_in,
-                  s->batch_tiles, a2, mt);
-        output_transform(f->m, mt, WINO_SMALL_K_TILES, y, n, WINO_SMALL_K_TILES,
-                         s->bias ? s->bias[channel] : 0.0f);
-        scatter_tiles(s, y, WINO_SMALL_K_TILES, t0 + x0, n,
+        small_k_m(s->u_small + (g * s->c_out + co) * a2 * s->c_in, V, s->c_in, BLOCK, a2, mt);
+        output_transform(f->m, mt, BLOCK, y, n, BLOCK, s->bias ? s->bias[channel] : 0.0f);
+        scatter_tiles(s, y, BLOCK, t0, n,
                       out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
     }
 }
@@ -737,7 +749,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
     const int64_t nt = s->batch_tiles;
     float *V = s->workspace;
     float *M = V + (size_t)(a2 * s->c_in * nt);
-    float *scratch = M + (size_t)(a2 * m_channels(s->u_small != NULL, s->c_out) * nt);
+    float *scratch = s->workspace + shared_floats(s);
 
     #pragma omp parallel num_threads(s->threads)
     {
@@ -745,7 +757,15 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
         float *d = mine, *y = mine + a2 * nt;
         float *gemm_workspace = mine + 2 * a2 * nt;
         for (int64_t n = 0; n < l->batch; n++)
-            for (int64_t g = 0; g < l->groups; g++)
+            for (int64_t g = 0; g < l->groups; g++) {
+                if (s->u_small) {
+                    float *own_v = mine + 2 * a2 * nt;
+                    #pragma omp for schedule(static)
+                    for (int64_t t0 = 0; t0 < s->tiles; t0 += nt)
+                        small_k_block(s, in, n, g, t0, s->tiles - t0 < nt ? s->tiles - t0 : nt,
+                                      own_v, d, y, out);
+                    continue;
+                }
                 for (int64_t t0 = 0; t0 < s->tiles; t0 += nt) {
                     const int64_t count = s->tiles - t0 < nt ? s->tiles - t0 : nt;
                     /* V[xi][ci][tile] = B^T d B, per input channel */
@@ -753,27 +773,8 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                     for (int64_t ci = 0; ci < s->c_in; ci++) {
                         const float *plane =
                             in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
-                        gather_tiles(s, plane, t0, count, d);
+                        gather_tiles(s, plane, t0, count, d, nt);
                         input_transform(f->alpha, d, V + ci * nt, s->c_in * nt, count, nt);
-                        /* small_k_m reads whole blocks of tiles: the last
-                         * block's tiles past the batch are zeros */
-                        const int64_t end = (count + WINO_SMALL_K_TILES - 1) /
-                                            WINO_SMALL_K_TILES * WINO_SMALL_K_TILES;
-                        if (s->u_small && end > count)
-                            for (int xi = 0; xi < a2; xi++)
-                                memset(V + ((int64_t)xi * s->c_in + ci) * nt + count, 0,
-                                       (size_t)(end - count) * sizeof *V);
-                    }
-                    if (s->u_small) {
-                        /* few input channels: M straight into the output
-                         * transform, a block of tiles at a time */
-                        #pragma omp for schedule(static)
-                        for (int64_t x0 = 0; x0 < count; x0 += WINO_SMALL_K_TILES)
-                            small_k_block(s, V, n, g, t0, x0,
-                                          count - x0 < WINO_SMALL_K_TILES ? count - x0
-                                                                          : WINO_SMALL_K_TILES,
-                                          d, y, out);
-                        continue;
                     }
                     /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
                     #pragma omp for schedule(dynamic)
@@ -791,6 +792,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                                       out + (n * l->c_out + channel) * l->h_out * l->w_out);
                     }
                 }
+            }
     }
     return CONV_OK;
 }
@@ -802,12 +804,12 @@ static size_t memory_form(const struct winograd_form *f, const struct conv_layer
                   c_out = l->c_out / l->groups;
     const int64_t tiles = ((l->h_out + f->m - 1) / f->m) * ((l->w_out + f->m - 1) / f->m);
     const bool small_k = c_in <= WINO_SMALL_K;
-    const int64_t nt = batch_tiles(f, c_in, c_out, tiles, 32);
-    /* packed U (M padded to at most 12 rows more; unpacked when small_k), V,
-     * M, per-thread scratch and B packing (KC <= 512) */
+    /* packed U (M padded to at most 12 rows more; unpacked when small_k), V
+     * and M, per-thread scratch and B packing (KC <= 512) or V */
+    const int64_t nt = small_k ? WINO_SMALL_K_TILES : batch_tiles(f, c_in, c_out, tiles, 32);
     const int64_t floats = l->groups * a2 * (c_out + 12) * c_in +
-                           a2 * (c_in + m_channels(small_k, c_out)) * nt +
-                           threads * (3 * a2 * nt + 512 * nt);
+                           (small_k ? 0 : a2 * (c_in + c_out) * nt) +
+                           threads * (3 * a2 * nt + (small_k ? a2 * c_in : 512) * nt);
     return (size_t)floats * sizeof(float);
 }
 
