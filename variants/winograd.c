@@ -706,12 +706,64 @@ small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int
     }
 }
 
+#if defined(__x86_64__)
+/* small_k_m and the F(4x4,3x3) output transform in one, on AVX-512: each
+ * element of M is formed from V where the transform loads it, so M is
+ * never stored; y as output_transform writes it, for all
+ * WINO_SMALL_K_TILES tiles of the block. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+small_k_output_4x3_c(const float *restrict u_co, const float *restrict V, const int c_in,
+                     float *restrict y, float bias)
+{
+    enum { BLOCK = WINO_SMALL_K_TILES };
+    const __m512 b = _mm512_set1_ps(bias);
+    for (int x0 = 0; x0 < BLOCK; x0 += 16) {
+        __m512 tmp[4][6]; /* tmp[i][j] = (A^T M)[i][j] */
+        for (int j = 0; j < 6; j++) {
+            __m512 col[6], t[4];
+            for (int k = 0; k < 6; k++) {
+                const int xi = k * 6 + j;
+                const float *v = V + xi * c_in * BLOCK + x0;
+                __m512 acc = _mm512_mul_ps(_mm512_set1_ps(u_co[xi * c_in]), _mm512_loadu_ps(v));
+                for (int ci = 1; ci < c_in; ci++)
+                    acc = _mm512_fmadd_ps(_mm512_set1_ps(u_co[xi * c_in + ci]),
+                                          _mm512_loadu_ps(v + ci * BLOCK), acc);
+                col[k] = acc;
+            }
+            at_4x3_avx512(col, t);
+            for (int i = 0; i < 4; i++)
+                tmp[i][j] = t[i];
+        }
+        for (int i = 0; i < 4; i++) {
+            __m512 row[4];
+            at_4x3_avx512(tmp[i], row);
+            for (int j = 0; j < 4; j++)
+                _mm512_storeu_ps(y + (i * 4 + j) * BLOCK + x0, _mm512_add_ps(row[j], b));
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) static void
+small_k_output_4x3_avx512(const float *restrict u_co, const float *restrict V, int64_t c_in,
+                          float *restrict y, float bias)
+{
+    switch (c_in) {
+    case 1: small_k_output_4x3_c(u_co, V, 1, y, bias); break;
+    case 2: small_k_output_4x3_c(u_co, V, 2, y, bias); break;
+    case 3: small_k_output_4x3_c(u_co, V, 3, y, bias); break;
+    default: small_k_output_4x3_c(u_co, V, WINO_SMALL_K, y, bias); break;
+    }
+}
+#endif
+
 /* With at most WINO_SMALL_K input channels the a^2 GEMMs are a few FMAs per
  * element of M, less than writing M out and reading it back. So a thread
  * takes a block of WINO_SMALL_K_TILES tiles (t0 .. t0 + n) through all three
  * phases alone: their V (a^2 x c_in x block) is gathered and transformed
  * into V, then channel by channel M goes through mt (a^2 x block) and y (m^2
- * x block) to the output; everything stays in L1. d doubles as mt. */
+ * x block) to the output; everything stays in L1. d doubles as mt. On
+ * AVX-512, F(4x4,3x3) forms M inside its output transform and skips mt
+ * (VGG-16 conv1_1: 1.14 -> 0.82 ms). */
 static void small_k_block(const struct winograd_state *s, const float *in, int64_t n_image,
                           int64_t g, int64_t t0, int64_t n, float *V, float *d, float *y,
                           float *out)
@@ -731,10 +783,22 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
                        (size_t)(BLOCK - n) * sizeof *V);
     }
     float *mt = d;
+#if defined(__x86_64__)
+    const bool fused = f->m == 4 && cpu_has_isa(CPU_ISA_AVX512);
+#endif
     for (int64_t co = 0; co < s->c_out; co++) {
         const int64_t channel = g * s->c_out + co;
-        small_k_m(s->u_small + (g * s->c_out + co) * a2 * s->c_in, V, s->c_in, BLOCK, a2, mt);
-        output_transform(f->m, mt, BLOCK, y, n, BLOCK, s->bias ? s->bias[channel] : 0.0f);
+        const float *u_co = s->u_small + (g * s->c_out + co) * a2 * s->c_in;
+        const float bias = s->bias ? s->bias[channel] : 0.0f;
+#if defined(__x86_64__)
+        if (fused)
+            small_k_output_4x3_avx512(u_co, V, s->c_in, y, bias);
+        else
+#endif
+        {
+            small_k_m(u_co, V, s->c_in, BLOCK, a2, mt);
+            output_transform(f->m, mt, BLOCK, y, n, BLOCK, bias);
+        }
         scatter_tiles(s, y, BLOCK, t0, n,
                       out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
     }
