@@ -493,7 +493,7 @@ __attribute__((target("avx512f"))) static inline __mmask16 first_lanes(int64_t n
  * floats the tiles read, so nothing past src[m (u_end - 1)] is touched;
  * the last vector is a partial one (image rows of 56 or 28 have 14 or 7
  * tiles of 4). */
-__attribute__((target("avx512f"))) static void
+__attribute__((target("avx512f"), always_inline)) static inline void
 strided_copy_avx512(const float *src, float *dst, int64_t u, int64_t u_end, int m)
 {
     if (m == 2) {
@@ -522,6 +522,41 @@ strided_copy_avx512(const float *src, float *dst, int64_t u, int64_t u_end, int 
             _mm512_maskz_loadu_ps(first_lanes(need - 48), p + 48));
         _mm512_mask_storeu_ps(dst + u, first_lanes(count),
                               _mm512_shuffle_f32x4(lo, hi, _MM_SHUFFLE(1, 0, 1, 0)));
+    }
+}
+
+/* dst[u] = 0 for u from u to u_end. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+zero_avx512(float *dst, int64_t u, int64_t u_end)
+{
+    for (; u < u_end; u += 16)
+        _mm512_mask_storeu_ps(dst + u, first_lanes(u_end - u), _mm512_setzero_ps());
+}
+
+/* gather_tiles' work on one run of tiles (along tile row th, from column
+ * tile tw0) on AVX-512: the columns inside the image are found once per
+ * kernel column j, not once per element of the tile. */
+__attribute__((target("avx512f"))) static void
+gather_run_avx512(const struct conv_layer *l, const float *plane, int a, int m, int64_t th,
+                  int64_t tw0, int64_t run, float *d, int64_t nt)
+{
+    const int64_t W = l->w_in;
+    int64_t lo[MAX_ALPHA], hi[MAX_ALPHA];
+    for (int j = 0; j < a; j++)
+        layer_inside_range(tw0 * m + j - l->pad_w, m, W, run, &lo[j], &hi[j]);
+    for (int i = 0; i < a; i++) {
+        const int64_t ih = th * m - l->pad_h + i;
+        const bool inside = ih >= 0 && ih < l->h_in;
+        for (int j = 0; j < a; j++) {
+            float *dst = d + (i * a + j) * nt;
+            if (!inside) {
+                zero_avx512(dst, 0, run);
+                continue;
+            }
+            zero_avx512(dst, 0, lo[j]);
+            strided_copy_avx512(plane + ih * W + tw0 * m + j - l->pad_w, dst, lo[j], hi[j], m);
+            zero_avx512(dst, hi[j] > lo[j] ? hi[j] : lo[j], run);
+        }
     }
 }
 
@@ -601,6 +636,14 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
         const int64_t run = n - x < s->tiles_w - tw0 ? n - x : s->tiles_w - tw0;
+#if defined(__x86_64__)
+        if (simd) {
+            gather_run_avx512(l, plane, a, m, th, tw0, run, d + x, nt);
+            x += run;
+            tile += run;
+            continue;
+        }
+#endif
         for (int i = 0; i < a; i++) {
             const int64_t ih = th * m - l->pad_h + i;
             for (int j = 0; j < a; j++) {
@@ -614,12 +657,6 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
                 for (; u < u_lo; u++)
                     dst[u] = 0.0f;
                 const float *src = plane + ih * W + tw0 * m + offset;
-#if defined(__x86_64__)
-                if (simd && u < u_hi) {
-                    strided_copy_avx512(src, dst, u, u_hi, m);
-                    u = u_hi;
-                }
-#endif
                 for (; u < u_hi; u++)
                     dst[u] = src[u * m];
                 for (; u < run; u++)
