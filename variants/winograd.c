@@ -222,27 +222,48 @@ at_4x3_avx512(const __m512 x[6], __m512 y[4])
     y[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0f), e, b), x[5]);
 }
 
+/* Y = T X T' for a 6 x 6 tile X (x[k][j], 16 tiles per vector), T = B^T
+ * (forward: Y is 6 x 6, y[i * 6 + j]) or A^T (Y is 4 x 4, y[i * 4 + j]). */
+__attribute__((target("avx512f"), always_inline)) static inline void
+transform_4x3_avx512(__m512 x[6][6], bool forward, __m512 *y)
+{
+    const int r = forward ? 6 : 4;
+    __m512 tmp[6][6]; /* tmp[i][j] = (T X)[i][j] */
+    for (int j = 0; j < 6; j++) {
+        __m512 col[6], t[6];
+        for (int k = 0; k < 6; k++)
+            col[k] = x[k][j];
+        if (forward)
+            bt_4x3_avx512(col, t);
+        else
+            at_4x3_avx512(col, t);
+        for (int i = 0; i < r; i++)
+            tmp[i][j] = t[i];
+    }
+    for (int i = 0; i < r; i++) {
+        __m512 row[6];
+        if (forward)
+            bt_4x3_avx512(tmp[i], row);
+        else
+            at_4x3_avx512(tmp[i], row);
+        for (int j = 0; j < r; j++)
+            y[i * r + j] = row[j];
+    }
+}
+
 /* input_transform_alpha and output_transform_alpha for F(4x4,3x3). */
 __attribute__((target("avx512f"))) static void
 input_transform_4x3_avx512(const float *restrict d, float *restrict out, int64_t out_stride,
                            int64_t n, int64_t stride)
 {
     for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
-        __m512 tmp[6][6]; /* tmp[i][j] = (B^T d)[i][j] */
-        for (int j = 0; j < 6; j++) {
-            __m512 col[6], t[6];
-            for (int k = 0; k < 6; k++)
-                col[k] = _mm512_loadu_ps(d + (k * 6 + j) * stride + x0);
-            bt_4x3_avx512(col, t);
-            for (int i = 0; i < 6; i++)
-                tmp[i][j] = t[i];
-        }
-        for (int i = 0; i < 6; i++) {
-            __m512 row[6];
-            bt_4x3_avx512(tmp[i], row);
+        __m512 x[6][6], y[36];
+        for (int k = 0; k < 6; k++)
             for (int j = 0; j < 6; j++)
-                _mm512_storeu_ps(out + (i * 6 + j) * out_stride + x0, row[j]);
-        }
+                x[k][j] = _mm512_loadu_ps(d + (k * 6 + j) * stride + x0);
+        transform_4x3_avx512(x, true, y);
+        for (int xi = 0; xi < 36; xi++)
+            _mm512_storeu_ps(out + xi * out_stride + x0, y[xi]);
     }
 }
 
@@ -252,21 +273,13 @@ output_transform_4x3_avx512(const float *restrict mt, int64_t mt_stride, float *
 {
     const __m512 b = _mm512_set1_ps(bias);
     for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
-        __m512 tmp[4][6]; /* tmp[i][j] = (A^T M)[i][j] */
-        for (int j = 0; j < 6; j++) {
-            __m512 col[6], t[4];
-            for (int k = 0; k < 6; k++)
-                col[k] = _mm512_loadu_ps(mt + (k * 6 + j) * mt_stride + x0);
-            at_4x3_avx512(col, t);
-            for (int i = 0; i < 4; i++)
-                tmp[i][j] = t[i];
-        }
-        for (int i = 0; i < 4; i++) {
-            __m512 row[4];
-            at_4x3_avx512(tmp[i], row);
-            for (int j = 0; j < 4; j++)
-                _mm512_storeu_ps(out + (i * 4 + j) * stride + x0, _mm512_add_ps(row[j], b));
-        }
+        __m512 x[6][6], y[16];
+        for (int k = 0; k < 6; k++)
+            for (int j = 0; j < 6; j++)
+                x[k][j] = _mm512_loadu_ps(mt + (k * 6 + j) * mt_stride + x0);
+        transform_4x3_avx512(x, false, y);
+        for (int e = 0; e < 16; e++)
+            _mm512_storeu_ps(out + e * stride + x0, _mm512_add_ps(y[e], b));
     }
 }
 #endif
@@ -750,33 +763,23 @@ small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int
  * WINO_SMALL_K_TILES tiles of the block. */
 __attribute__((target("avx512f"), always_inline)) static inline void
 small_k_output_4x3_c(const float *restrict u_co, const float *restrict V, const int c_in,
-                     float *restrict y, float bias)
+                     float *restrict y_out, float bias)
 {
     enum { BLOCK = WINO_SMALL_K_TILES };
     const __m512 b = _mm512_set1_ps(bias);
     for (int x0 = 0; x0 < BLOCK; x0 += 16) {
-        __m512 tmp[4][6]; /* tmp[i][j] = (A^T M)[i][j] */
-        for (int j = 0; j < 6; j++) {
-            __m512 col[6], t[4];
-            for (int k = 0; k < 6; k++) {
-                const int xi = k * 6 + j;
-                const float *v = V + xi * c_in * BLOCK + x0;
-                __m512 acc = _mm512_mul_ps(_mm512_set1_ps(u_co[xi * c_in]), _mm512_loadu_ps(v));
-                for (int ci = 1; ci < c_in; ci++)
-                    acc = _mm512_fmadd_ps(_mm512_set1_ps(u_co[xi * c_in + ci]),
-                                          _mm512_loadu_ps(v + ci * BLOCK), acc);
-                col[k] = acc;
-            }
-            at_4x3_avx512(col, t);
-            for (int i = 0; i < 4; i++)
-                tmp[i][j] = t[i];
+        __m512 x[6][6], y[16];
+        for (int xi = 0; xi < 36; xi++) {
+            const float *v = V + xi * c_in * BLOCK + x0;
+            __m512 acc = _mm512_mul_ps(_mm512_set1_ps(u_co[xi * c_in]), _mm512_loadu_ps(v));
+            for (int ci = 1; ci < c_in; ci++)
+                acc = _mm512_fmadd_ps(_mm512_set1_ps(u_co[xi * c_in + ci]),
+                                      _mm512_loadu_ps(v + ci * BLOCK), acc);
+            x[xi / 6][xi % 6] = acc;
         }
-        for (int i = 0; i < 4; i++) {
-            __m512 row[4];
-            at_4x3_avx512(tmp[i], row);
-            for (int j = 0; j < 4; j++)
-                _mm512_storeu_ps(y + (i * 4 + j) * BLOCK + x0, _mm512_add_ps(row[j], b));
-        }
+        transform_4x3_avx512(x, false, y);
+        for (int e = 0; e < 16; e++)
+            _mm512_storeu_ps(y_out + e * BLOCK + x0, _mm512_add_ps(y[e], b));
     }
 }
 
