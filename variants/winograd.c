@@ -44,12 +44,13 @@
  * tile elements (one single-threaded GEMM each), then output channels. With
  * at most WINO_SMALL_K input channels there are no GEMMs and no batches:
  * each thread takes blocks of 32 tiles through all three phases alone, M
- * formed per output channel and transformed at once, all in L1. The transforms run across the tiles of a batch
- * (tiles are the innermost, contiguous index), which the compiler
- * vectorizes; they are compiled for AVX-512, AVX2 and plain x86-64 and
- * picked at run time, and F(4x4,3x3)'s have AVX-512 versions with B^T and
- * A^T factored. On AVX-512, input tiles are gathered and output tiles
- * scattered 16 at a time (a partial vector at the end of a tile row). */
+ * formed per output channel and transformed at once, all in L1. The
+ * transforms run across the tiles of a batch (tiles are the innermost,
+ * contiguous index), which the compiler vectorizes; they are compiled for
+ * AVX-512, AVX2 and plain x86-64 and picked at run time, and F(4x4,3x3)'s
+ * have AVX-512 versions with B^T and A^T factored. On AVX-512, input tiles
+ * are gathered and output tiles scattered 16 at a time (a partial vector at
+ * the end of a tile row). */
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -71,7 +72,6 @@
  * (a multiple of the transforms' 16 lanes). */
 #define WINO_SMALL_K 4
 #define WINO_SMALL_K_TILES 32
-
 
 static const float bt_2x3[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
 static const float g_2x3[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
@@ -385,12 +385,11 @@ static size_t shared_floats(const struct winograd_state *s)
 /* Tiles per batch: V and M of a batch within half of L3 (they are shared by
  * the threads, and the GEMMs of a batch want as many tiles as they can get:
  * measured on VGG-16, 16 MiB batches beat 4 MiB ones, and 1 MiB ones lose
- * 30% on the 3x3 layers of 56x56 and 28x28), a multiple of `multiple` (the
- * GEMM's NR, or the small-K blocks), and no more than the image needs. */
+ * 30% on the 3x3 layers of 56x56 and 28x28), a multiple of the GEMM's NR,
+ * and no more than the image needs. */
 static int64_t batch_tiles(const struct winograd_form *f, int64_t c_in, int64_t c_out,
-                           int64_t tiles, int multiple)
+                           int64_t tiles, int nr)
 {
-    const int64_t nr = multiple;
     const int64_t per_tile = (int64_t)f->alpha * f->alpha * (c_in + c_out) * 4;
     size_t budget = cpu_cache_size(3) / 2;
     if (budget < ((size_t)4 << 20))
@@ -635,8 +634,8 @@ interleave_avx512(const float *y, int64_t y_stride, float *dst, int64_t u_end, i
 
 /* Input tiles t0 .. t0 + n of one channel plane, gathered alpha x alpha x n
  * (tile innermost), zero outside the image: a run of tiles along one tile
- * row at a time, with the image edges found once per run, not per element.
- * Inside the image, on AVX-512, 16 tiles at a time. */
+ * row at a time, with the image edges found once per run, not per element
+ * (on AVX-512 by gather_run_avx512, 16 tiles at a time). */
 static void gather_tiles(const struct winograd_state *s, const float *plane, int64_t t0,
                          int64_t n, float *d, int64_t nt)
 {
