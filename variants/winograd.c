@@ -736,37 +736,36 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
     }
 }
 
-/* mt[xi][t] = sum over ci of U[xi][co][ci] V[xi][ci][x0 + t] for the
- * WINO_SMALL_K_TILES tiles of a block (rows of mt WINO_SMALL_K_TILES apart;
- * V's rows past the batch's last tile hold zeros or stale tiles, whose
- * columns of mt are never stored), c_in a constant in each instance. */
+/* mt[xi][t] = sum over ci of U[xi][co][ci] V[xi][ci][t] for the
+ * WINO_SMALL_K_TILES tiles of a block (rows of V and mt that far apart),
+ * c_in a constant in each instance. */
 __attribute__((always_inline)) static inline void
-small_k_m_c(const float *restrict u_co, const float *restrict V, const int c_in, int64_t nt,
-            int a2, float *restrict mt)
+small_k_m_c(const float *restrict u_co, const float *restrict V, const int c_in, int a2,
+            float *restrict mt)
 {
-    enum { VECTORS = WINO_SMALL_K_TILES / WINO_LANES };
+    enum { BLOCK = WINO_SMALL_K_TILES, VECTORS = BLOCK / WINO_LANES };
     for (int xi = 0; xi < a2; xi++) {
-        const float *v = V + (int64_t)xi * c_in * nt;
+        const float *v = V + (int64_t)xi * c_in * BLOCK;
         lanes_t acc[VECTORS];
         for (int q = 0; q < VECTORS; q++)
             acc[q] = u_co[xi * c_in] * load_lanes(v + q * WINO_LANES);
         for (int ci = 1; ci < c_in; ci++)
             for (int q = 0; q < VECTORS; q++)
-                acc[q] += u_co[xi * c_in + ci] * load_lanes(v + ci * nt + q * WINO_LANES);
+                acc[q] += u_co[xi * c_in + ci] * load_lanes(v + ci * BLOCK + q * WINO_LANES);
         for (int q = 0; q < VECTORS; q++)
-            store_lanes(mt + xi * WINO_SMALL_K_TILES + q * WINO_LANES, acc[q]);
+            store_lanes(mt + xi * BLOCK + q * WINO_LANES, acc[q]);
     }
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void
-small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int64_t nt,
-          int a2, float *restrict mt)
+small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int a2,
+          float *restrict mt)
 {
     switch (c_in) {
-    case 1: small_k_m_c(u_co, V, 1, nt, a2, mt); break;
-    case 2: small_k_m_c(u_co, V, 2, nt, a2, mt); break;
-    case 3: small_k_m_c(u_co, V, 3, nt, a2, mt); break;
-    default: small_k_m_c(u_co, V, WINO_SMALL_K, nt, a2, mt); break;
+    case 1: small_k_m_c(u_co, V, 1, a2, mt); break;
+    case 2: small_k_m_c(u_co, V, 2, a2, mt); break;
+    case 3: small_k_m_c(u_co, V, 3, a2, mt); break;
+    default: small_k_m_c(u_co, V, WINO_SMALL_K, a2, mt); break;
     }
 }
 
@@ -813,9 +812,10 @@ small_k_output_4x3_avx512(const float *restrict u_co, const float *restrict V, i
 /* With at most WINO_SMALL_K input channels the a^2 GEMMs are a few FMAs per
  * element of M, less than writing M out and reading it back. So a thread
  * takes a block of WINO_SMALL_K_TILES tiles (t0 .. t0 + n) through all three
- * phases alone: their V (a^2 x c_in x block) is gathered and transformed
- * into V, then channel by channel M goes through mt (a^2 x block) and y (m^2
- * x block) to the output; everything stays in L1. d doubles as mt. On
+ * phases alone: the block's input tiles are gathered into d and transformed
+ * into V (a^2 x c_in x block, tiles past n zero), then channel by channel M
+ * goes through mt (a^2 x block) and y (m^2 x block) to the output;
+ * everything stays in L1. d doubles as mt. On
  * AVX-512, F(4x4,3x3) forms M inside its output transform and skips mt
  * (VGG-16 conv1_1: 1.14 -> 0.82 ms). */
 static void small_k_block(const struct winograd_state *s, const float *in, int64_t n_image,
@@ -830,7 +830,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
         const float *plane = in + ((n_image * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
         gather_tiles(s, plane, t0, n, d, BLOCK);
         input_transform(f->alpha, d, V + ci * BLOCK, s->c_in * BLOCK, n, BLOCK);
-        /* small_k_m reads whole blocks: tiles past n are zeros */
+        /* M is formed on whole blocks: tiles past n are zeros */
         if (n < BLOCK)
             for (int xi = 0; xi < a2; xi++)
                 memset(V + ((int64_t)xi * s->c_in + ci) * BLOCK + n, 0,
@@ -850,7 +850,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
         else
 #endif
         {
-            small_k_m(u_co, V, s->c_in, BLOCK, a2, mt);
+            small_k_m(u_co, V, s->c_in, a2, mt);
             output_transform(f->m, mt, BLOCK, y, n, BLOCK, bias);
         }
         scatter_tiles(s, y, BLOCK, t0, n,
@@ -865,9 +865,10 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
     const struct winograd_form *f = s->form;
     const int a2 = f->alpha * f->alpha;
     const int64_t nt = s->batch_tiles;
-    float *V = s->workspace;
+    /* shared (none with few input channels): V, then M */
     const int64_t pitch = v_pitch(f, nt);
-    float *M = V + (size_t)(s->c_in * pitch);
+    float *V = s->workspace;
+    float *M = s->u_small ? NULL : V + (size_t)(s->c_in * pitch);
     float *scratch = s->workspace + shared_floats(s);
 
     #pragma omp parallel num_threads(s->threads)
