@@ -158,6 +158,8 @@ int main(void)
         /* 3 to 8 columns (Winograd on 7x7 images has 4; up to 4 take two
          * k steps per vector): rows past m, an odd last K-block */
         {40, 4, 300}, {27, 8, 1000}, {57, 3, 401}, {16, 6, 50}, {72, 5, 9}, {8, 7, 193},
+        /* one K-block, A in L2, wide B: panel by panel, a ragged last one */
+        {20, 1031, 100},
     };
     int kernels = 0;
     for (size_t ki = 0; ki < gemm_kernel_count; ki++) {

@@ -462,6 +462,39 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
     const enum gemm_split split = split_for(kernel, a->blocking, m, n, threads);
     const int64_t n_panels_max = ((n < nc ? n : nc) + nr - 1) / nr;
 
+    if (split == OWN_PANELS && k <= kc && a->m_padded <= mc) {
+        /* one K-block and all of packed A in the L2 share of an M-block
+         * (the first layers of a network, pointwise layers with few input
+         * channels): each thread packs its B panels, over all of N, one at
+         * a time and runs A past each at once, while the panel is still in
+         * L1, instead of packing a whole N-block first and reading it back
+         * from L2; and no barrier between N-blocks. VGG-16 conv1_1 and
+         * MobileNet pw1 10-20% faster. With more K-blocks the same order
+         * (C kept in L1 across them) measured no faster, up to 7% slower. */
+        const int64_t n_panels = (n + nr - 1) / nr;
+        const int64_t m_panels = a->m_padded / mr;
+        #pragma omp parallel num_threads(threads) if (threads > 1)
+        {
+            const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+            /* (OWN_PANELS: the block has room for a panel per thread) */
+            float *panel = workspace + (size_t)thread * (size_t)(kc * nr);
+            const enum gemm_store store = accumulate ? GEMM_ACCUMULATE
+                                          : bias     ? GEMM_BIAS
+                                                     : GEMM_STORE;
+            for (int64_t jp = n_panels * thread / team; jp < n_panels * (thread + 1) / team;
+                 jp++) {
+                const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
+                b->pack(b->context, 0, k, col, cols, nr, panel);
+                for (int64_t ip = 0; ip < m_panels; ip++) {
+                    const int64_t row = ip * mr, rows = m - row < mr ? m - row : mr;
+                    kernel->ukernel(k, a->data + row * k, panel, c + row * ldc + col, ldc,
+                                    (int)rows, (int)cols, store, bias ? bias + row : NULL);
+                }
+            }
+        }
+        return;
+    }
+
     #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         const int thread = omp_get_thread_num(), team = omp_get_num_threads();
