@@ -160,6 +160,9 @@ int main(void)
         {40, 4, 300}, {27, 8, 1000}, {57, 3, 401}, {16, 6, 50}, {72, 5, 9}, {8, 7, 193},
         /* one K-block, A in L2, wide B: panel by panel, a ragged last one */
         {20, 1031, 100},
+        /* narrow B split along K between two threads, at k = 501: inside a
+         * K-block, at an odd step */
+        {30, 40, 1002},
     };
     int kernels = 0;
     for (size_t ki = 0; ki < gemm_kernel_count; ki++) {
@@ -186,6 +189,8 @@ int main(void)
                 check_gemm(kernel, &tiny, 5 * kernel->mr + 3, 2 * kernel->nr + 1, 17, mode,
                            threads);
                 check_gemm(kernel, &tiny, 3 * kernel->mr + 5, 4, 45, mode, threads);
+                /* a C small enough to be split along K, over two M-blocks */
+                check_gemm(kernel, &tiny, 2 * kernel->mr + 1, 3, 45, mode, threads);
             }
         /* threads owning their B panels across ragged K-blocks */
         for (int mode = 0; mode < 3; mode++)

@@ -121,7 +121,8 @@ static size_t im2col_gemm_memory(const struct conv_layer *l, int threads)
     const size_t weights = (size_t)(l->groups * m_padded * lw.k) * sizeof(float);
     const size_t workspace =
         (size_t)lw.buffers *
-        gemm_workspace_floats_for(kernel, b, lw.m, lw.n, lw.parallel_groups ? 1 : lw.threads) *
+        gemm_workspace_floats_for(kernel, b, lw.m, lw.n, lw.k,
+                                  lw.parallel_groups ? 1 : lw.threads) *
         sizeof(float);
     return weights + workspace + (size_t)lw.k * sizeof(struct im2col_tap);
 }

@@ -129,20 +129,25 @@ void gemm_packed_a_free(struct gemm_packed_a *packed)
  * team:
  *   OWN_PANELS  wide B: each thread packs a run of B panels and computes
  *               every tile of them;
- *   OWN_ROWS    narrow B: each thread packs all of the block's B panels
- *               into its own copy and computes its run of A panels (rows
- *               of C) against them. Splitting narrow B by panels instead
- *               would have two threads writing the same rows, and where a
- *               row's length is not a whole number of cache lines they
- *               pass the lines they share back and forth at every K-block
- *               (measured on N = 49, 7x7 outputs: 17% slower in one
- *               session of the machine, 2% in a quieter one);
+ *   SPLIT_K     narrow B with a long K: each thread takes a run of K,
+ *               packs only its rows of B and computes every tile of C over
+ *               them, into C (thread 0) or a partial C of its own; the
+ *               partials are added in at the end. No B is packed twice and
+ *               there is one barrier in all;
+ *   OWN_ROWS    narrow B, shorter K: each thread packs all of the block's
+ *               B panels into its own copy and computes its run of A
+ *               panels (rows of C) against them. Splitting narrow B by
+ *               panels instead would have two threads writing the same
+ *               rows, and where a row's length is not a whole number of
+ *               cache lines they pass the lines they share back and forth
+ *               at every K-block (measured on N = 49, 7x7 outputs: 17%
+ *               slower in one session of the machine, 2% in a quieter one);
  *   SHARED      fewer A panels than threads: B packed together, tiles
  *               split evenly, barriers between K-blocks. */
-enum gemm_split { OWN_PANELS, OWN_ROWS, SHARED };
+enum gemm_split { OWN_PANELS, SPLIT_K, OWN_ROWS, SHARED };
 
 static enum gemm_split split_for(const struct gemm_kernel *kernel, struct gemm_blocking b,
-                                 int64_t m, int64_t n, int threads)
+                                 int64_t m, int64_t n, int64_t k, int threads)
 {
     const int64_t nr = kernel->nr, mr = kernel->mr;
     const int64_t n_panels = ((n < b.nc ? n : b.nc) + nr - 1) / nr;
@@ -150,21 +155,32 @@ static enum gemm_split split_for(const struct gemm_kernel *kernel, struct gemm_b
     const int64_t last_mc = m - (m - 1) / b.mc * b.mc;
     if (threads == 1 || n_panels >= 4 * threads)
         return OWN_PANELS;
+    /* two K-blocks or more for each thread (with less, the B packing saved
+     * does not repay a whole partial C per thread: MobileNet's 512-channel
+     * pointwise layers on 14x14 5-10% slower), one N-block, and a C that
+     * stays in L2 beside the A block: every K-block updates all of each
+     * thread's C (VGG-16 conv5_x, a 400 KB C: 10% slower) */
+    if (k >= 2 * b.kc * threads && n <= b.nc && m * n <= b.mc * b.kc / 2)
+        return SPLIT_K;
     return (last_mc + mr - 1) / mr >= threads ? OWN_ROWS : SHARED;
 }
 
 size_t gemm_workspace_floats_for(const struct gemm_kernel *kernel, struct gemm_blocking b,
-                                 int64_t m, int64_t n, int threads)
+                                 int64_t m, int64_t n, int64_t k, int threads)
 {
     const int64_t nr = kernel->nr;
     int64_t nc = n < b.nc ? n : b.nc;
     const size_t block = (size_t)(b.kc * ((nc + nr - 1) / nr * nr));
-    return split_for(kernel, b, m, n, threads) == OWN_ROWS ? block * (size_t)threads : block;
+    switch (split_for(kernel, b, m, n, k, threads)) {
+    case SPLIT_K: return (block + (size_t)(m * n)) * (size_t)threads;
+    case OWN_ROWS: return block * (size_t)threads;
+    default: return block;
+    }
 }
 
 size_t gemm_workspace_floats(const struct gemm_packed_a *a, int64_t n, int threads)
 {
-    return gemm_workspace_floats_for(a->kernel, a->blocking, a->m, n, threads);
+    return gemm_workspace_floats_for(a->kernel, a->blocking, a->m, n, a->k, threads);
 }
 
 struct matrix {
@@ -433,6 +449,68 @@ static void pack_panel(const struct gemm_b_source *b, int64_t pc, int64_t kc_cur
     b->pack(b->context, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc);
 }
 
+/* SPLIT_K (see split_for: threads > 1, n <= nc, k >= 2 * threads * kc). Thread t's run of K
+ * is cut where it crosses A's K-blocks; each piece starts p0 steps into
+ * its K-block's panels. */
+static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_source *b,
+                         int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias,
+                         float *workspace, int threads)
+{
+    const struct gemm_kernel *kernel = a->kernel;
+    const int mr = kernel->mr, nr = kernel->nr;
+    const int64_t m = a->m, k = a->k, kc = a->blocking.kc, mc = a->blocking.mc;
+    const int64_t n_panels = (n + nr - 1) / nr;
+    const size_t block = (size_t)(kc * n_panels * nr);
+    #pragma omp parallel num_threads(threads)
+    {
+        const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+        float *b_block = workspace + (size_t)thread * block;
+        float *partial = workspace + (size_t)team * block;
+        /* thread 0 writes C as asked, the others their partial C (m x n) */
+        float *out = thread == 0 ? c : partial + (size_t)(thread - 1) * (size_t)(m * n);
+        const int64_t ldo = thread == 0 ? ldc : n;
+        const enum gemm_store first = thread > 0 ? GEMM_STORE
+                                      : accumulate ? GEMM_ACCUMULATE
+                                      : bias       ? GEMM_BIAS
+                                                   : GEMM_STORE;
+        const int64_t k0 = k * thread / team, k1 = k * (thread + 1) / team;
+        for (int64_t pc = k0 / kc * kc; pc < k1; pc += kc) {
+            const int64_t kc_cur = k - pc < kc ? k - pc : kc;
+            const int64_t p0 = pc > k0 ? 0 : k0 - pc;
+            const int64_t len = (pc + kc_cur < k1 ? pc + kc_cur : k1) - pc - p0;
+            const enum gemm_store store = pc + p0 == k0 ? first : GEMM_ACCUMULATE;
+            for (int64_t jp = 0; jp < n_panels; jp++) {
+                const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
+                b->pack(b->context, pc + p0, len, col, cols, nr, b_block + jp * nr * kc);
+            }
+            const float *a_block = a->data + pc * a->m_padded + p0 * mr;
+            /* M-blocks of mc: the packed A block stays in L2 */
+            for (int64_t ic = 0; ic < m; ic += mc) {
+                const int64_t ic_end = m - ic < mc ? m : ic + mc;
+                for (int64_t jp = 0; jp < n_panels; jp++) {
+                    const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
+                    for (int64_t row = ic; row < ic_end; row += mr) {
+                        const int64_t rows = m - row < mr ? m - row : mr;
+                        kernel->ukernel(len, a_block + row * kc_cur, b_block + jp * nr * kc,
+                                        out + row * ldo + col, ldo, (int)rows, (int)cols, store,
+                                        thread == 0 && bias ? bias + row : NULL);
+                    }
+                }
+            }
+        }
+        /* every partial is complete; each thread adds them into its share
+         * of C's rows */
+        #pragma omp barrier
+        for (int64_t r = m * thread / team; r < m * (thread + 1) / team; r++)
+            for (int t = 1; t < team; t++) {
+                const float *from = partial + (size_t)(t - 1) * (size_t)(m * n) + r * n;
+                float *to = c + r * ldc;
+                for (int64_t j = 0; j < n; j++)
+                    to[j] += from[j];
+            }
+    }
+}
+
 void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_source *b,
                          int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias,
                          float *workspace, int threads)
@@ -459,7 +537,7 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
         }
         return;
     }
-    const enum gemm_split split = split_for(kernel, a->blocking, m, n, threads);
+    const enum gemm_split split = split_for(kernel, a->blocking, m, n, k, threads);
     const int64_t n_panels_max = ((n < nc ? n : nc) + nr - 1) / nr;
 
     if (split == OWN_PANELS && k <= kc && a->m_padded <= mc) {
@@ -492,6 +570,11 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                 }
             }
         }
+        return;
+    }
+
+    if (split == SPLIT_K) {
+        gemm_split_k(a, b, n, c, ldc, accumulate, bias, workspace, threads);
         return;
     }
 

@@ -73,12 +73,12 @@ int gemm_pack_a_blocked(struct gemm_packed_a *packed, const struct gemm_kernel *
                         int64_t lda);
 void gemm_packed_a_free(struct gemm_packed_a *packed);
 
-/* Floats of workspace gemm_compute needs for packing B, called with the
- * same n and threads (narrow B is packed once per thread). The second form
- * answers before A is packed. */
+/* Floats of workspace gemm_compute needs for packing B (and, when narrow B
+ * is split along K, each extra thread's partial C), called with the same n
+ * and threads. The second form answers before A is packed. */
 size_t gemm_workspace_floats(const struct gemm_packed_a *a, int64_t n, int threads);
 size_t gemm_workspace_floats_for(const struct gemm_kernel *kernel, struct gemm_blocking b,
-                                 int64_t m, int64_t n, int threads);
+                                 int64_t m, int64_t n, int64_t k, int threads);
 
 /* C (M x N, leading dimension ldc) = A * B (+ C when accumulate) (+ bias[row]
  * when bias is not NULL and accumulate is false). B is K x N with leading
