@@ -189,8 +189,10 @@ int main(void)
                 check_gemm(kernel, &tiny, 5 * kernel->mr + 3, 2 * kernel->nr + 1, 17, mode,
                            threads);
                 check_gemm(kernel, &tiny, 3 * kernel->mr + 5, 4, 45, mode, threads);
-                /* a C small enough to be split along K, over two M-blocks */
+                /* split along K, over two M-blocks, in passes of one panel */
                 check_gemm(kernel, &tiny, 2 * kernel->mr + 1, 3, 45, mode, threads);
+                check_gemm(kernel, &tiny, 2 * kernel->mr + 1, 2 * kernel->nr + 5, 45, mode,
+                           threads);
             }
         /* threads owning their B panels across ragged K-blocks */
         for (int mode = 0; mode < 3; mode++)

@@ -133,7 +133,8 @@ void gemm_packed_a_free(struct gemm_packed_a *packed)
  *               packs only its rows of B and computes every tile of C over
  *               them, into C (thread 0) or a partial C of its own; the
  *               partials are added in at the end. No B is packed twice and
- *               there is one barrier in all;
+ *               there is one barrier in all; a C too large for L2 is done
+ *               a run of B panels at a time;
  *   OWN_ROWS    narrow B, shorter K: each thread packs all of the block's
  *               B panels into its own copy and computes its run of A
  *               panels (rows of C) against them. Splitting narrow B by
@@ -156,11 +157,9 @@ static enum gemm_split split_for(const struct gemm_kernel *kernel, struct gemm_b
     if (threads == 1 || n_panels >= 4 * threads)
         return OWN_PANELS;
     /* two K-blocks or more for each thread (with less, the B packing saved
-     * does not repay a whole partial C per thread: MobileNet's 512-channel
-     * pointwise layers on 14x14 5-10% slower), one N-block, and a C that
-     * stays in L2 beside the A block: every K-block updates all of each
-     * thread's C (VGG-16 conv5_x, a 400 KB C: 10% slower) */
-    if (k >= 2 * b.kc * threads && n <= b.nc && m * n <= b.mc * b.kc / 2)
+     * does not repay a partial C per thread: MobileNet's 512-channel
+     * pointwise layers on 14x14 no faster, up to 10% slower), one N-block */
+    if (k >= 2 * b.kc * threads && n <= b.nc)
         return SPLIT_K;
     return (last_mc + mr - 1) / mr >= threads ? OWN_ROWS : SHARED;
 }
@@ -449,9 +448,9 @@ static void pack_panel(const struct gemm_b_source *b, int64_t pc, int64_t kc_cur
     b->pack(b->context, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc);
 }
 
-/* SPLIT_K (see split_for: threads > 1, n <= nc, k >= 2 * threads * kc). Thread t's run of K
- * is cut where it crosses A's K-blocks; each piece starts p0 steps into
- * its K-block's panels. */
+/* SPLIT_K (see split_for: threads > 1, n <= nc, k >= 2 * threads * kc).
+ * Thread t's run of K is cut where it crosses A's K-blocks; each piece
+ * starts p0 steps into its K-block's panels. */
 static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_source *b,
                          int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias,
                          float *workspace, int threads)
@@ -461,6 +460,14 @@ static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_sour
     const int64_t m = a->m, k = a->k, kc = a->blocking.kc, mc = a->blocking.mc;
     const int64_t n_panels = (n + nr - 1) / nr;
     const size_t block = (size_t)(kc * n_panels * nr);
+    /* B panels per pass over a thread's run of K: every K-block updates
+     * the pass's columns of C, which should stay in L2 beside the A block
+     * (half of L2); A is read once per pass. VGG-16 conv5_x (a 400 KB C in
+     * passes of 3, 3 and 1 panels): 14% faster than the OWN_ROWS split,
+     * 10% in one pass. */
+    int64_t chunk = mc * kc / 2 / (m * nr);
+    if (chunk < 1)
+        chunk = 1;
     #pragma omp parallel num_threads(threads)
     {
         const int thread = omp_get_thread_num(), team = omp_get_num_threads();
@@ -474,26 +481,30 @@ static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_sour
                                       : bias       ? GEMM_BIAS
                                                    : GEMM_STORE;
         const int64_t k0 = k * thread / team, k1 = k * (thread + 1) / team;
-        for (int64_t pc = k0 / kc * kc; pc < k1; pc += kc) {
-            const int64_t kc_cur = k - pc < kc ? k - pc : kc;
-            const int64_t p0 = pc > k0 ? 0 : k0 - pc;
-            const int64_t len = (pc + kc_cur < k1 ? pc + kc_cur : k1) - pc - p0;
-            const enum gemm_store store = pc + p0 == k0 ? first : GEMM_ACCUMULATE;
-            for (int64_t jp = 0; jp < n_panels; jp++) {
-                const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
-                b->pack(b->context, pc + p0, len, col, cols, nr, b_block + jp * nr * kc);
-            }
-            const float *a_block = a->data + pc * a->m_padded + p0 * mr;
-            /* M-blocks of mc: the packed A block stays in L2 */
-            for (int64_t ic = 0; ic < m; ic += mc) {
-                const int64_t ic_end = m - ic < mc ? m : ic + mc;
-                for (int64_t jp = 0; jp < n_panels; jp++) {
+        /* passes over runs of chunk B panels */
+        for (int64_t j0 = 0; j0 < n_panels; j0 += chunk) {
+            const int64_t j1 = n_panels - j0 < chunk ? n_panels : j0 + chunk;
+            for (int64_t pc = k0 / kc * kc; pc < k1; pc += kc) {
+                const int64_t kc_cur = k - pc < kc ? k - pc : kc;
+                const int64_t p0 = pc > k0 ? 0 : k0 - pc;
+                const int64_t len = (pc + kc_cur < k1 ? pc + kc_cur : k1) - pc - p0;
+                const enum gemm_store store = pc + p0 == k0 ? first : GEMM_ACCUMULATE;
+                for (int64_t jp = j0; jp < j1; jp++) {
                     const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
-                    for (int64_t row = ic; row < ic_end; row += mr) {
-                        const int64_t rows = m - row < mr ? m - row : mr;
-                        kernel->ukernel(len, a_block + row * kc_cur, b_block + jp * nr * kc,
-                                        out + row * ldo + col, ldo, (int)rows, (int)cols, store,
-                                        thread == 0 && bias ? bias + row : NULL);
+                    b->pack(b->context, pc + p0, len, col, cols, nr, b_block + jp * nr * kc);
+                }
+                const float *a_block = a->data + pc * a->m_padded + p0 * mr;
+                /* M-blocks of mc: the packed A block stays in L2 */
+                for (int64_t ic = 0; ic < m; ic += mc) {
+                    const int64_t ic_end = m - ic < mc ? m : ic + mc;
+                    for (int64_t jp = j0; jp < j1; jp++) {
+                        const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
+                        for (int64_t row = ic; row < ic_end; row += mr) {
+                            const int64_t rows = m - row < mr ? m - row : mr;
+                            kernel->ukernel(len, a_block + row * kc_cur, b_block + jp * nr * kc,
+                                            out + row * ldo + col, ldo, (int)rows, (int)cols,
+                                            store, thread == 0 && bias ? bias + row : NULL);
+                        }
                     }
                 }
             }
