@@ -13,14 +13,15 @@
 
 #if defined(__x86_64__)
 static const struct gemm_kernel kernel_avx512 = {"12x32__avx512", CPU_ISA_AVX512, 12, 32,
-                                                 sgemm_ukernel_12x32__avx512};
+                                                 sgemm_ukernel_12x32__avx512, NULL};
 static const struct gemm_kernel kernel_avx512_8 = {"8x32__avx512", CPU_ISA_AVX512, 8, 32,
-                                                   sgemm_ukernel_8x32__avx512};
+                                                   sgemm_ukernel_8x32__avx512,
+                                                   sgemm_ukernel_8x49__avx512};
 static const struct gemm_kernel kernel_avx2 = {"6x16__avx2", CPU_ISA_AVX2_FMA, 6, 16,
-                                               sgemm_ukernel_6x16__avx2};
+                                               sgemm_ukernel_6x16__avx2, NULL};
 #endif
 static const struct gemm_kernel kernel_c = {"4x16__c", CPU_ISA_GENERIC, 4, 16,
-                                            sgemm_ukernel_4x16__c};
+                                            sgemm_ukernel_4x16__c, NULL};
 
 const struct gemm_kernel *const gemm_kernels[] = {
 #if defined(__x86_64__)
@@ -448,6 +449,45 @@ static void pack_panel(const struct gemm_b_source *b, int64_t pc, int64_t kc_cur
     b->pack(b->context, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc);
 }
 
+/* Whether B panels jp0 .. jp1 of a block of n columns end in a short panel
+ * that the kernel's tail form takes together with the one before it. */
+static bool tail_pair(const struct gemm_kernel *kernel, int64_t jp0, int64_t jp1, int64_t n)
+{
+    const int64_t nr = kernel->nr, last = n - (jp1 - 1) * nr;
+    return kernel->tail && jp1 - jp0 >= 2 && jp1 * nr >= n && last <= GEMM_TAIL_MAX;
+}
+
+/* k steps of the tiles of rows row0 .. row1 (A panels of a_block, MR x
+ * a_pitch floats apart) against B panels jp0 .. jp1 of b_block (NR x kc
+ * floats apart; the block's columns 0 .. n are C's columns from c), B
+ * panel major: each B micro-panel stays in L1 while the A panels stream
+ * past it. A short last panel goes with the panel before it into the
+ * kernel's tail form, when it has one. */
+static void run_tiles(const struct gemm_kernel *kernel, int64_t k, int64_t a_pitch, int64_t kc,
+                      const float *a_block, const float *b_block, int64_t row0, int64_t row1,
+                      int64_t m, int64_t jp0, int64_t jp1, int64_t n, float *c, int64_t ldc,
+                      enum gemm_store store, const float *bias)
+{
+    const int mr = kernel->mr, nr = kernel->nr;
+    const bool pair = tail_pair(kernel, jp0, jp1, n);
+    const int64_t single_end = pair ? jp1 - 2 : jp1;
+    for (int64_t jp = jp0; jp < single_end; jp++) {
+        const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
+        for (int64_t row = row0; row < row1; row += mr)
+            kernel->ukernel(k, a_block + row * a_pitch, b_block + jp * nr * kc,
+                            c + row * ldc + col, ldc, (int)(m - row < mr ? m - row : mr),
+                            (int)cols, store, bias ? bias + row : NULL);
+    }
+    if (pair) {
+        const int64_t jp = jp1 - 2, col = jp * nr;
+        for (int64_t row = row0; row < row1; row += mr)
+            kernel->tail(k, a_block + row * a_pitch, b_block + jp * nr * kc,
+                         b_block + (jp + 1) * nr * kc, c + row * ldc + col, ldc,
+                         (int)(m - row < mr ? m - row : mr), (int)(n - col - nr), store,
+                         bias ? bias + row : NULL);
+    }
+}
+
 /* SPLIT_K (see split_for: threads > 1, n <= nc, k >= 2 * threads * kc).
  * Thread t's run of K is cut where it crosses A's K-blocks; each piece
  * starts p0 steps into its K-block's panels. */
@@ -482,8 +522,11 @@ static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_sour
                                                    : GEMM_STORE;
         const int64_t k0 = k * thread / team, k1 = k * (thread + 1) / team;
         /* passes over runs of chunk B panels */
-        for (int64_t j0 = 0; j0 < n_panels; j0 += chunk) {
-            const int64_t j1 = n_panels - j0 < chunk ? n_panels : j0 + chunk;
+        for (int64_t j0 = 0, j1; j0 < n_panels; j0 = j1) {
+            j1 = n_panels - j0 < chunk ? n_panels : j0 + chunk;
+            /* a short last panel is not left to a pass of its own */
+            if (j1 == n_panels - 1 && tail_pair(kernel, j0, n_panels, n))
+                j1 = n_panels;
             for (int64_t pc = k0 / kc * kc; pc < k1; pc += kc) {
                 const int64_t kc_cur = k - pc < kc ? k - pc : kc;
                 const int64_t p0 = pc > k0 ? 0 : k0 - pc;
@@ -495,18 +538,10 @@ static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_sour
                 }
                 const float *a_block = a->data + pc * a->m_padded + p0 * mr;
                 /* M-blocks of mc: the packed A block stays in L2 */
-                for (int64_t ic = 0; ic < m; ic += mc) {
-                    const int64_t ic_end = m - ic < mc ? m : ic + mc;
-                    for (int64_t jp = j0; jp < j1; jp++) {
-                        const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
-                        for (int64_t row = ic; row < ic_end; row += mr) {
-                            const int64_t rows = m - row < mr ? m - row : mr;
-                            kernel->ukernel(len, a_block + row * kc_cur, b_block + jp * nr * kc,
-                                            out + row * ldo + col, ldo, (int)rows, (int)cols,
-                                            store, thread == 0 && bias ? bias + row : NULL);
-                        }
-                    }
-                }
+                for (int64_t ic = 0; ic < m; ic += mc)
+                    run_tiles(kernel, len, kc_cur, kc, a_block, b_block, ic,
+                              m - ic < mc ? m : ic + mc,
+                              m, j0, j1, n, out, ldo, store, thread == 0 ? bias : NULL);
             }
         }
         /* every partial is complete; each thread adds them into its share
@@ -626,12 +661,17 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                     const int64_t ip_begin = split == OWN_ROWS ? m_panels * thread / team : 0;
                     const int64_t ip_end = split == OWN_ROWS ? m_panels * (thread + 1) / team
                                                              : m_panels;
+                    if (split != SHARED) {
+                        run_tiles(kernel, kc_cur, kc_cur, kc, a_block, b_block,
+                                  ic + ip_begin * mr, ic + ip_end * mr, m, jp_begin, jp_end,
+                                  nc_cur, c + jc, ldc, store, bias);
+                        continue;
+                    }
                     const int64_t ip_count = ip_end - ip_begin;
                     const int64_t tiles = (jp_end - jp_begin) * ip_count;
-                    const int64_t t_begin = split == SHARED ? tiles * thread / team : 0;
-                    const int64_t t_end = split == SHARED ? tiles * (thread + 1) / team : tiles;
-                    /* micro-tiles, B panel major: each B micro-panel stays in
-                     * L1 while the A panels of the block stream past it */
+                    /* SHARED: the micro-tiles split evenly, B panel major */
+                    const int64_t t_begin = tiles * thread / team;
+                    const int64_t t_end = tiles * (thread + 1) / team;
                     for (int64_t t = t_begin; t < t_end; t++) {
                         const int64_t jp = jp_begin + t / ip_count,
                                       ip = ip_begin + t % ip_count;

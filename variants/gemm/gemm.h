@@ -28,11 +28,20 @@ typedef void (*gemm_ukernel_fn)(int64_t k, const float *a, const float *b, float
                                 int64_t ldc, int m, int n, enum gemm_store store,
                                 const float *bias);
 
+/* The same for a full panel of B and the 1 to GEMM_TAIL_MAX columns of the
+ * next (b_next, panel layout as b): an MR x (NR + n_tail) tile, written for
+ * its first m rows and NR + n_tail columns. */
+#define GEMM_TAIL_MAX 17
+typedef void (*gemm_ukernel_tail_fn)(int64_t k, const float *a, const float *b,
+                                     const float *b_next, float *c, int64_t ldc, int m,
+                                     int n_tail, enum gemm_store store, const float *bias);
+
 struct gemm_kernel {
     const char *name;
     enum cpu_isa isa;
     int mr, nr;
     gemm_ukernel_fn ukernel;
+    gemm_ukernel_tail_fn tail; /* NULL: a short last panel runs on its own */
 };
 
 /* Cache blocking, derived from the cache sizes for one kernel:
