@@ -600,14 +600,24 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
         #pragma omp parallel num_threads(threads) if (threads > 1)
         {
             const int thread = omp_get_thread_num(), team = omp_get_num_threads();
-            /* (OWN_PANELS: the block has room for a panel per thread) */
-            float *panel = workspace + (size_t)thread * (size_t)(kc * nr);
+            /* two panels per thread (OWN_PANELS: the block has room for
+             * four, or one thread) */
+            float *panel = workspace + (size_t)(2 * thread) * (size_t)(kc * nr);
             const enum gemm_store store = accumulate ? GEMM_ACCUMULATE
                                           : bias     ? GEMM_BIAS
                                                      : GEMM_STORE;
-            for (int64_t jp = n_panels * thread / team; jp < n_panels * (thread + 1) / team;
-                 jp++) {
+            const int64_t jp0 = n_panels * thread / team, jp1 = n_panels * (thread + 1) / team;
+            const bool pair = tail_pair(kernel, jp0, jp1, n);
+            for (int64_t jp = jp0; jp < jp1; jp++) {
                 const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
+                if (pair && jp == jp1 - 2) {
+                    /* the last two panels together, in the kernel's tail form */
+                    b->pack(b->context, 0, k, col, nr, nr, panel);
+                    b->pack(b->context, 0, k, col + nr, n - col - nr, nr, panel + kc * nr);
+                    run_tiles(kernel, k, k, kc, a->data, panel, 0, m, m, 0, 2, n - col,
+                              c + col, ldc, store, bias);
+                    break;
+                }
                 b->pack(b->context, 0, k, col, cols, nr, panel);
                 for (int64_t ip = 0; ip < m_panels; ip++) {
                     const int64_t row = ip * mr, rows = m - row < mr ? m - row : mr;
