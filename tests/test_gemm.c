@@ -94,7 +94,7 @@ static void check_gemm_repeated(const struct gemm_kernel *kernel,
               "%s, M=%lld N=%lld K=%lld, %s, %d thread%s%s: worst error %.3e at (%lld, %lld): "
               "%.7g vs %.7g", kernel->name, (long long)m, (long long)n, (long long)k,
               store_name(mode), threads, threads == 1 ? "" : "s",
-              blocking ? ", tiny blocks" : "", worst, (long long)(at / n), (long long)(at % n),
+              blocking ? ", own blocking" : "", worst, (long long)(at / n), (long long)(at % n),
               (double)c[at], ref[at]);
     }
     free(workspace);
@@ -164,6 +164,11 @@ int main(void)
          * K-block, at an odd step */
         {30, 40, 1002},
     };
+    /* A packed for 49 columns of B with K = 575: one K-block of 575 (up to
+     * three are merged), odd; run with 49 columns and with 5 and 4 (a last
+     * batch of Winograd tiles may be that short; 4 columns expand B 192
+     * steps at a time), in every mode */
+    static const int64_t merged[][3] = {{45, 49, 575}, {40, 5, 575}, {40, 4, 575}};
     int kernels = 0;
     for (size_t ki = 0; ki < gemm_kernel_count; ki++) {
         const struct gemm_kernel *kernel = gemm_kernels[ki];
@@ -180,6 +185,13 @@ int main(void)
             for (int threads = 1; threads <= 2; threads++)
                 check_gemm(kernel, NULL, shapes[i][0], shapes[i][1], shapes[i][2],
                            (int)(i % 3), threads);
+        for (size_t i = 0; i < sizeof merged / sizeof *merged; i++) {
+            const struct gemm_blocking shaped =
+                gemm_blocking_for_shape(kernel, merged[i][0], 49, merged[i][2]);
+            for (int mode = 0; mode < 3; mode++)
+                check_gemm(kernel, &shaped, merged[i][0], merged[i][1], merged[i][2], mode,
+                           1 + mode % 2);
+        }
         /* tiny blocks: many K-, M- and N-blocks, ragged last ones; with N
          * wide enough that each thread owns its own panels */
         const struct gemm_blocking tiny = {8, 2 * kernel->mr, 9 * kernel->nr};

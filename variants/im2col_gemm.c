@@ -59,8 +59,8 @@ static enum conv_status im2col_gemm_plan(const struct conv_layer *l, const float
     if (!s->weights)
         goto fail;
     for (int64_t g = 0; g < l->groups; g++)
-        if (gemm_pack_a(&s->weights[g], kernel, lw->m, lw->k, weights + g * lw->m * lw->k,
-                        lw->k) != 0)
+        if (gemm_pack_a_for(&s->weights[g], kernel, lw->m, lw->n, lw->k,
+                            weights + g * lw->m * lw->k, lw->k) != 0)
             goto fail;
     s->taps = im2col_taps(l);
     if (!s->taps)
@@ -116,7 +116,7 @@ static size_t im2col_gemm_memory(const struct conv_layer *l, int threads)
     struct lowering lw;
     lowering_layout(&lw, l, threads, false);
     const struct gemm_kernel *kernel = gemm_kernel_for_m(lw.m);
-    const struct gemm_blocking b = gemm_blocking_for(kernel);
+    const struct gemm_blocking b = gemm_blocking_for_shape(kernel, lw.m, lw.n, lw.k);
     const int64_t m_padded = (lw.m + kernel->mr - 1) / kernel->mr * kernel->mr;
     const size_t weights = (size_t)(l->groups * m_padded * lw.k) * sizeof(float);
     const size_t workspace =

@@ -480,8 +480,10 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
             }
         if (!small_k) {
             for (int xi = 0; xi < a2; xi++)
-                if (gemm_pack_a(&s->u[g * a2 + xi], kernel, s->c_out, s->c_in,
-                                u + (int64_t)xi * s->c_out * s->c_in, s->c_in) != 0)
+                if (gemm_pack_a_for(&s->u[g * a2 + xi], kernel, s->c_out,
+                                    s->tiles < s->batch_tiles ? s->tiles : s->batch_tiles,
+                                    s->c_in, u + (int64_t)xi * s->c_out * s->c_in,
+                                    s->c_in) != 0)
                     goto fail;
         } else {
             for (int64_t co = 0; co < s->c_out; co++)

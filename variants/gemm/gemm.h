@@ -64,6 +64,11 @@ const struct gemm_kernel *gemm_kernel_best(void);
 const struct gemm_kernel *gemm_kernel_for_m(int64_t m);
 
 struct gemm_blocking gemm_blocking_for(const struct gemm_kernel *kernel);
+/* The blocking for an M x K matrix A to be multiplied by B of N columns:
+ * the above, with a K of up to three K-blocks in one (where N is more than
+ * a few columns), and M-blocks of even size. */
+struct gemm_blocking gemm_blocking_for_shape(const struct gemm_kernel *kernel, int64_t m,
+                                             int64_t n, int64_t k);
 
 /* A packed once: K-blocks of KC, each holding ceil(M/MR) panels of KC x MR. */
 struct gemm_packed_a {
@@ -75,6 +80,10 @@ struct gemm_packed_a {
 
 int gemm_pack_a(struct gemm_packed_a *packed, const struct gemm_kernel *kernel, int64_t m,
                 int64_t k, const float *a, int64_t lda);
+/* The same with the blocking for products with n columns of B
+ * (gemm_blocking_for_shape). */
+int gemm_pack_a_for(struct gemm_packed_a *packed, const struct gemm_kernel *kernel, int64_t m,
+                    int64_t n, int64_t k, const float *a, int64_t lda);
 /* The same with blocking chosen by the caller (tests use tiny blocks to
  * reach every block boundary with small matrices). */
 int gemm_pack_a_blocked(struct gemm_packed_a *packed, const struct gemm_kernel *kernel,
