@@ -443,6 +443,8 @@ struct gemm_blocking gemm_blocking_for_shape(const struct gemm_kernel *kernel, i
      * (ResNet-18 layer4 under F(4x4,3x3), 4 columns: 15-20% slower). */
     if (k > b.kc && k <= 3 * b.kc && n > GEMM_SKINNY_N) {
         b.mc = b.mc * b.kc / k;
+        if (b.mc < kernel->mr)
+            b.mc = kernel->mr;
         b.kc = k;
     }
     /* M-blocks of even size: a short last one would leave fewer A panels
@@ -635,11 +637,12 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
     if (split == OWN_PANELS && k <= kc && a->m_padded <= mc) {
         /* one K-block and all of packed A in the L2 share of an M-block
          * (the first layers of a network, pointwise layers with few input
-         * channels): each thread packs its B panels, over all of N, one at
-         * a time and runs A past each at once, while the panel is still in
-         * L1, instead of packing a whole N-block first and reading it back
-         * from L2; and no barrier between N-blocks. VGG-16 conv1_1 and
-         * MobileNet pw1 10-20% faster. With more K-blocks the same order
+         * channels, and with a merged K the 64-channel 3x3 layers): each
+         * thread packs its B panels, over all of N, one at a time and runs
+         * A past each at once, while the panel is still in L1 (in L2 for a
+         * merged K), instead of packing a whole N-block first and reading
+         * it back; and no barrier between N-blocks. VGG-16 conv1_1 and
+         * MobileNet pw1 10-20% faster. With several K-blocks the same order
          * (C kept in L1 across them) measured no faster, up to 7% slower. */
         const int64_t n_panels = (n + nr - 1) / nr;
         const int64_t m_panels = a->m_padded / mr;
