@@ -927,11 +927,19 @@ static size_t memory_form(const struct winograd_form *f, const struct conv_layer
     const int64_t tiles = ((l->h_out + f->m - 1) / f->m) * ((l->w_out + f->m - 1) / f->m);
     const bool small_k = c_in <= WINO_SMALL_K;
     /* packed U (M padded to at most 12 rows more; unpacked when small_k), V
-     * and M, per-thread scratch and B packing (KC <= 512) or V */
-    const int64_t nt = small_k ? WINO_SMALL_K_TILES : batch_tiles(f, c_in, c_out, tiles, 32);
+     * and M, per-thread scratch and B packing (as plan_form sizes it) or V */
+    const struct gemm_kernel *kernel = gemm_kernel_for_m(c_out);
+    const int64_t nt = small_k ? WINO_SMALL_K_TILES
+                               : batch_tiles(f, c_in, c_out, tiles, kernel->nr);
+    const int64_t packing =
+        small_k ? a2 * c_in * nt
+                : (int64_t)gemm_workspace_floats_for(
+                      kernel,
+                      gemm_blocking_for_shape(kernel, c_out, tiles < nt ? tiles : nt, c_in),
+                      c_out, nt, c_in, 1);
     const int64_t floats = l->groups * a2 * (c_out + 12) * c_in +
                            (small_k ? 0 : c_in * v_pitch(f, nt) + a2 * c_out * nt) +
-                           threads * (3 * a2 * nt + (small_k ? a2 * c_in : 512) * nt);
+                           threads * (3 * a2 * nt + packing);
     return (size_t)floats * sizeof(float);
 }
 
