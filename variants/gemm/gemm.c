@@ -645,7 +645,6 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
          * MobileNet pw1 10-20% faster. With several K-blocks the same order
          * (C kept in L1 across them) measured no faster, up to 7% slower. */
         const int64_t n_panels = (n + nr - 1) / nr;
-        const int64_t m_panels = a->m_padded / mr;
         #pragma omp parallel num_threads(threads) if (threads > 1)
         {
             const int thread = omp_get_thread_num(), team = omp_get_num_threads();
@@ -656,23 +655,16 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                                           : bias     ? GEMM_BIAS
                                                      : GEMM_STORE;
             const int64_t jp0 = n_panels * thread / team, jp1 = n_panels * (thread + 1) / team;
-            const bool pair = tail_pair(kernel, jp0, jp1, n);
-            for (int64_t jp = jp0; jp < jp1; jp++) {
-                const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
-                if (pair && jp == jp1 - 2) {
-                    /* the last two panels together, in the kernel's tail form */
-                    b->pack(b->context, 0, k, col, nr, nr, panel);
-                    b->pack(b->context, 0, k, col + nr, n - col - nr, nr, panel + kc * nr);
-                    run_tiles(kernel, k, k, kc, a->data, panel, 0, m, m, 0, 2, n - col,
-                              c + col, ldc, store, bias);
-                    break;
-                }
-                b->pack(b->context, 0, k, col, cols, nr, panel);
-                for (int64_t ip = 0; ip < m_panels; ip++) {
-                    const int64_t row = ip * mr, rows = m - row < mr ? m - row : mr;
-                    kernel->ukernel(k, a->data + row * k, panel, c + row * ldc + col, ldc,
-                                    (int)rows, (int)cols, store, bias ? bias + row : NULL);
-                }
+            /* the last two panels go together when the kernel has a tail form */
+            const int64_t paired = tail_pair(kernel, jp0, jp1, n) ? jp1 - 2 : jp1;
+            for (int64_t jp = jp0, count; jp < jp1; jp += count) {
+                count = jp == paired ? 2 : 1;
+                const int64_t col = jp * nr, cols = n - col < count * nr ? n - col : count * nr;
+                for (int64_t q = 0; q < count; q++)
+                    b->pack(b->context, 0, k, col + q * nr,
+                            cols - q * nr < nr ? cols - q * nr : nr, nr, panel + q * kc * nr);
+                run_tiles(kernel, k, k, kc, a->data, panel, 0, m, m, 0, count, cols, c + col,
+                          ldc, store, bias);
             }
         }
         return;
@@ -760,7 +752,7 @@ int gemm_sgemm(const struct gemm_kernel *kernel, int64_t m, int64_t n, int64_t k
                bool accumulate, const float *bias, int threads)
 {
     struct gemm_packed_a packed;
-    if (gemm_pack_a(&packed, kernel, m, k, a, lda) != 0)
+    if (gemm_pack_a_for(&packed, kernel, m, n, k, a, lda) != 0)
         return -1;
     float *workspace =
         tensor_alloc(gemm_workspace_floats(&packed, n, threads), sizeof(float));
