@@ -69,8 +69,21 @@ static void onednn_destroy(void *state)
     free(s);
 }
 
+/* oneDNN 2.6 has Winograd kernels for AVX-512 cores (avx512_core) only; on
+ * any other CPU, or under DNNL_MAX_CPU_ISA below it, every shape is declined
+ * here with that reason rather than in plan with a vaguer one. */
+static bool winograd_on_this_cpu(void)
+{
+    const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    return (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+}
+
 static enum conv_status winograd_supports(const struct conv_layer *l, const char **why)
 {
+    if (!winograd_on_this_cpu()) {
+        *why = "oneDNN's Winograd needs an AVX-512 core (avx512_core); this CPU has none";
+        return CONV_UNSUPPORTED;
+    }
     if (l->kernel_h != 3 || l->kernel_w != 3 || l->stride_h != 1 || l->stride_w != 1 ||
         l->dilation_h != 1 || l->dilation_w != 1) {
         *why = "oneDNN's Winograd does 3x3 stride-1 undilated layers only";
