@@ -1,8 +1,8 @@
-/* The im2col packers: the AVX-512 one (where the CPU has it) must produce
- * exactly the portable one's panels, and the portable one exactly the
- * definition (the input element each tap sees, 0 in the padding), on
- * shapes with row-crossing panels, padding, strides, dilation and ragged
- * last panels. */
+/* The im2col packers: the AVX-512 and AVX2 ones (where the CPU has them)
+ * must produce exactly the portable one's panels, 32 and 16 wide, and the
+ * portable one exactly the definition (the input element each tap sees, 0
+ * in the padding), on shapes with row-crossing panels, padding, strides,
+ * dilation and ragged last panels. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -51,39 +51,54 @@ int main(void)
             return 3;
         tensor_fill_random(in, (size_t)layer_input_elements(&l), 3, i);
         const struct im2col_source source = {&l, taps, in};
-        const bool simd = im2col_pack_avx512_usable(&l, 32);
-        int wrong = 0, differ = 0;
-        for (int64_t n0 = 0; n0 < N; n0 += 32) {
-            const int64_t cols = N - n0 < 32 ? N - n0 : 32;
-            im2col_pack(&source, 0, K, n0, cols, 32, a);
-            for (int64_t k = 0; k < K; k++)
-                for (int64_t j = 0; j < 32; j++)
-                    wrong += a[k * 32 + j] != (j < cols ? definition(&l, in, k, n0 + j) : 0.0f);
-            if (simd) {
-                im2col_pack_avx512(&source, 0, K, n0, cols, 32, b);
-                differ += memcmp(a, b, (size_t)(K * 32) * sizeof *a) != 0;
+        /* each panel width with its SIMD packer */
+        const struct {
+            int nr;
+            const char *name;
+            bool usable;
+            void (*pack)(const void *, int64_t, int64_t, int64_t, int64_t, int, float *);
+        } widths[] = {
+            {32, "avx512", im2col_pack_avx512_usable(&l, 32), im2col_pack_avx512},
+            {16, "avx2", im2col_pack_avx2_usable(&l, 16), im2col_pack_avx2},
+        };
+        for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
+            const int nr = widths[w].nr;
+            int wrong = 0, differ = 0;
+            for (int64_t n0 = 0; n0 < N; n0 += nr) {
+                const int64_t cols = N - n0 < nr ? N - n0 : nr;
+                im2col_pack(&source, 0, K, n0, cols, nr, a);
+                for (int64_t k = 0; k < K; k++)
+                    for (int64_t j = 0; j < nr; j++)
+                        wrong += a[k * nr + j] !=
+                                 (j < cols ? definition(&l, in, k, n0 + j) : 0.0f);
+                if (!widths[w].usable)
+                    continue;
+                widths[w].pack(&source, 0, K, n0, cols, nr, b);
+                differ += memcmp(a, b, (size_t)(K * nr) * sizeof *a) != 0;
                 /* in K-blocks, as the GEMM packs: blocks that start inside
                  * a channel, short ones and ones long enough for the packer
                  * to tabulate its kernel positions */
                 for (int64_t kb = 7; kb <= 40; kb += 33) {
                     for (int64_t k0 = 0; k0 < K; k0 += kb)
-                        im2col_pack_avx512(&source, k0, K - k0 < kb ? K - k0 : kb, n0, cols, 32,
-                                           b + k0 * 32);
-                    differ += memcmp(a, b, (size_t)(K * 32) * sizeof *a) != 0;
+                        widths[w].pack(&source, k0, K - k0 < kb ? K - k0 : kb, n0, cols, nr,
+                                       b + k0 * nr);
+                    differ += memcmp(a, b, (size_t)(K * nr) * sizeof *a) != 0;
                 }
             }
+            CHECK(wrong == 0, "portable packer, %d wide, shape %zu: %d elements differ from the "
+                  "definition", nr, i, wrong);
+            CHECK(differ == 0, "%s packer, shape %zu: %d panels differ from the portable one",
+                  widths[w].name, i, differ);
         }
-        CHECK(wrong == 0, "portable packer, shape %zu: %d elements differ from the definition", i,
-              wrong);
-        CHECK(differ == 0, "avx512 packer, shape %zu: %d panels differ from the portable one", i,
-              differ);
         free(in);
         free(a);
         free(b);
         free(taps);
     }
-    if (!im2col_pack_avx512_usable(&(struct conv_layer){.h_in = 1, .w_in = 1, .h_out = 1,
-                                                         .w_out = 1}, 32))
+    const struct conv_layer one = {.h_in = 1, .w_in = 1, .h_out = 1, .w_out = 1};
+    if (!im2col_pack_avx512_usable(&one, 32))
         printf("SKIP the AVX-512 packer: this CPU lacks avx512\n");
+    if (!im2col_pack_avx2_usable(&one, 16))
+        printf("SKIP the AVX2 packer: this CPU lacks avx2\n");
     return check_report("im2col packers");
 }

@@ -65,7 +65,9 @@ static enum conv_status im2col_gemm_plan(const struct conv_layer *l, const float
     s->taps = im2col_taps(l);
     if (!s->taps)
         goto fail;
-    s->pack = im2col_pack_avx512_usable(l, kernel->nr) ? im2col_pack_avx512 : im2col_pack;
+    s->pack = im2col_pack_avx512_usable(l, kernel->nr) ? im2col_pack_avx512
+              : im2col_pack_avx2_usable(l, kernel->nr)   ? im2col_pack_avx2
+                                                         : im2col_pack;
     s->workspace_floats =
         gemm_workspace_floats(&s->weights[0], lw->n, lw->parallel_groups ? 1 : lw->threads);
     s->workspace = tensor_alloc(s->workspace_floats * (size_t)lw->buffers, sizeof(float));

@@ -101,6 +101,12 @@ bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
            l->h_out * l->w_out < (INT64_C(1) << 31);
 }
 
+bool im2col_pack_avx2_usable(const struct conv_layer *l, int nr)
+{
+    (void)l;
+    return nr == 16 && cpu_has_isa(CPU_ISA_AVX2_FMA);
+}
+
 /* Lanes j .. j + len of a panel: outputs ow .. ow + len of output row oh. */
 struct segment {
     int64_t j, len, oh, ow;
@@ -128,9 +134,59 @@ static inline struct run segment_run(const struct conv_layer *l, const struct im
         return r;
     if (l->stride_w == 1)
         r.lanes = ((UINT64_C(1) << b) - 1) & ~((UINT64_C(1) << a) - 1);
-    else /* floats 2a .. 2b - 2 of the 64 loaded */
+    else /* floats 2a .. 2b - 2 of the 2 nr loaded */
         r.lanes = ((UINT64_C(1) << (2 * b - 1)) - 1) & ~((UINT64_C(1) << (2 * a)) - 1);
     return r;
+}
+
+/* A panel's runs of consecutive columns (at stride 1 or 2, outputs at least
+ * 5 wide), and what each kernel position (the taps of channel 0) reads of
+ * each, worked out once when the panel has enough taps to repay it: one per
+ * position when every tap needs its runs (stride 2, or a panel that crosses
+ * output rows, so no tap is a plain copy), four otherwise (measured with
+ * 32-wide panels: 7x7 stride 2 on 3 channels 10% faster with the table, 3x3
+ * stride 1 on 3 channels 3% slower). No segments: the panel is gathered. */
+enum { SEGMENTS_MAX = 8, POSITIONS_MAX = 49 }; /* 32 lanes cross 8 rows of 5 */
+struct panel_runs {
+    struct segment seg[SEGMENTS_MAX];
+    int segments;
+    bool tabulated;
+    int64_t positions;
+    struct run table[POSITIONS_MAX][SEGMENTS_MAX];
+};
+
+static void panel_runs_init(struct panel_runs *pr, const struct im2col_source *src, int64_t kc,
+                            int64_t n0, int64_t cols)
+{
+    const struct conv_layer *l = src->layer;
+    const int64_t Q = l->w_out, S = l->stride_w;
+    pr->segments = 0;
+    if ((S == 1 || S == 2) && Q >= 5)
+        for (int64_t j = 0, oh = n0 / Q, ow = n0 % Q; j < cols;
+             j += pr->seg[pr->segments++].len, oh++, ow = 0)
+            pr->seg[pr->segments] =
+                (struct segment){j, cols - j < Q - ow ? cols - j : Q - ow, oh, ow};
+    pr->positions = l->kernel_h * l->kernel_w;
+    const bool every_tap = S == 2 || pr->segments > 1;
+    pr->tabulated = pr->segments && pr->positions <= POSITIONS_MAX &&
+                    kc >= (every_tap ? 1 : 4) * pr->positions;
+    if (pr->tabulated)
+        for (int64_t kk = 0; kk < pr->positions; kk++)
+            for (int g = 0; g < pr->segments; g++)
+                pr->table[kk][g] = segment_run(l, &src->taps[kk], &pr->seg[g]);
+}
+
+/* The runs of tap (kernel position kk): from the table, or worked out into now. */
+static inline const struct run *panel_runs_of(const struct panel_runs *pr,
+                                              const struct conv_layer *l,
+                                              const struct im2col_tap *tap, int64_t kk,
+                                              struct run *now)
+{
+    if (pr->tabulated)
+        return pr->table[kk];
+    for (int g = 0; g < pr->segments; g++)
+        now[g] = segment_run(l, tap, &pr->seg[g]);
+    return now;
 }
 
 /* Panels inside one input row are copied (two vector moves). At stride 1
@@ -171,31 +227,12 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
     const __mmask16 live1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
     const __m512i zero = _mm512_setzero_si512();
 
-    /* the panel's runs of consecutive columns: lanes j .. j + len are
-     * outputs ow .. ow + len of output row oh */
-    enum { SEGMENTS_MAX = 8, POSITIONS_MAX = 49 }; /* 32 lanes cross 8 rows of 5 */
-    struct segment seg[SEGMENTS_MAX];
-    int segments = 0;
-    if ((S == 1 || S == 2) && Q >= 5)
-        for (int64_t j = 0, oh = oh0, ow = ow0; j < cols; j += seg[segments++].len, oh++, ow = 0)
-            seg[segments] = (struct segment){j, cols - j < Q - ow ? cols - j : Q - ow, oh, ow};
-    /* what each kernel position (the taps of channel 0) reads of each run,
-     * worked out once when the panel has enough taps to repay it: one per
-     * position when every tap needs its runs (stride 2, or a panel that
-     * crosses output rows, so no tap is a plain copy), four otherwise
-     * (measured: 7x7 stride 2 on 3 channels 10% faster with the table,
-     * 3x3 stride 1 on 3 channels 3% slower) */
-    const int64_t positions = l->kernel_h * l->kernel_w;
-    const bool every_tap = S == 2 || segments > 1;
-    const bool tabulated = segments && positions <= POSITIONS_MAX &&
-                           kc >= (every_tap ? 1 : 4) * positions;
-    struct run table[POSITIONS_MAX][SEGMENTS_MAX];
-    if (tabulated)
-        for (int64_t kk = 0; kk < positions; kk++)
-            for (int g = 0; g < segments; g++)
-                table[kk][g] = segment_run(l, &src->taps[kk], &seg[g]);
+    struct panel_runs pr;
+    panel_runs_init(&pr, src, kc, n0, cols);
+    const int segments = pr.segments;
 
-    for (int64_t p = 0, kk = k0 % positions; p < kc; p++, kk = kk + 1 == positions ? 0 : kk + 1) {
+    for (int64_t p = 0, kk = k0 % pr.positions; p < kc;
+         p++, kk = kk + 1 == pr.positions ? 0 : kk + 1) {
         const struct im2col_tap *tap = &src->taps[k0 + p];
         const float *plane = src->in + tap->plane;
         float *dst = panel + p * 32;
@@ -213,10 +250,7 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             continue;
         }
         struct run now[SEGMENTS_MAX];
-        if (segments && !tabulated)
-            for (int g = 0; g < segments; g++)
-                now[g] = segment_run(l, tap, &seg[g]);
-        const struct run *run = tabulated ? table[kk] : now;
+        const struct run *run = segments ? panel_runs_of(&pr, l, tap, kk, now) : NULL;
         if (segments && S == 2) {
             /* lane L of vector v reads from[2 L]: two loads of 16 per
              * vector, then their even lanes */
@@ -267,6 +301,84 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
         }
     }
 }
+
+/* The same for 16-wide panels (AVX2): a lane mask of a run becomes a
+ * vector mask for vmaskmovps, which loads nothing (and faults on nothing)
+ * where it is clear. Panels without segments (strides beyond 2, outputs
+ * narrower than 5) take the portable path: AVX2's gathers are slow, and
+ * no layer of the configs has such a panel in its hot loop. */
+__attribute__((target("avx2"))) static inline __m256i lane_mask8(uint64_t bits)
+{
+    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)(bits & 0xff)), bit), bit);
+}
+
+__attribute__((target("avx2"))) void
+im2col_pack_avx2(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols, int nr,
+                 float *panel)
+{
+    const struct im2col_source *src = context;
+    const struct conv_layer *l = src->layer;
+    const int64_t H = l->h_in, W = l->w_in, Q = l->w_out, S = l->stride_w;
+    const int64_t oh0 = n0 / Q, ow0 = n0 % Q;
+    (void)nr; /* 16 */
+
+    struct panel_runs pr;
+    panel_runs_init(&pr, src, kc, n0, cols);
+    if (!pr.segments) {
+        im2col_pack(context, k0, kc, n0, cols, 16, panel);
+        return;
+    }
+    for (int64_t p = 0, kk = k0 % pr.positions; p < kc;
+         p++, kk = kk + 1 == pr.positions ? 0 : kk + 1) {
+        const struct im2col_tap *tap = &src->taps[k0 + p];
+        const float *plane = src->in + tap->plane;
+        float *dst = panel + p * 16;
+        const int64_t ih0 = oh0 * l->stride_h + tap->row;
+        if (S == 1 && cols == 16 && ow0 + 16 <= Q && ow0 >= tap->ow_lo && ow0 + 16 <= tap->ow_hi &&
+            ih0 >= 0 && ih0 < H) {
+            const float *from = plane + ih0 * W + tap->column + ow0;
+            _mm_prefetch((const char *)(from + 32), _MM_HINT_T0); /* as im2col_pack */
+            _mm256_storeu_ps(dst, _mm256_loadu_ps(from));
+            _mm256_storeu_ps(dst + 8, _mm256_loadu_ps(from + 8));
+            continue;
+        }
+        struct run now[SEGMENTS_MAX];
+        const struct run *run = panel_runs_of(&pr, l, tap, kk, now);
+        if (S == 2) {
+            /* lane L reads from[2 L]: four loads of 8, then their even lanes */
+            __m256 e[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                           _mm256_setzero_ps()};
+            for (int g = 0; g < pr.segments; g++) {
+                const uint64_t floats = run[g].lanes;
+                const float *from = plane + run[g].offset;
+                for (int q = 0; q < 4; q++)
+                    if ((floats >> (8 * q)) & 0xff)
+                        e[q] = _mm256_or_ps(e[q], _mm256_maskload_ps(from + 8 * q,
+                                                                     lane_mask8(floats >> (8 * q))));
+            }
+            /* shuffle: a0 a2 b0 b2 | a4 a6 b4 b6; permute: a0 a2 a4 a6 b0 b2 b4 b6 */
+            for (int h = 0; h < 2; h++) {
+                const __m256 even = _mm256_shuffle_ps(e[2 * h], e[2 * h + 1], 0x88);
+                _mm256_storeu_ps(dst + 8 * h, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                                  _mm256_castps_pd(even), 0xd8)));
+            }
+            continue;
+        }
+        /* lane L reads from[L] */
+        __m256 v0 = _mm256_setzero_ps(), v1 = _mm256_setzero_ps();
+        for (int g = 0; g < pr.segments; g++) {
+            const uint64_t lanes = run[g].lanes;
+            const float *from = plane + run[g].offset;
+            if (lanes & 0xff)
+                v0 = _mm256_or_ps(v0, _mm256_maskload_ps(from, lane_mask8(lanes)));
+            if ((lanes >> 8) & 0xff)
+                v1 = _mm256_or_ps(v1, _mm256_maskload_ps(from + 8, lane_mask8(lanes >> 8)));
+        }
+        _mm256_storeu_ps(dst, v0);
+        _mm256_storeu_ps(dst + 8, v1);
+    }
+}
 #else
 bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
 {
@@ -277,6 +389,19 @@ bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr)
 
 void im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols,
                         int nr, float *panel)
+{
+    im2col_pack(context, k0, kc, n0, cols, nr, panel);
+}
+
+bool im2col_pack_avx2_usable(const struct conv_layer *l, int nr)
+{
+    (void)l;
+    (void)nr;
+    return false;
+}
+
+void im2col_pack_avx2(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols,
+                      int nr, float *panel)
 {
     im2col_pack(context, k0, kc, n0, cols, nr, panel);
 }

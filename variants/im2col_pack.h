@@ -1,8 +1,9 @@
 /* Packing im2col columns straight into GEMM B panels (gemm.h's
  * gemm_b_source): B[k][n] is the input element that reduction index
  * k = (c, kh, kw) sees at output position n = (oh, ow), 0 in the padding.
- * A portable packer, and an AVX-512 one that builds the panels that cross
- * output rows or image edges from masked loads (stride 1) or gathers. */
+ * A portable packer, an AVX-512 one that builds the panels that cross
+ * output rows or image edges from masked loads (strides 1 and 2) or
+ * gathers, and an AVX2 one that does the same with masked loads. */
 #ifndef CONVBENCH_IM2COL_PACK_H
 #define CONVBENCH_IM2COL_PACK_H
 
@@ -37,5 +38,10 @@ void im2col_pack(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_
 void im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols,
                         int nr, float *panel);
 bool im2col_pack_avx512_usable(const struct conv_layer *l, int nr);
+
+/* The same for nr = 16 on AVX2 CPUs, when im2col_pack_avx2_usable. */
+void im2col_pack_avx2(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols,
+                      int nr, float *panel);
+bool im2col_pack_avx2_usable(const struct conv_layer *l, int nr);
 
 #endif
