@@ -6,33 +6,12 @@
 
 #define MR 6
 
-__attribute__((target("avx2,fma"))) void sgemm_ukernel_6x16__avx2(
-    int64_t k, const float *a, const float *b, float *c, int64_t ldc, int m, int n,
-    enum gemm_store store, const float *bias)
+/* Writes the first m rows and n columns of a 6 x 16 tile held in two
+ * vectors per row. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+store_tile(const __m256 *acc0, const __m256 *acc1, float *c, int64_t ldc, int m, int n,
+           enum gemm_store store, const float *bias)
 {
-    __m256 acc0[MR], acc1[MR];
-#pragma GCC unroll 6
-    for (int i = 0; i < MR; i++) {
-        acc0[i] = _mm256_setzero_ps();
-        acc1[i] = _mm256_setzero_ps();
-        /* the tile's rows of C, wanted after the k loop (prefetches of
-         * rows past m are harmless: they never fault) */
-        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
-    }
-    for (int64_t p = 0; p < k; p++) {
-        const __m256 b0 = _mm256_load_ps(b);
-        const __m256 b1 = _mm256_load_ps(b + 8);
-#pragma GCC unroll 6
-        for (int i = 0; i < MR; i++) {
-            const __m256 ai = _mm256_broadcast_ss(a + i);
-            acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
-            acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
-        }
-        a += MR;
-        b += 16;
-    }
-
     if (n == 16) {
 #pragma GCC unroll 6
         for (int i = 0; i < MR; i++) {
@@ -69,4 +48,76 @@ __attribute__((target("avx2,fma"))) void sgemm_ukernel_6x16__avx2(
                 v += bias[i];
             c[i * ldc + j] = v;
         }
+}
+
+/* A tile of at most 8 columns (the short last panel of N = 49, 7x7
+ * outputs: one column): only the B panel's first vector, with even and odd
+ * k steps in separate accumulators so that 12 FMA chains still hide the
+ * FMA latency. */
+__attribute__((target("avx2,fma"))) static void
+half_tile(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int m, int n,
+          enum gemm_store store, const float *bias)
+{
+    __m256 even[MR], odd[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++)
+        even[i] = odd[i] = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 2 <= k; p += 2) {
+        const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 16);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++) {
+            even[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + i), b0, even[i]);
+            odd[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + MR + i), b1, odd[i]);
+        }
+        a += 2 * MR;
+        b += 32;
+    }
+    if (p < k) {
+        const __m256 b0 = _mm256_load_ps(b);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++)
+            even[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + i), b0, even[i]);
+    }
+    __m256 high[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++) {
+        even[i] = _mm256_add_ps(even[i], odd[i]);
+        high[i] = _mm256_setzero_ps();
+    }
+    store_tile(even, high, c, ldc, m, n, store, bias);
+}
+
+__attribute__((target("avx2,fma"))) void sgemm_ukernel_6x16__avx2(
+    int64_t k, const float *a, const float *b, float *c, int64_t ldc, int m, int n,
+    enum gemm_store store, const float *bias)
+{
+    if (n <= 8) {
+        half_tile(k, a, b, c, ldc, m, n, store, bias);
+        return;
+    }
+    __m256 acc0[MR], acc1[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++) {
+        acc0[i] = _mm256_setzero_ps();
+        acc1[i] = _mm256_setzero_ps();
+        /* the tile's rows of C, wanted after the k loop (prefetches of
+         * rows past m are harmless: they never fault) */
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
+    }
+    for (int64_t p = 0; p < k; p++) {
+        const __m256 b0 = _mm256_load_ps(b);
+        const __m256 b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++) {
+            const __m256 ai = _mm256_broadcast_ss(a + i);
+            acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
+            acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
+        }
+        a += MR;
+        b += 16;
+    }
+
+    store_tile(acc0, acc1, c, ldc, m, n, store, bias);
 }
