@@ -759,7 +759,46 @@ small_k_m_c(const float *restrict u_co, const float *restrict V, const int c_in,
     }
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+#if defined(__x86_64__)
+/* small_k_m_c in AVX2 intrinsics. GCC 12 builds the scalar-times-vector
+ * products of the 16-lane generic vectors through the stack when it
+ * compiles for AVX2 (VGG-16 conv1_1 under F(4x4,3x3) on a Zen 3: 16 ms,
+ * against 2.3 ms for im2col + GEMM). */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+small_k_m_avx2_c(const float *restrict u_co, const float *restrict V, const int c_in, int a2,
+                 float *restrict mt)
+{
+    enum { BLOCK = WINO_SMALL_K_TILES, VECTORS = BLOCK / 8 };
+    for (int xi = 0; xi < a2; xi++) {
+        const float *v = V + (int64_t)xi * c_in * BLOCK;
+        const float *u = u_co + xi * c_in;
+        __m256 acc[VECTORS];
+        for (int q = 0; q < VECTORS; q++)
+            acc[q] = _mm256_mul_ps(_mm256_broadcast_ss(u), _mm256_loadu_ps(v + 8 * q));
+        for (int ci = 1; ci < c_in; ci++) {
+            const __m256 weight = _mm256_broadcast_ss(u + ci);
+            for (int q = 0; q < VECTORS; q++)
+                acc[q] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(v + ci * BLOCK + 8 * q), acc[q]);
+        }
+        for (int q = 0; q < VECTORS; q++)
+            _mm256_storeu_ps(mt + xi * BLOCK + 8 * q, acc[q]);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void
+small_k_m_avx2(const float *restrict u_co, const float *restrict V, int64_t c_in, int a2,
+               float *restrict mt)
+{
+    switch (c_in) {
+    case 1: small_k_m_avx2_c(u_co, V, 1, a2, mt); break;
+    case 2: small_k_m_avx2_c(u_co, V, 2, a2, mt); break;
+    case 3: small_k_m_avx2_c(u_co, V, 3, a2, mt); break;
+    default: small_k_m_avx2_c(u_co, V, WINO_SMALL_K, a2, mt); break;
+    }
+}
+#endif
+
+__attribute__((target_clones("avx512f", "default"))) static void
 small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int a2,
           float *restrict mt)
 {
@@ -841,6 +880,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
     float *mt = d;
 #if defined(__x86_64__)
     const bool fused = f->m == 4 && cpu_has_isa(CPU_ISA_AVX512);
+    const bool avx2 = !cpu_has_isa(CPU_ISA_AVX512) && cpu_has_isa(CPU_ISA_AVX2_FMA);
 #endif
     for (int64_t co = 0; co < s->c_out; co++) {
         const int64_t channel = g * s->c_out + co;
@@ -852,7 +892,12 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
         else
 #endif
         {
-            small_k_m(u_co, V, s->c_in, a2, mt);
+#if defined(__x86_64__)
+            if (avx2)
+                small_k_m_avx2(u_co, V, s->c_in, a2, mt);
+            else
+#endif
+                small_k_m(u_co, V, s->c_in, a2, mt);
             output_transform(f->m, mt, BLOCK, y, n, BLOCK, bias);
         }
         scatter_tiles(s, y, BLOCK, t0, n,
