@@ -111,85 +111,29 @@ struct winograd_state {
 
 /* ---- transforms, vectorized across the tiles of a batch ------------------ */
 
-/* Tiles go 16 at a time, as one GCC vector of 16 floats (one AVX-512
- * register, two AVX2 ones, four SSE ones, per the clone compiled); the alpha
- * x alpha values of those tiles are transformed in registers and written
- * once. Coefficients are compile-time constants, so the zero ones vanish. */
+/* Tiles are a batch's innermost, contiguous index; transforms take
+ * WINO_LANES of them at a time (a batch's tile count is padded to it). The
+ * generic transforms and small_k_m are compiled once per ISA, on GCC
+ * vectors of that ISA's register width (winograd-lanes.inc.h): wider ones
+ * are lowered through the stack. */
 #define WINO_LANES 16
-typedef float lanes_t __attribute__((vector_size(WINO_LANES * sizeof(float))));
-typedef float lanes_unaligned_t
-    __attribute__((vector_size(WINO_LANES * sizeof(float)), aligned(sizeof(float))));
 
-#define load_lanes(p) (*(const lanes_unaligned_t *)(p))
-#define store_lanes(p, v) (*(lanes_unaligned_t *)(p) = (v))
+#define LANES 4
+#define ISA portable
+#define ISA_TARGET
+#include "winograd-lanes.inc.h"
 
-/* out[i][j] = sum_k left[i][k] * in[k][j] for an r x alpha left matrix. */
-__attribute__((always_inline)) static inline void
-left_multiply(int r, int alpha, const float *restrict left, const float *restrict in,
-              int64_t in_stride, lanes_t *restrict out)
-{
-    for (int j = 0; j < alpha; j++) {
-        lanes_t col[MAX_ALPHA];
-        for (int k = 0; k < alpha; k++)
-            col[k] = load_lanes(in + (k * alpha + j) * in_stride);
-        for (int i = 0; i < r; i++) {
-            lanes_t acc = {0};
-            for (int k = 0; k < alpha; k++) {
-                const float c = left[i * alpha + k];
-                if (c != 0.0f)
-                    acc += c * col[k];
-            }
-            out[i * alpha + j] = acc;
-        }
-    }
-}
+#if defined(__x86_64__)
+#define LANES 8
+#define ISA avx2
+#define ISA_TARGET __attribute__((target("avx2,fma")))
+#include "winograd-lanes.inc.h"
 
-/* out[i][j] = bias + sum_k in[i][k] * right[j][k] for r rows and c columns;
- * element (i, j) goes to out + (i * c + j) * out_stride. */
-__attribute__((always_inline)) static inline void
-right_multiply(int r, int c, int alpha, const float *restrict right, const lanes_t *restrict in,
-               float *restrict out, int64_t out_stride, float bias)
-{
-    for (int i = 0; i < r; i++)
-        for (int j = 0; j < c; j++) {
-            lanes_t acc = {0};
-            acc += bias;
-            for (int k = 0; k < alpha; k++) {
-                const float coefficient = right[j * alpha + k];
-                if (coefficient != 0.0f)
-                    acc += coefficient * in[i * alpha + k];
-            }
-            store_lanes(out + (i * c + j) * out_stride, acc);
-        }
-}
-
-/* d: alpha x alpha elements, each a row of tiles `stride` apart (tile
- * innermost; n rounded up to WINO_LANES, the extra lanes are ignored);
- * out = B^T d B, tile element xi at out + xi * out_stride. */
-__attribute__((always_inline)) static inline void
-input_transform_alpha(int alpha, const float *restrict bt, const float *restrict d,
-                      float *restrict out, int64_t out_stride, int64_t n, int64_t stride)
-{
-    for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
-        lanes_t tmp[MAX_ALPHA * MAX_ALPHA];
-        left_multiply(alpha, alpha, bt, d + x0, stride, tmp);
-        right_multiply(alpha, alpha, alpha, bt, tmp, out + x0, out_stride, 0.0f);
-    }
-}
-
-/* mt: tile element xi at mt + xi * mt_stride; out (m x m elements, `stride`
- * apart) = A^T mt A + bias. */
-__attribute__((always_inline)) static inline void
-output_transform_alpha(int m, int alpha, const float *restrict at, const float *restrict mt,
-                       int64_t mt_stride, float *restrict out, int64_t n, int64_t stride,
-                       float bias)
-{
-    for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
-        lanes_t tmp[MAX_ALPHA * MAX_ALPHA];
-        left_multiply(m, alpha, at, mt + x0, mt_stride, tmp);
-        right_multiply(m, m, alpha, at, tmp, out + x0, stride, bias);
-    }
-}
+#define LANES 16
+#define ISA avx512
+#define ISA_TARGET __attribute__((target("avx512f")))
+#include "winograd-lanes.inc.h"
+#endif
 
 #if defined(__x86_64__)
 /* F(4x4,3x3) on AVX-512, B^T and A^T factored into shared sums and
@@ -284,50 +228,58 @@ output_transform_4x3_avx512(const float *restrict mt, int64_t mt_stride, float *
 }
 #endif
 
-/* Instances with alpha a constant (4 for F(2x2,3x3), 6 for F(4x4,3x3)),
- * compiled per ISA. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-input_transform_generic(int alpha, const float *restrict d, float *restrict out,
-                        int64_t out_stride, int64_t n, int64_t stride)
-{
-    if (alpha == 4)
-        input_transform_alpha(4, &bt_2x3[0][0], d, out, out_stride, n, stride);
-    else
-        input_transform_alpha(6, &bt_4x3[0][0], d, out, out_stride, n, stride);
-}
-
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-output_transform_generic(int m, const float *restrict mt, int64_t mt_stride, float *restrict out,
-                         int64_t n, int64_t stride, float bias)
-{
-    if (m == 2)
-        output_transform_alpha(2, 4, &at_2x3[0][0], mt, mt_stride, out, n, stride, bias);
-    else
-        output_transform_alpha(4, 6, &at_4x3[0][0], mt, mt_stride, out, n, stride, bias);
-}
-
 static void input_transform(int alpha, const float *restrict d, float *restrict out,
                             int64_t out_stride, int64_t n, int64_t stride)
 {
 #if defined(__x86_64__)
-    if (alpha == 6 && cpu_has_isa(CPU_ISA_AVX512)) {
-        input_transform_4x3_avx512(d, out, out_stride, n, stride);
+    if (cpu_has_isa(CPU_ISA_AVX512)) {
+        if (alpha == 6)
+            input_transform_4x3_avx512(d, out, out_stride, n, stride);
+        else
+            input_transform_avx512(alpha, d, out, out_stride, n, stride);
+        return;
+    }
+    if (cpu_has_isa(CPU_ISA_AVX2_FMA)) {
+        input_transform_avx2(alpha, d, out, out_stride, n, stride);
         return;
     }
 #endif
-    input_transform_generic(alpha, d, out, out_stride, n, stride);
+    input_transform_portable(alpha, d, out, out_stride, n, stride);
 }
 
 static void output_transform(int m, const float *restrict mt, int64_t mt_stride,
                              float *restrict out, int64_t n, int64_t stride, float bias)
 {
 #if defined(__x86_64__)
-    if (m == 4 && cpu_has_isa(CPU_ISA_AVX512)) {
-        output_transform_4x3_avx512(mt, mt_stride, out, n, stride, bias);
+    if (cpu_has_isa(CPU_ISA_AVX512)) {
+        if (m == 4)
+            output_transform_4x3_avx512(mt, mt_stride, out, n, stride, bias);
+        else
+            output_transform_avx512(m, mt, mt_stride, out, n, stride, bias);
+        return;
+    }
+    if (cpu_has_isa(CPU_ISA_AVX2_FMA)) {
+        output_transform_avx2(m, mt, mt_stride, out, n, stride, bias);
         return;
     }
 #endif
-    output_transform_generic(m, mt, mt_stride, out, n, stride, bias);
+    output_transform_portable(m, mt, mt_stride, out, n, stride, bias);
+}
+
+static void small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int a2,
+                      float *restrict mt)
+{
+#if defined(__x86_64__)
+    if (cpu_has_isa(CPU_ISA_AVX512)) {
+        small_k_m_avx512(u_co, V, c_in, a2, mt);
+        return;
+    }
+    if (cpu_has_isa(CPU_ISA_AVX2_FMA)) {
+        small_k_m_avx2(u_co, V, c_in, a2, mt);
+        return;
+    }
+#endif
+    small_k_m_portable(u_co, V, c_in, a2, mt);
 }
 
 /* ---- the variant ---------------------------------------------------------- */
@@ -649,6 +601,45 @@ interleave_avx512(const float *y, int64_t y_stride, float *dst, int64_t u_end, i
 }
 #endif
 
+#if defined(__x86_64__)
+/* interleave_avx512's work on AVX2 for whole groups of 8 tiles (u_end a
+ * multiple of 8; the caller writes the rest). Without it each output
+ * element is a store of its own, m floats from the last: VGG-16 conv1_1
+ * under F(4x4,3x3) spent two thirds of a run there. */
+__attribute__((target("avx2"))) static void
+interleave_avx2(const float *y, int64_t y_stride, float *dst, int64_t u_end, int m)
+{
+    for (int64_t u = 0; u < u_end; u += 8) {
+        float *p = dst + m * u;
+        /* y_j holds value j of tiles u .. u + 7 */
+        const __m256 y0 = _mm256_loadu_ps(y + u), y1 = _mm256_loadu_ps(y + y_stride + u);
+        /* 128-bit lanes: tiles 0, 1 | 4, 5 (t0) and 2, 3 | 6, 7 (t1), m = 2 */
+        const __m256 t0 = _mm256_unpacklo_ps(y0, y1), t1 = _mm256_unpackhi_ps(y0, y1);
+        if (m == 2) {
+            _mm256_storeu_ps(p, _mm256_permute2f128_ps(t0, t1, 0x20));
+            _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(t0, t1, 0x31));
+            continue;
+        }
+        const __m256 y2 = _mm256_loadu_ps(y + 2 * y_stride + u),
+                     y3 = _mm256_loadu_ps(y + 3 * y_stride + u);
+        const __m256 t2 = _mm256_unpacklo_ps(y2, y3), t3 = _mm256_unpackhi_ps(y2, y3);
+        /* r_k, 128-bit lane L: the 4 values of tile 4L + k */
+        const __m256 r0 = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t0),
+                                                              _mm256_castps_pd(t2)));
+        const __m256 r1 = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(t0),
+                                                              _mm256_castps_pd(t2)));
+        const __m256 r2 = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t1),
+                                                              _mm256_castps_pd(t3)));
+        const __m256 r3 = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(t1),
+                                                              _mm256_castps_pd(t3)));
+        _mm256_storeu_ps(p, _mm256_permute2f128_ps(r0, r1, 0x20));
+        _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(r2, r3, 0x20));
+        _mm256_storeu_ps(p + 16, _mm256_permute2f128_ps(r0, r1, 0x31));
+        _mm256_storeu_ps(p + 24, _mm256_permute2f128_ps(r2, r3, 0x31));
+    }
+}
+#endif
+
 /* Input tiles t0 .. t0 + n of one channel plane, gathered alpha x alpha x n
  * (tile innermost), zero outside the image: a run of tiles along one tile
  * row at a time, with the image edges found once per run, not per element
@@ -708,6 +699,7 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
     const int64_t Q = l->w_out;
 #if defined(__x86_64__)
     const bool simd = cpu_has_isa(CPU_ISA_AVX512);
+    const bool avx2 = !simd && cpu_has_isa(CPU_ISA_AVX2_FMA);
 #endif
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
@@ -716,11 +708,15 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
             float *row = plane + (th * m + i) * Q + tw0 * m;
             int64_t u0 = 0;
 #if defined(__x86_64__)
-            /* tiles whose m columns are all inside the row, 16 at a time */
+            /* tiles whose m columns are all inside the row, 16 (AVX-512)
+             * or whole groups of 8 (AVX2) at a time */
+            const int64_t fit = (Q - tw0 * m) / m, inside = fit < run ? fit : run;
             if (simd) {
-                const int64_t fit = (Q - tw0 * m) / m;
-                u0 = fit < run ? fit : run;
+                u0 = inside;
                 interleave_avx512(y + i * m * nt + x, nt, row, u0, m);
+            } else if (avx2) {
+                u0 = inside / 8 * 8;
+                interleave_avx2(y + i * m * nt + x, nt, row, u0, m);
             }
 #endif
             for (int j = 0; j < m; j++) {
@@ -735,78 +731,6 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
         }
         x += run;
         tile += run;
-    }
-}
-
-/* mt[xi][t] = sum over ci of U[xi][co][ci] V[xi][ci][t] for the
- * WINO_SMALL_K_TILES tiles of a block (rows of V and mt that far apart),
- * c_in a constant in each instance. */
-__attribute__((always_inline)) static inline void
-small_k_m_c(const float *restrict u_co, const float *restrict V, const int c_in, int a2,
-            float *restrict mt)
-{
-    enum { BLOCK = WINO_SMALL_K_TILES, VECTORS = BLOCK / WINO_LANES };
-    for (int xi = 0; xi < a2; xi++) {
-        const float *v = V + (int64_t)xi * c_in * BLOCK;
-        lanes_t acc[VECTORS];
-        for (int q = 0; q < VECTORS; q++)
-            acc[q] = u_co[xi * c_in] * load_lanes(v + q * WINO_LANES);
-        for (int ci = 1; ci < c_in; ci++)
-            for (int q = 0; q < VECTORS; q++)
-                acc[q] += u_co[xi * c_in + ci] * load_lanes(v + ci * BLOCK + q * WINO_LANES);
-        for (int q = 0; q < VECTORS; q++)
-            store_lanes(mt + xi * BLOCK + q * WINO_LANES, acc[q]);
-    }
-}
-
-#if defined(__x86_64__)
-/* small_k_m_c in AVX2 intrinsics. GCC 12 builds the scalar-times-vector
- * products of the 16-lane generic vectors through the stack when it
- * compiles for AVX2 (VGG-16 conv1_1 under F(4x4,3x3) on a Zen 3: 16 ms,
- * against 2.3 ms for im2col + GEMM). */
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-small_k_m_avx2_c(const float *restrict u_co, const float *restrict V, const int c_in, int a2,
-                 float *restrict mt)
-{
-    enum { BLOCK = WINO_SMALL_K_TILES, VECTORS = BLOCK / 8 };
-    for (int xi = 0; xi < a2; xi++) {
-        const float *v = V + (int64_t)xi * c_in * BLOCK;
-        const float *u = u_co + xi * c_in;
-        __m256 acc[VECTORS];
-        for (int q = 0; q < VECTORS; q++)
-            acc[q] = _mm256_mul_ps(_mm256_broadcast_ss(u), _mm256_loadu_ps(v + 8 * q));
-        for (int ci = 1; ci < c_in; ci++) {
-            const __m256 weight = _mm256_broadcast_ss(u + ci);
-            for (int q = 0; q < VECTORS; q++)
-                acc[q] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(v + ci * BLOCK + 8 * q), acc[q]);
-        }
-        for (int q = 0; q < VECTORS; q++)
-            _mm256_storeu_ps(mt + xi * BLOCK + 8 * q, acc[q]);
-    }
-}
-
-__attribute__((target("avx2,fma"))) static void
-small_k_m_avx2(const float *restrict u_co, const float *restrict V, int64_t c_in, int a2,
-               float *restrict mt)
-{
-    switch (c_in) {
-    case 1: small_k_m_avx2_c(u_co, V, 1, a2, mt); break;
-    case 2: small_k_m_avx2_c(u_co, V, 2, a2, mt); break;
-    case 3: small_k_m_avx2_c(u_co, V, 3, a2, mt); break;
-    default: small_k_m_avx2_c(u_co, V, WINO_SMALL_K, a2, mt); break;
-    }
-}
-#endif
-
-__attribute__((target_clones("avx512f", "default"))) static void
-small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int a2,
-          float *restrict mt)
-{
-    switch (c_in) {
-    case 1: small_k_m_c(u_co, V, 1, a2, mt); break;
-    case 2: small_k_m_c(u_co, V, 2, a2, mt); break;
-    case 3: small_k_m_c(u_co, V, 3, a2, mt); break;
-    default: small_k_m_c(u_co, V, WINO_SMALL_K, a2, mt); break;
     }
 }
 
@@ -880,7 +804,6 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
     float *mt = d;
 #if defined(__x86_64__)
     const bool fused = f->m == 4 && cpu_has_isa(CPU_ISA_AVX512);
-    const bool avx2 = !cpu_has_isa(CPU_ISA_AVX512) && cpu_has_isa(CPU_ISA_AVX2_FMA);
 #endif
     for (int64_t co = 0; co < s->c_out; co++) {
         const int64_t channel = g * s->c_out + co;
@@ -892,12 +815,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
         else
 #endif
         {
-#if defined(__x86_64__)
-            if (avx2)
-                small_k_m_avx2(u_co, V, s->c_in, a2, mt);
-            else
-#endif
-                small_k_m(u_co, V, s->c_in, a2, mt);
+            small_k_m(u_co, V, s->c_in, a2, mt);
             output_transform(f->m, mt, BLOCK, y, n, BLOCK, bias);
         }
         scatter_tiles(s, y, BLOCK, t0, n,
