@@ -50,7 +50,7 @@
  * AVX-512, AVX2 and plain x86-64 and picked at run time, and F(4x4,3x3)'s
  * have AVX-512 versions with B^T and A^T factored. On AVX-512, input tiles
  * are gathered and output tiles scattered 16 at a time (a partial vector at
- * the end of a tile row). */
+ * the end of a tile row); on AVX2 output tiles are scattered 8 at a time. */
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
