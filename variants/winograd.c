@@ -50,7 +50,7 @@
  * AVX-512, AVX2 and plain x86-64 and picked at run time, and F(4x4,3x3)'s
  * have AVX-512 versions with B^T and A^T factored. On AVX-512, input tiles
  * are gathered and output tiles scattered 16 at a time (a partial vector at
- * the end of a tile row); on AVX2 output tiles are scattered 8 at a time. */
+ * the end of a tile row); on AVX2 8 at a time. */
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -602,6 +602,34 @@ interleave_avx512(const float *y, int64_t y_stride, float *dst, int64_t u_end, i
 #endif
 
 #if defined(__x86_64__)
+/* dst[u] = src[m u] (m = 2 or 4) from u on, 8 at a time, for as long as
+ * the loads stay within the floats the tiles read (up to src[m (u_end -
+ * 1)]); returns where it stopped, for the caller to finish. */
+__attribute__((target("avx2"))) static int64_t
+strided_copy_avx2(const float *src, float *dst, int64_t u, int64_t u_end, int m)
+{
+    /* 8 tiles load 8 m floats, m - 1 past the last one read: stop a tile early */
+    for (; u + 9 <= u_end; u += 8) {
+        const float *p = src + m * u;
+        /* 0x88 keeps lanes 0 and 2 of each source per 128-bit lane */
+        if (m == 2) {
+            const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);
+            _mm256_storeu_ps(dst + u, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                          _mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0))));
+            continue;
+        }
+        const __m256 e01 = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);
+        const __m256 e23 = _mm256_shuffle_ps(_mm256_loadu_ps(p + 16), _mm256_loadu_ps(p + 24), 0x88);
+        /* floats 0 8 16 24 | 4 12 20 28 */
+        const __m256 fourth = _mm256_shuffle_ps(e01, e23, 0x88);
+        _mm256_storeu_ps(dst + u, _mm256_permutevar8x32_ps(
+                                      fourth, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+    return u;
+}
+#endif
+
+#if defined(__x86_64__)
 /* interleave_avx512's work on AVX2 for whole groups of 8 tiles (u_end a
  * multiple of 8; the caller writes the rest). Without it each output
  * element is a store of its own, m floats from the last: VGG-16 conv1_1
@@ -643,7 +671,8 @@ interleave_avx2(const float *y, int64_t y_stride, float *dst, int64_t u_end, int
 /* Input tiles t0 .. t0 + n of one channel plane, gathered alpha x alpha x n
  * (tile innermost), zero outside the image: a run of tiles along one tile
  * row at a time, with the image edges found once per run, not per element
- * (on AVX-512 by gather_run_avx512, 16 tiles at a time). */
+ * (on AVX-512 by gather_run_avx512, 16 tiles at a time; on AVX2 8 at a
+ * time by strided_copy_avx2). */
 static void gather_tiles(const struct winograd_state *s, const float *plane, int64_t t0,
                          int64_t n, float *d, int64_t nt)
 {
@@ -652,6 +681,7 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
     const int64_t W = l->w_in;
 #if defined(__x86_64__)
     const bool simd = cpu_has_isa(CPU_ISA_AVX512);
+    const bool avx2 = !simd && cpu_has_isa(CPU_ISA_AVX2_FMA);
 #endif
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
@@ -664,19 +694,25 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
             continue;
         }
 #endif
+        /* tile tw0 + u reads column (tw0 + u) * m + j - pad_w: the tiles
+         * that read inside the image, per kernel column */
+        int64_t lo[MAX_ALPHA], hi[MAX_ALPHA];
+        for (int j = 0; j < a; j++)
+            layer_inside_range(tw0 * m + j - l->pad_w, m, W, run, &lo[j], &hi[j]);
         for (int i = 0; i < a; i++) {
             const int64_t ih = th * m - l->pad_h + i;
+            const bool inside = ih >= 0 && ih < l->h_in;
             for (int j = 0; j < a; j++) {
                 float *dst = d + (i * a + j) * nt + x;
-                /* tile tw0 + u reads column (tw0 + u) * m + offset */
-                const int64_t offset = j - l->pad_w;
-                int64_t u_lo = 0, u_hi = 0;
-                if (ih >= 0 && ih < l->h_in)
-                    layer_inside_range(tw0 * m + offset, m, W, run, &u_lo, &u_hi);
+                const int64_t u_lo = inside ? lo[j] : 0, u_hi = inside ? hi[j] : 0;
                 int64_t u = 0;
                 for (; u < u_lo; u++)
                     dst[u] = 0.0f;
-                const float *src = plane + ih * W + tw0 * m + offset;
+                const float *src = plane + ih * W + tw0 * m + j - l->pad_w;
+#if defined(__x86_64__)
+                if (avx2)
+                    u = strided_copy_avx2(src, dst, u, u_hi, m);
+#endif
                 for (; u < u_hi; u++)
                     dst[u] = src[u * m];
                 for (; u < run; u++)
