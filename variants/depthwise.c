@@ -705,23 +705,27 @@ struct padded_band {
     float *data;
     int64_t first;   /* the input row of data's row 0 (negative in the padding) */
     int64_t rows;
-    int64_t pitch;   /* floats per row; at stride 2 per half (even, odd) */
-    int64_t span;    /* padded columns a row holds: pitch, or 2 pitch at stride 2 */
+    int64_t pitch;   /* floats the taps read per row; at stride 2 per half (even, odd) */
+    int64_t span;    /* floats per row: at least pitch (2 pitch at stride 2) and the
+                      * padded row as written */
 };
 
 static struct padded_band padded_band_for(const struct conv_layer *l, int64_t oh0, int64_t oh1)
 {
     const int64_t S = l->stride_w, vectors = (l->w_out + 7) / 8;
-    /* the taps read padded columns up to 8 S vectors + (Kw - 1) Dw, and a
-     * row is written in whole vectors past its W columns */
-    int64_t span = 8 * S * vectors + (l->kernel_w - 1) * l->dilation_w + 8 * S;
-    const int64_t written = l->pad_w + (l->w_in + 7) / 8 * 8 + 8;
+    const int64_t reach = (l->kernel_w - 1) * l->dilation_w;
+    /* the taps of the 8 vectors' lanes read up to 8 vectors + reach (at
+     * stride 2 in each half: 8 vectors + reach / 2, rounding up), and a row
+     * is written in whole vectors past its W columns */
+    const int64_t pitch = S == 2 ? (8 * vectors + (reach + 1) / 2 + 7) / 8 * 8
+                                 : (8 * vectors + reach + 7) / 8 * 8;
+    const int64_t written = l->pad_w + (l->w_in + 7) / 8 * 8;
+    int64_t span = S == 2 ? 2 * pitch : pitch;
     if (span < written)
-        span = written;
-    span = (span + 15) / 16 * 16;
+        span = (written + 7) / 8 * 8;
     struct padded_band b = {NULL, oh0 * l->stride_h - l->pad_h,
                             (oh1 - 1 - oh0) * l->stride_h + (l->kernel_h - 1) * l->dilation_h + 1,
-                            S == 2 ? span / 2 : span, span};
+                            pitch, span};
     return b;
 }
 
