@@ -8,9 +8,12 @@
  *   - borders cost no per-element branch: an input row outside the image is
  *     skipped as a whole, and a vector reaching past the left or right edge
  *     is loaded with a lane mask that reads zeros for the padding (AVX-512
- *     masked loads do not touch masked-off lanes);
- *   - stride 2 loads two vectors and keeps the even lanes; other strides
- *     gather; dilation only moves the offsets;
+ *     masked loads do not touch masked-off lanes); on AVX2, where a mask is
+ *     built in vectors, the rows a band reads are first copied into a
+ *     zero-padded buffer instead, and every tap is a plain load;
+ *   - stride 2 loads two vectors and keeps the even lanes (AVX2: the copied
+ *     rows are split into even and odd columns); other strides gather;
+ *     dilation only moves the offsets;
  *   - 3x3 and 5x5 are compiled with their sizes as constants (unrolled tap
  *     loops), other kernel sizes take the generic loop;
  *   - dense 3x3 (the MobileNet case) computes blocks of output rows from
