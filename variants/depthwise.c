@@ -776,12 +776,14 @@ pad_band_avx2(const struct conv_layer *l, const float *x, const struct padded_ba
  * each instance. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 vectors_padded_avx2(const struct conv_layer *l, const struct padded_band *b, const float *row,
-                    const float *w, float bias, float *out, int64_t ow, const int NV,
-                    const int64_t KH, const int64_t KW, const int64_t S)
+                    const float *w, float bias, float *out, int64_t ow, bool spill,
+                    const int NV, const int64_t KH, const int64_t KW, const int64_t S)
 {
     const int64_t Q = l->w_out;
     /* a last vector that would reach past Q ends at Q instead, overlapping
-     * the one before it (outputs narrower than a vector: stored lane by lane) */
+     * the one before it; a row narrower than a vector is stored whole when
+     * spill says that what it overwrites past Q is written later by this
+     * same call, else lane by lane */
     int64_t at[DW_VECTORS];
     for (int v = 0; v < NV; v++)
         at[v] = 8 * v;
@@ -802,7 +804,7 @@ vectors_padded_avx2(const struct conv_layer *l, const struct padded_band *b, con
                 acc[v] = _mm256_fmadd_ps(_mm256_loadu_ps(from + at[v]), wv, acc[v]);
         }
     }
-    if (!cut || Q >= 8) {
+    if (!cut || Q >= 8 || spill) {
         for (int v = 0; v < NV; v++)
             _mm256_storeu_ps(out + ow + at[v], acc[v]);
         return;
@@ -816,18 +818,24 @@ vectors_padded_avx2(const struct conv_layer *l, const struct padded_band *b, con
 /* Output rows oh0 .. oh1 of a plane from its padded band. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 rows_padded_avx2(const struct conv_layer *l, const struct padded_band *b, const float *w,
-                 float bias, float *y, int64_t oh0, int64_t oh1, const int64_t KH,
-                 const int64_t KW, const int64_t S)
+                 float bias, float *y, int64_t oh0, int64_t oh1, bool last_plane,
+                 const int64_t KH, const int64_t KW, const int64_t S)
 {
     const int64_t Q = l->w_out, vectors = (Q + 7) / 8;
     for (int64_t oh = oh0; oh < oh1; oh++) {
         float *out = y + oh * Q;
+        /* a whole vector stored at the row writes 8 - Q floats past it:
+         * the band's next rows, or the next plane's when this call does
+         * whole planes, written later by this call */
+        const int64_t later = (oh1 - 1 - oh) * Q +
+                              (!last_plane && oh0 == 0 && oh1 == l->h_out ? l->h_out * Q : 0);
+        const bool spill = later >= 8 - Q;
         const float *band = b->data + (oh * l->stride_h - l->pad_h - b->first) * b->span;
         for (int64_t v0 = 0; v0 < vectors; v0 += DW_VECTORS) {
             const float *row = band + 8 * v0;
             switch (vectors - v0 < DW_VECTORS ? vectors - v0 : DW_VECTORS) {
 #define DW_AVX2_CASE(NV)                                                                   \
-    case NV: vectors_padded_avx2(l, b, row, w, bias, out, 8 * v0, NV, KH, KW, S); break;
+    case NV: vectors_padded_avx2(l, b, row, w, bias, out, 8 * v0, spill, NV, KH, KW, S); break;
             DW_AVX2_CASE(1) DW_AVX2_CASE(2) DW_AVX2_CASE(3) DW_AVX2_CASE(4)
             DW_AVX2_CASE(5) DW_AVX2_CASE(6) DW_AVX2_CASE(7) DW_AVX2_CASE(8)
 #undef DW_AVX2_CASE
@@ -862,12 +870,13 @@ depthwise_planes_avx2(const struct conv_layer *l, const float *in, const float *
         const float *w = weights + walk.co * taps;
         const float bv = bias ? bias[walk.co] : 0.0f;
         float *y = out + plane * l->h_out * l->w_out;
+        const bool last = plane + 1 == p1;
         if (k3 && S == 1)
-            rows_padded_avx2(l, &b, w, bv, y, oh0, oh1, 3, 3, 1);
+            rows_padded_avx2(l, &b, w, bv, y, oh0, oh1, last, 3, 3, 1);
         else if (k3)
-            rows_padded_avx2(l, &b, w, bv, y, oh0, oh1, 3, 3, 2);
+            rows_padded_avx2(l, &b, w, bv, y, oh0, oh1, last, 3, 3, 2);
         else
-            rows_padded_avx2(l, &b, w, bv, y, oh0, oh1, l->kernel_h, l->kernel_w, S);
+            rows_padded_avx2(l, &b, w, bv, y, oh0, oh1, last, l->kernel_h, l->kernel_w, S);
     }
     free(buffer);
 }
