@@ -734,40 +734,55 @@ static struct padded_band padded_band_for(const struct conv_layer *l, int64_t oh
 
 /* Input plane x into the band: row r is input row first + r, column c of
  * it (padded: c - pad_w of the input) at c, or at stride 2 at c / 2 of the
- * even or odd half. The band and scratch (span floats) start out zero, and
- * only the columns of the image are written: the padding, and the rows
- * outside the image, stay zero from plane to plane. */
+ * even or odd half. The band starts out zero, and only vectors that hold
+ * columns of the image are written: the padding, and the rows outside the
+ * image, stay zero from plane to plane. */
 __attribute__((target("avx2,fma"))) static void
-pad_band_avx2(const struct conv_layer *l, const float *x, const struct padded_band *b,
-              float *scratch)
+pad_band_avx2(const struct conv_layer *l, const float *x, const struct padded_band *b)
 {
     const int64_t W = l->w_in, P = l->pad_w, S = l->stride_w;
-    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(W % 8)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(W % 8)), lanes);
     const int64_t r0 = b->first < 0 ? -b->first : 0;
     const int64_t r1 = l->h_in - b->first < b->rows ? l->h_in - b->first : b->rows;
     for (int64_t r = r0; r < r1; r++) {
         float *dst = b->data + r * b->span;
-        float *row = S == 2 ? scratch : dst;
         const float *src = x + (b->first + r) * W;
-        /* whole vectors: the masked tail writes zeros past W */
-        int64_t j = 0;
-        for (; j + 8 <= W; j += 8)
-            _mm256_storeu_ps(row + P + j, _mm256_loadu_ps(src + j));
-        if (j < W)
-            _mm256_storeu_ps(row + P + j, _mm256_maskload_ps(src + j, tail));
-        if (S == 2)
-            /* even columns to dst[0 .. pitch), odd ones to dst[pitch ..) */
-            for (int64_t k = 0; k < b->pitch; k += 8) {
-                const __m256 v0 = _mm256_loadu_ps(row + 2 * k), v1 = _mm256_loadu_ps(row + 2 * k + 8);
-                const __m256 even = _mm256_shuffle_ps(v0, v1, 0x88),
-                             odd = _mm256_shuffle_ps(v0, v1, 0xdd);
-                _mm256_storeu_ps(dst + k, _mm256_castpd_ps(_mm256_permute4x64_pd(
-                                              _mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0))));
-                _mm256_storeu_ps(dst + b->pitch + k,
-                                 _mm256_castpd_ps(_mm256_permute4x64_pd(
-                                     _mm256_castps_pd(odd), _MM_SHUFFLE(3, 1, 2, 0))));
+        if (S == 1) {
+            /* whole vectors: the masked tail writes zeros past W */
+            int64_t j = 0;
+            for (; j + 8 <= W; j += 8)
+                _mm256_storeu_ps(dst + P + j, _mm256_loadu_ps(src + j));
+            if (j < W)
+                _mm256_storeu_ps(dst + P + j, _mm256_maskload_ps(src + j, tail));
+            continue;
+        }
+        /* stride 2: padded columns 2k .. 2k + 16 (input columns c .. c + 16)
+         * make 8 even ones at dst[k] and 8 odd ones at dst[pitch + k]; the
+         * vectors that reach past an edge are loaded under a mask */
+        for (int64_t k = 0; k < b->pitch && 2 * k - P < W; k += 8) {
+            const int64_t c = 2 * k - P;
+            __m256 v[2];
+            for (int h = 0; h < 2; h++) {
+                const int64_t from = c + 8 * h;
+                if (from >= 0 && from + 8 <= W) {
+                    v[h] = _mm256_loadu_ps(src + from);
+                } else {
+                    const __m256i column = _mm256_add_epi32(_mm256_set1_epi32((int)from), lanes);
+                    const __m256i inside = _mm256_andnot_si256(
+                        _mm256_cmpgt_epi32(_mm256_setzero_si256(), column),
+                        _mm256_cmpgt_epi32(_mm256_set1_epi32((int)W), column));
+                    v[h] = _mm256_maskload_ps(src + from, inside);
+                }
             }
+            const __m256 even = _mm256_shuffle_ps(v[0], v[1], 0x88),
+                         odd = _mm256_shuffle_ps(v[0], v[1], 0xdd);
+            _mm256_storeu_ps(dst + k, _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                          _mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0))));
+            _mm256_storeu_ps(dst + b->pitch + k,
+                             _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odd),
+                                                                    _MM_SHUFFLE(3, 1, 2, 0))));
+        }
     }
 }
 
@@ -852,7 +867,7 @@ depthwise_planes_avx2(const struct conv_layer *l, const float *in, const float *
     (void)zeros;
     const int64_t S = l->stride_w;
     struct padded_band b = padded_band_for(l, oh0, oh1);
-    const size_t floats = (size_t)((b.rows + 1) * b.span);
+    const size_t floats = (size_t)(b.rows * b.span);
     float *buffer = S == 1 || S == 2 ? tensor_alloc(floats, sizeof(float)) : NULL;
     if (!buffer) {
         /* other strides (or no memory for the band): taps read in place */
@@ -861,12 +876,11 @@ depthwise_planes_avx2(const struct conv_layer *l, const float *in, const float *
     }
     tensor_fill(buffer, floats, 0.0f);
     b.data = buffer;
-    float *scratch = buffer + b.rows * b.span;
     const int64_t taps = l->kernel_h * l->kernel_w;
     const bool k3 = l->kernel_h == 3 && l->kernel_w == 3;
     struct plane_walk walk = plane_walk_at(l, p0);
     for (int64_t plane = p0; plane < p1; plane++, plane_walk_next(l, &walk)) {
-        pad_band_avx2(l, plane_walk_input(l, in, walk), &b, scratch);
+        pad_band_avx2(l, plane_walk_input(l, in, walk), &b);
         const float *w = weights + walk.co * taps;
         const float bv = bias ? bias[walk.co] : 0.0f;
         float *y = out + plane * l->h_out * l->w_out;
