@@ -718,8 +718,8 @@ static struct padded_band padded_band_for(const struct conv_layer *l, int64_t oh
     const int64_t S = l->stride_w, vectors = (l->w_out + 7) / 8;
     const int64_t reach = (l->kernel_w - 1) * l->dilation_w;
     /* the taps of the 8 vectors' lanes read up to 8 vectors + reach (at
-     * stride 2 in each half: 8 vectors + reach / 2, rounding up), and a row
-     * is written in whole vectors past its W columns */
+     * stride 2 in each half: 8 vectors + reach / 2, rounding up); at stride
+     * 1 a row is written in whole vectors, past its W columns */
     const int64_t pitch = S == 2 ? (8 * vectors + (reach + 1) / 2 + 7) / 8 * 8
                                  : (8 * vectors + reach + 7) / 8 * 8;
     const int64_t written = l->pad_w + (l->w_in + 7) / 8 * 8;
