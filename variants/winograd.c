@@ -107,6 +107,7 @@ struct winograd_state {
     float *workspace;                  /* per thread: V, M, gather, GEMM packing */
     size_t workspace_floats;           /* per thread */
     size_t gemm_floats;
+    char description[112];             /* for the impl column */
 };
 
 /* ---- transforms, vectorized across the tiles of a batch ------------------ */
@@ -453,6 +454,18 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
     if (!s->workspace)
         goto fail;
+    const char *isa = "portable";
+#if defined(__x86_64__)
+    isa = cpu_has_isa(CPU_ISA_AVX512) ? "avx512" : cpu_has_isa(CPU_ISA_AVX2_FMA) ? "avx2" : isa;
+#endif
+    if (small_k)
+        snprintf(s->description, sizeof s->description,
+                 "F(%dx%d,3x3), no GEMMs (M in the output transform), %s transforms", f->m, f->m,
+                 isa);
+    else
+        snprintf(s->description, sizeof s->description,
+                 "F(%dx%d,3x3), %d GEMMs on sgemm %s, batches of %lld tiles, %s transforms",
+                 f->m, f->m, a2, kernel->name, (long long)s->batch_tiles, isa);
     *state = s;
     return CONV_OK;
 fail:
@@ -918,6 +931,11 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
     return CONV_OK;
 }
 
+static const char *winograd_describe(void *state)
+{
+    return ((const struct winograd_state *)state)->description;
+}
+
 static size_t memory_form(const struct winograd_form *f, const struct conv_layer *l,
                           int threads)
 {
@@ -977,6 +995,7 @@ const struct conv_variant variant_winograd_2x3 = {
     .plan = plan_2x3,
     .run = winograd_run,
     .destroy = winograd_destroy,
+    .describe = winograd_describe,
     .memory = memory_2x3,
 };
 
@@ -989,5 +1008,6 @@ const struct conv_variant variant_winograd_4x3 = {
     .plan = plan_4x3,
     .run = winograd_run,
     .destroy = winograd_destroy,
+    .describe = winograd_describe,
     .memory = memory_4x3,
 };
