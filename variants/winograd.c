@@ -97,6 +97,7 @@ struct winograd_form {
 struct winograd_state {
     struct conv_layer layer;
     const struct winograd_form *form;
+    enum cpu_isa isa;                  /* of the transforms, gathers and scatters */
     int threads;
     int64_t tiles_h, tiles_w, tiles;  /* per image */
     int64_t batch_tiles;               /* tiles per batch (a multiple of the GEMM's NR) */
@@ -229,58 +230,54 @@ output_transform_4x3_avx512(const float *restrict mt, int64_t mt_stride, float *
 }
 #endif
 
-static void input_transform(int alpha, const float *restrict d, float *restrict out,
-                            int64_t out_stride, int64_t n, int64_t stride)
+/* The transforms and small_k_m of the ISA a plan chose (cpu_best_isa). */
+static void input_transform(enum cpu_isa isa, int alpha, const float *restrict d,
+                            float *restrict out, int64_t out_stride, int64_t n, int64_t stride)
 {
+    switch (isa) {
 #if defined(__x86_64__)
-    if (cpu_has_isa(CPU_ISA_AVX512)) {
+    case CPU_ISA_AVX512:
         if (alpha == 6)
             input_transform_4x3_avx512(d, out, out_stride, n, stride);
         else
             input_transform_avx512(alpha, d, out, out_stride, n, stride);
         return;
-    }
-    if (cpu_has_isa(CPU_ISA_AVX2_FMA)) {
-        input_transform_avx2(alpha, d, out, out_stride, n, stride);
-        return;
-    }
+    case CPU_ISA_AVX2_FMA: input_transform_avx2(alpha, d, out, out_stride, n, stride); return;
 #endif
-    input_transform_portable(alpha, d, out, out_stride, n, stride);
+    default: input_transform_portable(alpha, d, out, out_stride, n, stride); return;
+    }
 }
 
-static void output_transform(int m, const float *restrict mt, int64_t mt_stride,
-                             float *restrict out, int64_t n, int64_t stride, float bias)
+static void output_transform(enum cpu_isa isa, int m, const float *restrict mt,
+                             int64_t mt_stride, float *restrict out, int64_t n, int64_t stride,
+                             float bias)
 {
+    switch (isa) {
 #if defined(__x86_64__)
-    if (cpu_has_isa(CPU_ISA_AVX512)) {
+    case CPU_ISA_AVX512:
         if (m == 4)
             output_transform_4x3_avx512(mt, mt_stride, out, n, stride, bias);
         else
             output_transform_avx512(m, mt, mt_stride, out, n, stride, bias);
         return;
-    }
-    if (cpu_has_isa(CPU_ISA_AVX2_FMA)) {
+    case CPU_ISA_AVX2_FMA:
         output_transform_avx2(m, mt, mt_stride, out, n, stride, bias);
         return;
-    }
 #endif
-    output_transform_portable(m, mt, mt_stride, out, n, stride, bias);
+    default: output_transform_portable(m, mt, mt_stride, out, n, stride, bias); return;
+    }
 }
 
-static void small_k_m(const float *restrict u_co, const float *restrict V, int64_t c_in, int a2,
-                      float *restrict mt)
+static void small_k_m(enum cpu_isa isa, const float *restrict u_co, const float *restrict V,
+                      int64_t c_in, int a2, float *restrict mt)
 {
+    switch (isa) {
 #if defined(__x86_64__)
-    if (cpu_has_isa(CPU_ISA_AVX512)) {
-        small_k_m_avx512(u_co, V, c_in, a2, mt);
-        return;
-    }
-    if (cpu_has_isa(CPU_ISA_AVX2_FMA)) {
-        small_k_m_avx2(u_co, V, c_in, a2, mt);
-        return;
-    }
+    case CPU_ISA_AVX512: small_k_m_avx512(u_co, V, c_in, a2, mt); return;
+    case CPU_ISA_AVX2_FMA: small_k_m_avx2(u_co, V, c_in, a2, mt); return;
 #endif
-    small_k_m_portable(u_co, V, c_in, a2, mt);
+    default: small_k_m_portable(u_co, V, c_in, a2, mt); return;
+    }
 }
 
 /* ---- the variant ---------------------------------------------------------- */
@@ -395,7 +392,8 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     if (!s)
         goto fail;
     const int a = f->alpha, a2 = a * a;
-    *s = (struct winograd_state){.layer = *l, .form = f, .threads = threads, .bias = bias};
+    *s = (struct winograd_state){
+        .layer = *l, .form = f, .isa = cpu_best_isa(), .threads = threads, .bias = bias};
     s->c_in = l->c_in / l->groups;
     s->c_out = l->c_out / l->groups;
     s->tiles_h = (l->h_out + f->m - 1) / f->m;
@@ -454,10 +452,7 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
     if (!s->workspace)
         goto fail;
-    const char *isa = "portable";
-#if defined(__x86_64__)
-    isa = cpu_has_isa(CPU_ISA_AVX512) ? "avx512" : cpu_has_isa(CPU_ISA_AVX2_FMA) ? "avx2" : isa;
-#endif
+    const char *isa = cpu_isa_name(s->isa);
     if (small_k)
         snprintf(s->description, sizeof s->description,
                  "F(%dx%d,3x3), no GEMMs (M in the output transform), %s transforms", f->m, f->m,
@@ -693,8 +688,7 @@ static void gather_tiles(const struct winograd_state *s, const float *plane, int
     const int a = s->form->alpha, m = s->form->m;
     const int64_t W = l->w_in;
 #if defined(__x86_64__)
-    const bool simd = cpu_has_isa(CPU_ISA_AVX512);
-    const bool avx2 = !simd && cpu_has_isa(CPU_ISA_AVX2_FMA);
+    const bool simd = s->isa == CPU_ISA_AVX512, avx2 = s->isa == CPU_ISA_AVX2_FMA;
 #endif
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
@@ -747,8 +741,7 @@ static void scatter_tiles(const struct winograd_state *s, const float *y, int64_
     const int m = s->form->m;
     const int64_t Q = l->w_out;
 #if defined(__x86_64__)
-    const bool simd = cpu_has_isa(CPU_ISA_AVX512);
-    const bool avx2 = !simd && cpu_has_isa(CPU_ISA_AVX2_FMA);
+    const bool simd = s->isa == CPU_ISA_AVX512, avx2 = s->isa == CPU_ISA_AVX2_FMA;
 #endif
     for (int64_t x = 0, tile = t0; x < n;) {
         const int64_t th = tile / s->tiles_w, tw0 = tile % s->tiles_w;
@@ -843,7 +836,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
     for (int64_t ci = 0; ci < s->c_in; ci++) {
         const float *plane = in + ((n_image * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
         gather_tiles(s, plane, t0, n, d, BLOCK);
-        input_transform(f->alpha, d, V + ci * BLOCK, s->c_in * BLOCK, n, BLOCK);
+        input_transform(s->isa, f->alpha, d, V + ci * BLOCK, s->c_in * BLOCK, n, BLOCK);
         /* M is formed on whole blocks: tiles past n are zeros */
         if (n < BLOCK)
             for (int xi = 0; xi < a2; xi++)
@@ -852,7 +845,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
     }
     float *mt = d;
 #if defined(__x86_64__)
-    const bool fused = f->m == 4 && cpu_has_isa(CPU_ISA_AVX512);
+    const bool fused = f->m == 4 && s->isa == CPU_ISA_AVX512;
 #endif
     for (int64_t co = 0; co < s->c_out; co++) {
         const int64_t channel = g * s->c_out + co;
@@ -864,8 +857,8 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
         else
 #endif
         {
-            small_k_m(u_co, V, s->c_in, a2, mt);
-            output_transform(f->m, mt, BLOCK, y, n, BLOCK, bias);
+            small_k_m(s->isa, u_co, V, s->c_in, a2, mt);
+            output_transform(s->isa, f->m, mt, BLOCK, y, n, BLOCK, bias);
         }
         scatter_tiles(s, y, BLOCK, t0, n,
                       out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
@@ -908,7 +901,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                         const float *plane =
                             in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
                         gather_tiles(s, plane, t0, count, d, nt);
-                        input_transform(f->alpha, d, V + ci * pitch, nt, count, nt);
+                        input_transform(s->isa, f->alpha, d, V + ci * pitch, nt, count, nt);
                     }
                     /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
                     #pragma omp for schedule(dynamic)
@@ -920,7 +913,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                     #pragma omp for schedule(static)
                     for (int64_t co = 0; co < s->c_out; co++) {
                         const int64_t channel = g * s->c_out + co;
-                        output_transform(f->m, M + co * nt, s->c_out * nt, y, count, nt,
+                        output_transform(s->isa, f->m, M + co * nt, s->c_out * nt, y, count, nt,
                                          s->bias ? s->bias[channel] : 0.0f);
                         scatter_tiles(s, y, nt, t0, count,
                                       out + (n * l->c_out + channel) * l->h_out * l->w_out);
