@@ -46,6 +46,8 @@ static const struct shape edge_shapes[] = {
      1, false},
     {"3x3 on rows 150 wide, 8 channels (through the GEMMs)", 1, 8, 6, 150, 12, 3, 3, 1, 1, 1, 1,
      1, 1, 1, true},
+    {"3x3 pad 2, groups 2, batch 2, 89 wide (Winograd tile blocks across tile rows)", 2, 12, 9,
+     89, 10, 3, 3, 1, 1, 2, 2, 1, 1, 2, true},
     {"1x1, 72 outputs on 5x9", 1, 300, 5, 9, 72, 1, 1, 1, 1, 0, 0, 1, 1, 1, false},
     {"groups 2, 128 outputs on 6x6, stride 2", 1, 64, 12, 12, 128, 3, 3, 2, 2, 1, 1, 1, 1, 2,
      true},

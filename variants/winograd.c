@@ -38,7 +38,12 @@
  * element off by 0.1% of the output range (tests/test_variants.c).
  *
  * Layout of the work: the weights are transformed and packed once in plan.
- * A run cuts the output into batches of tiles sized so that the transformed
+ * Where the transformed weights U are small (at most an eighth of L3: up to
+ * 128 channels), each thread takes blocks of NR tiles (one B panel of the
+ * micro-kernel) through all three phases alone: V is written in the panel
+ * layout the micro-kernel reads and stays in L2, and M is formed MR output
+ * channels at a time and stays in L1; every block reads U again. Otherwise
+ * a run cuts the output into batches of tiles sized so that the transformed
  * input V and the products M of a batch stay in cache (L3) between the three
  * phases. The threads share each batch phase by phase: input channels, then
  * tile elements (one single-threaded GEMM each), then output channels. With
@@ -48,9 +53,11 @@
  * transforms run across the tiles of a batch (tiles are the innermost,
  * contiguous index), which the compiler vectorizes; they are compiled for
  * AVX-512, AVX2 and plain x86-64 and picked at run time, and F(4x4,3x3)'s
- * have AVX-512 versions with B^T and A^T factored. On AVX-512, input tiles
- * are gathered and output tiles scattered 16 at a time (a partial vector at
- * the end of a tile row); on AVX2 8 at a time. */
+ * have AVX-512 versions with B^T and A^T factored, which also read the
+ * input rows and write the output rows themselves, 16 tiles at a time, with
+ * no tile buffer in between. Otherwise, on AVX-512, input tiles are gathered
+ * and output tiles scattered 16 at a time (a partial vector at the end of a
+ * tile row); on AVX2 8 at a time. */
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -101,6 +108,8 @@ struct winograd_state {
     int threads;
     int64_t tiles_h, tiles_w, tiles;  /* per image */
     int64_t batch_tiles;               /* tiles per batch (a multiple of the GEMM's NR) */
+    bool blocks;                       /* per-thread tile blocks (blocks_floats) */
+    int64_t vb_stride;                 /* blocks: floats from one xi's B panel to the next */
     int64_t c_in, c_out;               /* per group */
     struct gemm_packed_a *u;           /* [group][xi] transformed, packed weights */
     float *u_small;                    /* few input channels: [group][co][xi][ci], unpacked */
@@ -320,6 +329,9 @@ static enum conv_status winograd_supports(const struct conv_layer *l, const char
 static size_t thread_floats(const struct winograd_state *s)
 {
     const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
+    if (s->blocks)
+        return 2 * a2 * (size_t)s->batch_tiles + a2 * (size_t)s->vb_stride +
+               a2 * (size_t)(s->u[0].kernel->mr * s->batch_tiles);
     const size_t own_v = s->u_small ? a2 * (size_t)(s->c_in * s->batch_tiles) : 0;
     return 2 * a2 * (size_t)s->batch_tiles + s->gemm_floats + own_v;
 }
@@ -337,12 +349,20 @@ static int64_t v_pitch(const struct winograd_form *f, int64_t nt)
     return (int64_t)f->alpha * f->alpha * nt + WINO_LANES;
 }
 
+/* Floats from one tile element's B panel (c_in x nr) of a block's V to the
+ * next: 16 of padding keep them off multiples of 4 KiB apart, where the
+ * input transform's a^2 stores would all fall in one L1 set. */
+static int64_t vb_stride(int64_t c_in, int nr)
+{
+    return c_in * nr + 16;
+}
+
 /* Shared by the threads: a batch's V (c_in x v_pitch) and M (a^2 x c_out x
  * nt); nothing with few input channels. */
 static size_t shared_floats(const struct winograd_state *s)
 {
     const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
-    return s->u_small ? 0
+    return s->u_small || s->blocks ? 0
                       : (size_t)(s->c_in * v_pitch(s->form, s->batch_tiles)) +
                             a2 * (size_t)(s->c_out * s->batch_tiles);
 }
@@ -365,6 +385,25 @@ static int64_t batch_tiles(const struct winograd_form *f, int64_t c_in, int64_t 
         nt = nr;
     const int64_t needed = (tiles + nr - 1) / nr * nr;
     return nt < needed ? nt : needed;
+}
+
+#ifndef WINO_BLOCKS_PF
+#define WINO_BLOCKS_PF 2
+#endif
+/* Whether a layer runs in per-thread tile blocks (see blocks_run): when its
+ * transformed weights (per group) take at most an eighth of L3, since every
+ * block reads all of them again, and there are tiles enough for a block per
+ * thread. Measured on VGG-16 and ResNet-18 under F(4x4,3x3) against
+ * batches: conv1_2 and layer1 (U of 0.6 MB) 1.4x faster, conv2_x (2.4 MB)
+ * 1.1x, conv3_x and conv4_1 (4.7 to 19 MB) even or slower. */
+static bool use_blocks(const struct winograd_form *f, int64_t c_in, int64_t c_out,
+                       int64_t tiles, int nr, int threads)
+{
+    size_t l3 = cpu_cache_size(3);
+    if (!l3)
+        l3 = (size_t)8 << 20;
+    const size_t u_bytes = (size_t)(f->alpha * f->alpha * c_in * c_out) * sizeof(float);
+    return c_in > WINO_SMALL_K && u_bytes <= l3 / 8 && tiles >= (int64_t)threads * nr;
 }
 
 static void winograd_destroy(void *state)
@@ -404,8 +443,11 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     const bool small_k = s->c_in <= WINO_SMALL_K;
     /* few input channels: each thread takes blocks of tiles through all
      * three phases alone */
-    s->batch_tiles = small_k ? WINO_SMALL_K_TILES
-                             : batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
+    s->blocks = !small_k && use_blocks(f, s->c_in, s->c_out, s->tiles, kernel->nr, threads);
+    s->batch_tiles = small_k    ? WINO_SMALL_K_TILES
+                     : s->blocks ? kernel->nr
+                                 : batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
+    s->vb_stride = vb_stride(s->c_in, kernel->nr);
 
     /* U[g][xi] = (G g G^T)[xi] for every (co, ci) of group g, in double */
     s->u = calloc((size_t)(l->groups * a2), sizeof *s->u);
@@ -429,7 +471,14 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
                             (float)(gg[i][0] * f->g[j][0] + gg[i][1] * f->g[j][1] +
                                     gg[i][2] * f->g[j][2]);
             }
-        if (!small_k) {
+        if (s->blocks) {
+            /* one K-block of all c_in: a kernel call per tile element */
+            const struct gemm_blocking one = {.kc = s->c_in, .mc = s->c_out, .nc = kernel->nr};
+            for (int xi = 0; xi < a2; xi++)
+                if (gemm_pack_a_blocked(&s->u[g * a2 + xi], kernel, one, s->c_out, s->c_in,
+                                        u + (int64_t)xi * s->c_out * s->c_in, s->c_in) != 0)
+                    goto fail;
+        } else if (!small_k) {
             for (int xi = 0; xi < a2; xi++)
                 if (gemm_pack_a_for(&s->u[g * a2 + xi], kernel, s->c_out,
                                     s->tiles < s->batch_tiles ? s->tiles : s->batch_tiles,
@@ -447,16 +496,22 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     free(u);
     u = NULL;
 
-    s->gemm_floats = small_k ? 0 : gemm_workspace_floats(&s->u[0], s->batch_tiles, 1);
+    s->gemm_floats = small_k || s->blocks ? 0 : gemm_workspace_floats(&s->u[0], s->batch_tiles, 1);
     s->workspace_floats = shared_floats(s) + (size_t)threads * thread_floats(s);
     s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
     if (!s->workspace)
         goto fail;
+    /* a last block's lanes past its tiles are transformed too: zeros at first */
+    tensor_fill(s->workspace, s->workspace_floats, 0.0f);
     const char *isa = cpu_isa_name(s->isa);
     if (small_k)
         snprintf(s->description, sizeof s->description,
                  "F(%dx%d,3x3), no GEMMs (M in the output transform), %s transforms", f->m, f->m,
                  isa);
+    else if (s->blocks)
+        snprintf(s->description, sizeof s->description,
+                 "F(%dx%d,3x3), %d products on sgemm %s per block of %lld tiles, %s transforms",
+                 f->m, f->m, a2, kernel->name, (long long)s->batch_tiles, isa);
     else
         snprintf(s->description, sizeof s->description,
                  "F(%dx%d,3x3), %d GEMMs on sgemm %s, batches of %lld tiles, %s transforms",
@@ -520,6 +575,148 @@ zero_avx512(float *dst, int64_t u, int64_t u_end)
 {
     for (; u < u_end; u += 16)
         _mm512_mask_storeu_ps(dst + u, first_lanes(u_end - u), _mm512_setzero_ps());
+}
+
+/* Lanes lo .. hi of 16 (none where hi <= lo). */
+__attribute__((target("avx512f"))) static inline __mmask16 lane_range(int64_t lo, int64_t hi)
+{
+    return (__mmask16)(first_lanes(hi) & ~first_lanes(lo));
+}
+
+/* gather_tiles and the F(4x4,3x3) input transform in one, on AVX-512: V for
+ * tiles t0 .. t0 + n of one plane, written as input_transform writes it
+ * (out + xi * out_stride + tile), 16 tiles at a time and never through a
+ * buffer. Along a run of tiles on one tile row, lane u of a row's window
+ * (c0 + 4 u + j, j < 6) is its tile's column j: each input row is loaded
+ * once as five vectors, split into the four phases of 4 by two rounds of
+ * permutes, and columns 4 and 5 are phases 0 and 1 a lane on. The row is
+ * transformed at once (X B), then each column (B^T (X B)). A group of 16
+ * that spans tile rows takes each run under its lanes' mask; lanes past n
+ * are zero. */
+__attribute__((target("avx512f"))) static void
+gather_transform_4x3_avx512(const struct winograd_state *s, const float *plane, int64_t t0,
+                            int64_t n, float *out, int64_t out_stride)
+{
+    const struct conv_layer *l = &s->layer;
+    const int64_t W = l->w_in, H = l->h_in, tiles_w = s->tiles_w;
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
+                                          2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5,
+                                         3, 1);
+    const __m512i next0 = _mm512_set_epi32(16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                           1);
+    const __m512i next1 = _mm512_set_epi32(17, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                           1);
+    for (int64_t x0 = 0; x0 < n; x0 += 16) {
+        const int64_t lanes = n - x0 < 16 ? n - x0 : 16;
+        __m512 r[6][6]; /* r[i][j] = (X B)[i][j] */
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+                r[i][j] = _mm512_setzero_ps();
+        for (int64_t k = 0, tile = t0 + x0; k < lanes;) {
+            const int64_t th = tile / tiles_w, tw = tile % tiles_w;
+            const int64_t run = lanes - k < tiles_w - tw ? lanes - k : tiles_w - tw;
+            /* window element e is column c0 + e; lanes k .. k + run read
+             * e from 4 k to 4 (k + run) + 1, those inside the image */
+            const int64_t c0 = (tw - k) * 4 - l->pad_w;
+            int64_t e_lo = 4 * k, e_hi = 4 * (k + run) + 2;
+            if (e_lo < -c0)
+                e_lo = -c0;
+            if (e_hi > W - c0)
+                e_hi = W - c0;
+            __mmask16 load[5];
+            for (int v = 0; v < 5; v++)
+                load[v] = lane_range(e_lo - 16 * v, e_hi - 16 * v);
+            const __mmask16 keep = lane_range(k, k + run);
+            for (int i = 0; i < 6; i++) {
+                const int64_t ih = th * 4 - l->pad_h + i;
+                if (ih < 0 || ih >= H)
+                    continue;
+                const float *row = plane + ih * W + c0;
+                __m512 v[5];
+                for (int q = 0; q < 5; q++)
+                    v[q] = _mm512_maskz_loadu_ps(load[q], row + 16 * q);
+                const __m512 a0 = _mm512_permutex2var_ps(v[0], even, v[1]),
+                             a1 = _mm512_permutex2var_ps(v[0], odd, v[1]),
+                             a2 = _mm512_permutex2var_ps(v[2], even, v[3]),
+                             a3 = _mm512_permutex2var_ps(v[2], odd, v[3]);
+                __m512 p[6], t[6];
+                p[0] = _mm512_permutex2var_ps(a0, even, a2);
+                p[1] = _mm512_permutex2var_ps(a1, even, a3);
+                p[2] = _mm512_permutex2var_ps(a0, odd, a2);
+                p[3] = _mm512_permutex2var_ps(a1, odd, a3);
+                p[4] = _mm512_permutex2var_ps(p[0], next0, v[4]);
+                p[5] = _mm512_permutex2var_ps(p[1], next1, v[4]);
+                bt_4x3_avx512(p, t);
+                for (int j = 0; j < 6; j++)
+                    r[i][j] = _mm512_mask_mov_ps(r[i][j], keep, t[j]);
+            }
+            k += run;
+            tile += run;
+        }
+        for (int j = 0; j < 6; j++) {
+            __m512 col[6], y[6];
+            for (int i = 0; i < 6; i++)
+                col[i] = r[i][j];
+            bt_4x3_avx512(col, y);
+            for (int i = 0; i < 6; i++)
+                _mm512_storeu_ps(out + (i * 6 + j) * out_stride + x0, y[i]);
+        }
+    }
+}
+
+/* The F(4x4,3x3) output transform and scatter_tiles in one, on AVX-512: Y
+ * = A^T M A (+ bias) for tiles t0 .. t0 + n of one output plane, M read as
+ * output_transform reads it (mt + xi * mt_stride + tile), 16 tiles at a time
+ * and never through a buffer. Each output row of a run of tiles is the four
+ * columns of Y interleaved by two rounds of permutes, stored under a mask
+ * that keeps the run's lanes and the image's columns (the inverse of
+ * gather_transform_4x3_avx512's window). */
+__attribute__((target("avx512f"))) static void
+transform_scatter_4x3_avx512(const struct winograd_state *s, const float *mt,
+                             int64_t mt_stride, int64_t t0, int64_t n, float bias, float *plane)
+{
+    const struct conv_layer *l = &s->layer;
+    const int64_t Q = l->w_out, P = l->h_out, tiles_w = s->tiles_w;
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
+                                        24, 8);
+    const __m512 b = _mm512_set1_ps(bias);
+    for (int64_t x0 = 0; x0 < n; x0 += 16) {
+        const int64_t lanes = n - x0 < 16 ? n - x0 : 16;
+        __m512 x[6][6], y[16];
+        for (int k = 0; k < 6; k++)
+            for (int j = 0; j < 6; j++)
+                x[k][j] = _mm512_loadu_ps(mt + (k * 6 + j) * mt_stride + x0);
+        transform_4x3_avx512(x, false, y);
+        for (int e = 0; e < 16; e++)
+            y[e] = _mm512_add_ps(y[e], b);
+        for (int64_t k = 0, tile = t0 + x0; k < lanes;) {
+            const int64_t th = tile / tiles_w, tw = tile % tiles_w;
+            const int64_t run = lanes - k < tiles_w - tw ? lanes - k : tiles_w - tw;
+            /* window element e = 4 u + j is column c0 + e of lane u's tile */
+            const int64_t c0 = (tw - k) * 4;
+            const int64_t e_lo = 4 * k, e_hi = 4 * (k + run) < Q - c0 ? 4 * (k + run) : Q - c0;
+            __mmask16 store[4];
+            for (int q = 0; q < 4; q++)
+                store[q] = lane_range(e_lo - 16 * q, e_hi - 16 * q);
+            for (int i = 0; i < 4 && th * 4 + i < P; i++) {
+                const __m512 *yi = y + 4 * i;
+                /* (j = 0, 2) and (1, 3) pairs, then the pairs together */
+                const __m512 b0 = _mm512_permutex2var_ps(yi[0], lo, yi[2]),
+                             b1 = _mm512_permutex2var_ps(yi[0], hi, yi[2]),
+                             b2 = _mm512_permutex2var_ps(yi[1], lo, yi[3]),
+                             b3 = _mm512_permutex2var_ps(yi[1], hi, yi[3]);
+                float *row = plane + (th * 4 + i) * Q + c0;
+                _mm512_mask_storeu_ps(row, store[0], _mm512_permutex2var_ps(b0, lo, b2));
+                _mm512_mask_storeu_ps(row + 16, store[1], _mm512_permutex2var_ps(b0, hi, b2));
+                _mm512_mask_storeu_ps(row + 32, store[2], _mm512_permutex2var_ps(b1, lo, b3));
+                _mm512_mask_storeu_ps(row + 48, store[3], _mm512_permutex2var_ps(b1, hi, b3));
+            }
+            k += run;
+            tile += run;
+        }
+    }
 }
 
 /* gather_tiles' work on one run of tiles (along tile row th, from column
@@ -865,6 +1062,85 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
     }
 }
 
+/* One block of T = NR tiles (t0 .. t0 + n) through all three phases, by one
+ * thread: V (a^2 B panels of c_in x T, vb_stride apart) is written by the
+ * input transform straight in the layout the micro-kernel reads, so B is
+ * never packed; then, MR output channels at a time, the a^2 products of U's
+ * A panels with V fill M (a^2 x MR x T, in L1) and the output transform
+ * takes it from there. V stays in L2, and M never leaves L1. */
+static void blocks_run(const struct winograd_state *s, const float *in, float *out,
+                       int64_t n_image, int64_t g, int64_t t0, int64_t n, float *d, float *y,
+                       float *vb, float *mb)
+{
+    const struct conv_layer *l = &s->layer;
+    const struct winograd_form *f = s->form;
+    const int a2 = f->alpha * f->alpha;
+    const struct gemm_kernel *kernel = s->u[g * a2].kernel;
+    const int mr = kernel->mr;
+    const int64_t T = s->batch_tiles, vs = s->vb_stride;
+    /* The block reads a few short pieces of every input plane, too short
+     * for the hardware prefetchers to follow: they are prefetched
+     * WINO_BLOCKS_PF planes ahead. Within one tile row the block reads a
+     * rows of m n + a - m columns; across tile rows, whole rows. */
+    const int64_t W = l->w_in, plane_size = l->h_in * W;
+    int64_t span_at[MAX_ALPHA], span_len[MAX_ALPHA], spans = 0;
+    {
+        const int64_t th0 = t0 / s->tiles_w, th1 = (t0 + n - 1) / s->tiles_w;
+        const int64_t r0 = th0 * f->m - l->pad_h, r1 = th1 * f->m - l->pad_h + f->alpha;
+        const int64_t lo = r0 < 0 ? 0 : r0, hi = r1 > l->h_in ? l->h_in : r1;
+        if (th0 == th1) {
+            const int64_t tw0 = t0 % s->tiles_w;
+            int64_t c0 = tw0 * f->m - l->pad_w, c1 = (tw0 + n) * f->m - l->pad_w + f->alpha - f->m;
+            c0 = c0 < 0 ? 0 : c0;
+            c1 = c1 > W ? W : c1;
+            for (int64_t r = lo; r < hi && c1 > c0; r++) {
+                span_at[spans] = r * W + c0;
+                span_len[spans++] = c1 - c0;
+            }
+        } else if (hi > lo) {
+            span_at[0] = lo * W;
+            span_len[spans++] = (hi - lo) * W;
+        }
+    }
+    const float *planes = in + (n_image * l->c_in + g * s->c_in) * plane_size;
+    for (int64_t ci = 0; ci < s->c_in; ci++) {
+        const float *plane = planes + ci * plane_size;
+        if (ci + WINO_BLOCKS_PF < s->c_in)
+            for (int64_t k = 0; k < spans; k++)
+                for (int64_t e = 0; e < span_len[k] + 15; e += 16)
+                    __builtin_prefetch(plane + WINO_BLOCKS_PF * plane_size + span_at[k] +
+                                       (e < span_len[k] ? e : span_len[k] - 1));
+#if defined(__x86_64__)
+        if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
+            gather_transform_4x3_avx512(s, plane, t0, n, vb + ci * T, vs);
+            continue;
+        }
+#endif
+        gather_tiles(s, plane, t0, n, d, T);
+        input_transform(s->isa, f->alpha, d, vb + ci * T, vs, n, T);
+    }
+    for (int64_t co0 = 0; co0 < s->c_out; co0 += mr) {
+        const int rows = s->c_out - co0 < mr ? (int)(s->c_out - co0) : mr;
+        for (int xi = 0; xi < a2; xi++)
+            kernel->ukernel(s->c_in, s->u[g * a2 + xi].data + co0 * s->c_in, vb + xi * vs,
+                            mb + (int64_t)xi * mr * T, T, rows, (int)n, GEMM_STORE, NULL);
+        for (int r = 0; r < rows; r++) {
+            const int64_t channel = g * s->c_out + co0 + r;
+#if defined(__x86_64__)
+            if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
+                transform_scatter_4x3_avx512(
+                    s, mb + r * T, mr * T, t0, n, s->bias ? s->bias[channel] : 0.0f,
+                    out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
+                continue;
+            }
+#endif
+            output_transform(s->isa, f->m, mb + r * T, mr * T, y, n, T,
+                             s->bias ? s->bias[channel] : 0.0f);
+            scatter_tiles(s, y, T, t0, n, out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
+        }
+    }
+}
+
 static enum conv_status winograd_run(void *state, const float *in, float *out)
 {
     const struct winograd_state *s = state;
@@ -883,6 +1159,18 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
         float *mine = scratch + (size_t)omp_get_thread_num() * thread_floats(s);
         float *d = mine, *y = mine + a2 * nt;
         float *gemm_workspace = mine + 2 * a2 * nt;
+        if (s->blocks) {
+            float *vb = mine + 2 * a2 * nt, *mb = vb + a2 * s->vb_stride;
+            const int64_t per_plane = (s->tiles + nt - 1) / nt;
+            const int64_t count = l->batch * l->groups * per_plane;
+            #pragma omp for schedule(dynamic)
+            for (int64_t b = 0; b < count; b++) {
+                const int64_t n_image = b / (l->groups * per_plane),
+                              g = b / per_plane % l->groups, t0 = b % per_plane * nt;
+                blocks_run(s, in, out, n_image, g, t0, s->tiles - t0 < nt ? s->tiles - t0 : nt,
+                           d, y, vb, mb);
+            }
+        } else
         for (int64_t n = 0; n < l->batch; n++)
             for (int64_t g = 0; g < l->groups; g++) {
                 if (s->u_small) {
@@ -900,6 +1188,12 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                     for (int64_t ci = 0; ci < s->c_in; ci++) {
                         const float *plane =
                             in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
+#if defined(__x86_64__)
+                        if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
+                            gather_transform_4x3_avx512(s, plane, t0, count, V + ci * pitch, nt);
+                            continue;
+                        }
+#endif
                         gather_tiles(s, plane, t0, count, d, nt);
                         input_transform(s->isa, f->alpha, d, V + ci * pitch, nt, count, nt);
                     }
@@ -913,6 +1207,15 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                     #pragma omp for schedule(static)
                     for (int64_t co = 0; co < s->c_out; co++) {
                         const int64_t channel = g * s->c_out + co;
+#if defined(__x86_64__)
+                        if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
+                            transform_scatter_4x3_avx512(
+                                s, M + co * nt, s->c_out * nt, t0, count,
+                                s->bias ? s->bias[channel] : 0.0f,
+                                out + (n * l->c_out + channel) * l->h_out * l->w_out);
+                            continue;
+                        }
+#endif
                         output_transform(s->isa, f->m, M + co * nt, s->c_out * nt, y, count, nt,
                                          s->bias ? s->bias[channel] : 0.0f);
                         scatter_tiles(s, y, nt, t0, count,
@@ -939,6 +1242,13 @@ static size_t memory_form(const struct winograd_form *f, const struct conv_layer
     /* packed U (M padded to at most 12 rows more; unpacked when small_k), V
      * and M, per-thread scratch and B packing (as plan_form sizes it) or V */
     const struct gemm_kernel *kernel = gemm_kernel_for_m(c_out);
+    if (!small_k && use_blocks(f, c_in, c_out, tiles, kernel->nr, threads)) {
+        /* packed U; per thread a gathered tile set, Y, V and M of a block */
+        const int64_t T = kernel->nr;
+        return (size_t)(l->groups * a2 * (c_out + 12) * c_in +
+                        threads * (2 * a2 * T + a2 * vb_stride(c_in, T) + a2 * kernel->mr * T)) *
+               sizeof(float);
+    }
     const int64_t nt = small_k ? WINO_SMALL_K_TILES
                                : batch_tiles(f, c_in, c_out, tiles, kernel->nr);
     const int64_t packing =
