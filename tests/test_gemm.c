@@ -107,6 +107,51 @@ static void check_gemm_repeated(const struct gemm_kernel *kernel,
     free(ref);
 }
 
+/* gemm_compute_panels: B handed over in NR-column panels, with the columns
+ * past n holding values of their own (they must not reach C). */
+static void check_gemm_panels(const struct gemm_kernel *kernel,
+                              const struct gemm_blocking *blocking, int64_t m, int64_t n,
+                              int64_t k)
+{
+    const int64_t nr = kernel->nr, n_panels = (n + nr - 1) / nr;
+    float *a = random_matrix((size_t)(m * k), 5), *b = random_matrix((size_t)(k * n), 6);
+    float *panels = random_matrix((size_t)(n_panels * k * nr), 7);
+    float *c = random_matrix((size_t)(m * n), 8);
+    double *ref = malloc((size_t)(m * n) * sizeof *ref);
+    if (!ref)
+        exit(3);
+    for (int64_t p = 0; p < k; p++)
+        for (int64_t j = 0; j < n; j++)
+            panels[((j / nr) * k + p) * nr + j % nr] = b[p * n + j];
+    naive_gemm(m, n, k, a, b, NULL, false, NULL, ref);
+    struct gemm_packed_a packed;
+    const int status = blocking ? gemm_pack_a_blocked(&packed, kernel, *blocking, m, k, a, k)
+                                : gemm_pack_a(&packed, kernel, m, k, a, k);
+    CHECK(status == 0, "allocation");
+    if (status == 0) {
+        gemm_compute_panels(&packed, panels, n, c, n);
+        double worst = 0.0;
+        int64_t at = 0;
+        for (int64_t i = 0; i < m * n; i++) {
+            const double err = fabs(c[i] - ref[i]);
+            if (!(err <= worst)) {
+                worst = isnan(err) ? INFINITY : err;
+                at = i;
+            }
+        }
+        CHECK(worst <= gemm_bound(k),
+              "%s, B in panels, M=%lld N=%lld K=%lld%s: worst error %.3e at (%lld, %lld)",
+              kernel->name, (long long)m, (long long)n, (long long)k,
+              blocking ? ", own blocking" : "", worst, (long long)(at / n), (long long)(at % n));
+        gemm_packed_a_free(&packed);
+    }
+    free(a);
+    free(b);
+    free(panels);
+    free(c);
+    free(ref);
+}
+
 /* One micro-kernel call against the same call of the portable kernel's
  * contract, written out here. */
 static void check_ukernel(const struct gemm_kernel *kernel)
@@ -206,6 +251,14 @@ int main(void)
                 check_gemm(kernel, &tiny, 2 * kernel->mr + 1, 2 * kernel->nr + 5, 45, mode,
                            threads);
             }
+        /* B in panels: one or two columns, 3 to 4, a short last panel
+         * (the tail form), ragged K- and M-blocks */
+        check_gemm_panels(kernel, NULL, 16, 2, 50);
+        check_gemm_panels(kernel, NULL, 40, 4, 300);
+        check_gemm_panels(kernel, NULL, 64, 196, 256);
+        const struct gemm_blocking shaped49 = gemm_blocking_for_shape(kernel, 45, 49, 575);
+        check_gemm_panels(kernel, &shaped49, 45, 49, 575);
+        check_gemm_panels(kernel, &tiny, 2 * kernel->mr + 3, 3 * kernel->nr + 7, 45);
         /* threads owning their B panels across ragged K-blocks */
         for (int mode = 0; mode < 3; mode++)
             check_gemm_repeated(kernel, NULL, 255, 255, 255, mode, 2, 32);

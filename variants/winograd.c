@@ -116,7 +116,6 @@ struct winograd_state {
     const float *bias;
     float *workspace;                  /* per thread: V, M, gather, GEMM packing */
     size_t workspace_floats;           /* per thread */
-    size_t gemm_floats;
     char description[112];             /* for the impl column */
 };
 
@@ -324,8 +323,8 @@ static enum conv_status winograd_supports(const struct conv_layer *l, const char
 }
 
 /* Per-thread scratch: one gathered tile set and one output tile set
- * (alpha^2 x nt each at most), then the GEMM's B packing, or with few input
- * channels the thread's own V (alpha^2 x c_in x nt). */
+ * (alpha^2 x nt each at most), then in blocks the block's V and M, or with
+ * few input channels the thread's own V (alpha^2 x c_in x nt). */
 static size_t thread_floats(const struct winograd_state *s)
 {
     const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
@@ -333,38 +332,28 @@ static size_t thread_floats(const struct winograd_state *s)
         return 2 * a2 * (size_t)s->batch_tiles + a2 * (size_t)s->vb_stride +
                a2 * (size_t)(s->u[0].kernel->mr * s->batch_tiles);
     const size_t own_v = s->u_small ? a2 * (size_t)(s->c_in * s->batch_tiles) : 0;
-    return 2 * a2 * (size_t)s->batch_tiles + s->gemm_floats + own_v;
+    return 2 * a2 * (size_t)s->batch_tiles + own_v;
 }
 
-/* Floats from one input channel's V to the next: V is [ci][xi][tile], so
- * that the input transform writes a channel's a^2 rows in one stretch, not
- * a^2 streams far apart (F(4x4,3x3): ResNet-18 layer1 15-25% faster,
- * layer2 8%, VGG-16 conv1_2 15%, conv5_2 10%). The GEMM for xi then packs
- * B rows this far apart, which costs F(2x2,3x3) on ResNet-18's 14x14 layer
- * 5-7% (its VGG-16 layers gain up to 6%). The 16 floats of padding keep the
- * stride off multiples of 4 KiB, where every row falls in the same L1 set
- * (that layer lost 10-15% without them). */
-static int64_t v_pitch(const struct winograd_form *f, int64_t nt)
+/* V, of a block or a batch of nt tiles, is held as the micro-kernel reads B:
+ * V[xi][panel][ci][NR], a^2 GEMM operands of nt / NR panels each, so that
+ * no GEMM packs B. This is the number of floats from one tile element's
+ * operand to the next: 16 of padding keep them off multiples of 4 KiB
+ * apart, where the input transform's a^2 stores would all fall in one L1
+ * set. */
+static int64_t vb_stride(int64_t c_in, int64_t nt)
 {
-    return (int64_t)f->alpha * f->alpha * nt + WINO_LANES;
+    return c_in * nt + 16;
 }
 
-/* Floats from one tile element's B panel (c_in x nr) of a block's V to the
- * next: 16 of padding keep them off multiples of 4 KiB apart, where the
- * input transform's a^2 stores would all fall in one L1 set. */
-static int64_t vb_stride(int64_t c_in, int nr)
-{
-    return c_in * nr + 16;
-}
-
-/* Shared by the threads: a batch's V (c_in x v_pitch) and M (a^2 x c_out x
- * nt); nothing with few input channels. */
+/* Shared by the threads: a batch's V (a^2 x vb_stride) and M (a^2 x c_out x
+ * nt); nothing with few input channels or in blocks. */
 static size_t shared_floats(const struct winograd_state *s)
 {
     const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
     return s->u_small || s->blocks ? 0
-                      : (size_t)(s->c_in * v_pitch(s->form, s->batch_tiles)) +
-                            a2 * (size_t)(s->c_out * s->batch_tiles);
+                                   : a2 * (size_t)vb_stride(s->c_in, s->batch_tiles) +
+                                         a2 * (size_t)(s->c_out * s->batch_tiles);
 }
 
 /* Tiles per batch: V and M of a batch within half of L3 (they are shared by
@@ -496,7 +485,6 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     free(u);
     u = NULL;
 
-    s->gemm_floats = small_k || s->blocks ? 0 : gemm_workspace_floats(&s->u[0], s->batch_tiles, 1);
     s->workspace_floats = shared_floats(s) + (size_t)threads * thread_floats(s);
     s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
     if (!s->workspace)
@@ -1149,16 +1137,15 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
     const int a2 = f->alpha * f->alpha;
     const int64_t nt = s->batch_tiles;
     /* shared (none with few input channels): V, then M */
-    const int64_t pitch = v_pitch(f, nt);
+    const int64_t vs = vb_stride(s->c_in, nt), nr = s->u_small ? 0 : s->u[0].kernel->nr;
     float *V = s->workspace;
-    float *M = s->u_small ? NULL : V + (size_t)(s->c_in * pitch);
+    float *M = s->u_small ? NULL : V + (size_t)(a2 * vs);
     float *scratch = s->workspace + shared_floats(s);
 
     #pragma omp parallel num_threads(s->threads)
     {
         float *mine = scratch + (size_t)omp_get_thread_num() * thread_floats(s);
         float *d = mine, *y = mine + a2 * nt;
-        float *gemm_workspace = mine + 2 * a2 * nt;
         if (s->blocks) {
             float *vb = mine + 2 * a2 * nt, *mb = vb + a2 * s->vb_stride;
             const int64_t per_plane = (s->tiles + nt - 1) / nt;
@@ -1183,26 +1170,30 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                 }
                 for (int64_t t0 = 0; t0 < s->tiles; t0 += nt) {
                     const int64_t count = s->tiles - t0 < nt ? s->tiles - t0 : nt;
-                    /* V[ci][xi][tile] = B^T d B, per input channel */
+                    /* V = B^T d B, per input channel, a B panel of tiles
+                     * at a time */
                     #pragma omp for schedule(static)
                     for (int64_t ci = 0; ci < s->c_in; ci++) {
                         const float *plane =
                             in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
+                        for (int64_t j0 = 0; j0 < count; j0 += nr) {
+                            const int64_t cols = count - j0 < nr ? count - j0 : nr;
+                            float *v = V + j0 * s->c_in + ci * nr;
 #if defined(__x86_64__)
-                        if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
-                            gather_transform_4x3_avx512(s, plane, t0, count, V + ci * pitch, nt);
-                            continue;
-                        }
+                            if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
+                                gather_transform_4x3_avx512(s, plane, t0 + j0, cols, v, vs);
+                                continue;
+                            }
 #endif
-                        gather_tiles(s, plane, t0, count, d, nt);
-                        input_transform(s->isa, f->alpha, d, V + ci * pitch, nt, count, nt);
+                            gather_tiles(s, plane, t0 + j0, cols, d, nr);
+                            input_transform(s->isa, f->alpha, d, v, vs, cols, nr);
+                        }
                     }
                     /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
                     #pragma omp for schedule(dynamic)
                     for (int xi = 0; xi < a2; xi++)
-                        gemm_compute(&s->u[g * a2 + xi], V + (size_t)xi * nt, pitch,
-                                     count, M + (size_t)xi * s->c_out * nt, nt, false, NULL,
-                                     gemm_workspace, 1);
+                        gemm_compute_panels(&s->u[g * a2 + xi], V + (size_t)xi * vs, count,
+                                            M + (size_t)xi * s->c_out * nt, nt);
                     /* Y = A^T M A (+ bias), per output channel */
                     #pragma omp for schedule(static)
                     for (int64_t co = 0; co < s->c_out; co++) {
@@ -1240,7 +1231,7 @@ static size_t memory_form(const struct winograd_form *f, const struct conv_layer
     const int64_t tiles = ((l->h_out + f->m - 1) / f->m) * ((l->w_out + f->m - 1) / f->m);
     const bool small_k = c_in <= WINO_SMALL_K;
     /* packed U (M padded to at most 12 rows more; unpacked when small_k), V
-     * and M, per-thread scratch and B packing (as plan_form sizes it) or V */
+     * and M, per-thread scratch and, when small_k, V (as plan_form sizes it) */
     const struct gemm_kernel *kernel = gemm_kernel_for_m(c_out);
     if (!small_k && use_blocks(f, c_in, c_out, tiles, kernel->nr, threads)) {
         /* packed U; per thread a gathered tile set, Y, V and M of a block */
@@ -1251,15 +1242,9 @@ static size_t memory_form(const struct winograd_form *f, const struct conv_layer
     }
     const int64_t nt = small_k ? WINO_SMALL_K_TILES
                                : batch_tiles(f, c_in, c_out, tiles, kernel->nr);
-    const int64_t packing =
-        small_k ? a2 * c_in * nt
-                : (int64_t)gemm_workspace_floats_for(
-                      kernel,
-                      gemm_blocking_for_shape(kernel, c_out, tiles < nt ? tiles : nt, c_in),
-                      c_out, nt, c_in, 1);
     const int64_t floats = l->groups * a2 * (c_out + 12) * c_in +
-                           (small_k ? 0 : c_in * v_pitch(f, nt) + a2 * c_out * nt) +
-                           threads * (3 * a2 * nt + packing);
+                           (small_k ? 0 : a2 * vb_stride(c_in, nt) + a2 * c_out * nt) +
+                           threads * (3 * a2 * nt + (small_k ? a2 * c_in * nt : 0));
     return (size_t)floats * sizeof(float);
 }
 

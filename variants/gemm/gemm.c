@@ -747,6 +747,29 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
     }
 }
 
+void gemm_compute_panels(const struct gemm_packed_a *a, const float *b, int64_t n, float *c,
+                         int64_t ldc)
+{
+    const struct gemm_kernel *kernel = a->kernel;
+    const int64_t m = a->m, k = a->k, kc = a->blocking.kc, mc = a->blocking.mc;
+    /* the first panel alone is a K x NR matrix */
+    if (narrow(a, n) || skinny(a, n)) {
+        gemm_compute(a, b, kernel->nr, n, c, ldc, false, NULL, NULL, 1);
+        return;
+    }
+    const int64_t n_panels = (n + kernel->nr - 1) / kernel->nr;
+    /* K-blocks of kc: a KC x NR piece of a panel stays in L1 */
+    for (int64_t pc = 0; pc < k; pc += kc) {
+        const int64_t kc_cur = k - pc < kc ? k - pc : kc;
+        const float *a_block = a->data + pc * a->m_padded;
+        /* M-blocks of mc: the packed A block stays in L2 */
+        for (int64_t ic = 0; ic < m; ic += mc)
+            run_tiles(kernel, kc_cur, kc_cur, k, a_block, b + pc * kernel->nr, ic,
+                      m - ic < mc ? m : ic + mc, m, 0, n_panels, n, c, ldc,
+                      pc > 0 ? GEMM_ACCUMULATE : GEMM_STORE, NULL);
+    }
+}
+
 int gemm_sgemm(const struct gemm_kernel *kernel, int64_t m, int64_t n, int64_t k,
                const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
                bool accumulate, const float *bias, int threads)
