@@ -205,35 +205,27 @@ transform_4x3_avx512(__m512 x[6][6], bool forward, __m512 *y)
     }
 }
 
-/* input_transform_alpha and output_transform_alpha for F(4x4,3x3). */
+/* x[k][j] = the 16 lanes at src + (6 k + j) stride. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+load_6x6_avx512(const float *src, int64_t stride, __m512 x[6][6])
+{
+    for (int k = 0; k < 6; k++)
+        for (int j = 0; j < 6; j++)
+            x[k][j] = _mm512_loadu_ps(src + (k * 6 + j) * stride);
+}
+
+/* input_transform_alpha for F(4x4,3x3) (the output transform is
+ * transform_scatter_4x3_avx512's). */
 __attribute__((target("avx512f"))) static void
 input_transform_4x3_avx512(const float *restrict d, float *restrict out, int64_t out_stride,
                            int64_t n, int64_t stride)
 {
     for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
         __m512 x[6][6], y[36];
-        for (int k = 0; k < 6; k++)
-            for (int j = 0; j < 6; j++)
-                x[k][j] = _mm512_loadu_ps(d + (k * 6 + j) * stride + x0);
+        load_6x6_avx512(d + x0, stride, x);
         transform_4x3_avx512(x, true, y);
         for (int xi = 0; xi < 36; xi++)
             _mm512_storeu_ps(out + xi * out_stride + x0, y[xi]);
-    }
-}
-
-__attribute__((target("avx512f"))) static void
-output_transform_4x3_avx512(const float *restrict mt, int64_t mt_stride, float *restrict out,
-                            int64_t n, int64_t stride, float bias)
-{
-    const __m512 b = _mm512_set1_ps(bias);
-    for (int64_t x0 = 0; x0 < n; x0 += WINO_LANES) {
-        __m512 x[6][6], y[16];
-        for (int k = 0; k < 6; k++)
-            for (int j = 0; j < 6; j++)
-                x[k][j] = _mm512_loadu_ps(mt + (k * 6 + j) * mt_stride + x0);
-        transform_4x3_avx512(x, false, y);
-        for (int e = 0; e < 16; e++)
-            _mm512_storeu_ps(out + e * stride + x0, _mm512_add_ps(y[e], b));
     }
 }
 #endif
@@ -262,12 +254,7 @@ static void output_transform(enum cpu_isa isa, int m, const float *restrict mt,
 {
     switch (isa) {
 #if defined(__x86_64__)
-    case CPU_ISA_AVX512:
-        if (m == 4)
-            output_transform_4x3_avx512(mt, mt_stride, out, n, stride, bias);
-        else
-            output_transform_avx512(m, mt, mt_stride, out, n, stride, bias);
-        return;
+    case CPU_ISA_AVX512: output_transform_avx512(m, mt, mt_stride, out, n, stride, bias); return;
     case CPU_ISA_AVX2_FMA:
         output_transform_avx2(m, mt, mt_stride, out, n, stride, bias);
         return;
@@ -673,9 +660,7 @@ transform_scatter_4x3_avx512(const struct winograd_state *s, const float *mt,
     for (int64_t x0 = 0; x0 < n; x0 += 16) {
         const int64_t lanes = n - x0 < 16 ? n - x0 : 16;
         __m512 x[6][6], y[16];
-        for (int k = 0; k < 6; k++)
-            for (int j = 0; j < 6; j++)
-                x[k][j] = _mm512_loadu_ps(mt + (k * 6 + j) * mt_stride + x0);
+        load_6x6_avx512(mt + x0, mt_stride, x);
         transform_4x3_avx512(x, false, y);
         for (int e = 0; e < 16; e++)
             y[e] = _mm512_add_ps(y[e], b);
@@ -1124,7 +1109,8 @@ static void blocks_run(const struct winograd_state *s, const float *in, float *o
 #endif
             output_transform(s->isa, f->m, mb + r * T, mr * T, y, n, T,
                              s->bias ? s->bias[channel] : 0.0f);
-            scatter_tiles(s, y, T, t0, n, out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
+            scatter_tiles(s, y, T, t0, n,
+                          out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
         }
     }
 }
