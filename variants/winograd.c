@@ -108,14 +108,13 @@ struct winograd_state {
     int threads;
     int64_t tiles_h, tiles_w, tiles;  /* per image */
     int64_t batch_tiles;               /* tiles per batch (a multiple of the GEMM's NR) */
-    bool blocks;                       /* per-thread tile blocks (blocks_floats) */
-    int64_t vb_stride;                 /* blocks: floats from one xi's B panel to the next */
+    bool blocks;                       /* per-thread tile blocks (blocks_run) */
     int64_t c_in, c_out;               /* per group */
     struct gemm_packed_a *u;           /* [group][xi] transformed, packed weights */
     float *u_small;                    /* few input channels: [group][co][xi][ci], unpacked */
     const float *bias;
-    float *workspace;                  /* per thread: V, M, gather, GEMM packing */
-    size_t workspace_floats;           /* per thread */
+    float *workspace;                  /* a batch's V and M, then per thread scratch */
+    size_t workspace_floats;           /* in all */
     char description[112];             /* for the impl column */
 };
 
@@ -309,19 +308,6 @@ static enum conv_status winograd_supports(const struct conv_layer *l, const char
     return CONV_OK;
 }
 
-/* Per-thread scratch: one gathered tile set and one output tile set
- * (alpha^2 x nt each at most), then in blocks the block's V and M, or with
- * few input channels the thread's own V (alpha^2 x c_in x nt). */
-static size_t thread_floats(const struct winograd_state *s)
-{
-    const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
-    if (s->blocks)
-        return 2 * a2 * (size_t)s->batch_tiles + a2 * (size_t)s->vb_stride +
-               a2 * (size_t)(s->u[0].kernel->mr * s->batch_tiles);
-    const size_t own_v = s->u_small ? a2 * (size_t)(s->c_in * s->batch_tiles) : 0;
-    return 2 * a2 * (size_t)s->batch_tiles + own_v;
-}
-
 /* V, of a block or a batch of nt tiles, is held as the micro-kernel reads B:
  * V[xi][panel][ci][NR], a^2 GEMM operands of nt / NR panels each, so that
  * no GEMM packs B. This is the number of floats from one tile element's
@@ -331,6 +317,20 @@ static size_t thread_floats(const struct winograd_state *s)
 static int64_t vb_stride(int64_t c_in, int64_t nt)
 {
     return c_in * nt + 16;
+}
+
+/* Per-thread scratch: one gathered tile set and one output tile set
+ * (alpha^2 x nt each at most), then in blocks the block's V and M, or with
+ * few input channels the thread's own V (alpha^2 x c_in x nt). */
+static size_t thread_floats(const struct winograd_state *s)
+{
+    const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
+    if (s->blocks)
+        return 2 * a2 * (size_t)s->batch_tiles +
+               a2 * (size_t)vb_stride(s->c_in, s->batch_tiles) +
+               a2 * (size_t)(s->u[0].kernel->mr * s->batch_tiles);
+    const size_t own_v = s->u_small ? a2 * (size_t)(s->c_in * s->batch_tiles) : 0;
+    return 2 * a2 * (size_t)s->batch_tiles + own_v;
 }
 
 /* Shared by the threads: a batch's V (a^2 x vb_stride) and M (a^2 x c_out x
@@ -425,7 +425,6 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     s->batch_tiles = small_k    ? WINO_SMALL_K_TILES
                      : s->blocks ? kernel->nr
                                  : batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
-    s->vb_stride = vb_stride(s->c_in, kernel->nr);
 
     /* U[g][xi] = (G g G^T)[xi] for every (co, ci) of group g, in double */
     s->u = calloc((size_t)(l->groups * a2), sizeof *s->u);
@@ -1052,7 +1051,7 @@ static void blocks_run(const struct winograd_state *s, const float *in, float *o
     const int a2 = f->alpha * f->alpha;
     const struct gemm_kernel *kernel = s->u[g * a2].kernel;
     const int mr = kernel->mr;
-    const int64_t T = s->batch_tiles, vs = s->vb_stride;
+    const int64_t T = s->batch_tiles, vs = vb_stride(s->c_in, T);
     /* The block reads a few short pieces of every input plane, too short
      * for the hardware prefetchers to follow: they are prefetched
      * WINO_BLOCKS_PF planes ahead. Within one tile row the block reads a
@@ -1135,7 +1134,7 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
         float *mine = scratch + (size_t)omp_get_thread_num() * thread_floats(s);
         float *d = mine, *y = mine + a2 * nt;
         if (s->blocks) {
-            float *vb = mine + 2 * a2 * nt, *mb = vb + a2 * s->vb_stride;
+            float *vb = mine + 2 * a2 * nt, *mb = vb + a2 * vs;
             const int64_t per_plane = (s->tiles + nt - 1) / nt;
             const int64_t count = l->batch * l->groups * per_plane;
             #pragma omp for schedule(dynamic)
@@ -1145,63 +1144,64 @@ static enum conv_status winograd_run(void *state, const float *in, float *out)
                 blocks_run(s, in, out, n_image, g, t0, s->tiles - t0 < nt ? s->tiles - t0 : nt,
                            d, y, vb, mb);
             }
-        } else
-        for (int64_t n = 0; n < l->batch; n++)
-            for (int64_t g = 0; g < l->groups; g++) {
-                if (s->u_small) {
-                    float *own_v = mine + 2 * a2 * nt;
-                    #pragma omp for schedule(static)
-                    for (int64_t t0 = 0; t0 < s->tiles; t0 += nt)
-                        small_k_block(s, in, n, g, t0, s->tiles - t0 < nt ? s->tiles - t0 : nt,
-                                      own_v, d, y, out);
-                    continue;
-                }
-                for (int64_t t0 = 0; t0 < s->tiles; t0 += nt) {
-                    const int64_t count = s->tiles - t0 < nt ? s->tiles - t0 : nt;
-                    /* V = B^T d B, per input channel, a B panel of tiles
-                     * at a time */
-                    #pragma omp for schedule(static)
-                    for (int64_t ci = 0; ci < s->c_in; ci++) {
-                        const float *plane =
-                            in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
-                        for (int64_t j0 = 0; j0 < count; j0 += nr) {
-                            const int64_t cols = count - j0 < nr ? count - j0 : nr;
-                            float *v = V + j0 * s->c_in + ci * nr;
+        } else {
+            for (int64_t n = 0; n < l->batch; n++)
+                for (int64_t g = 0; g < l->groups; g++) {
+                    if (s->u_small) {
+                        float *own_v = mine + 2 * a2 * nt;
+                        #pragma omp for schedule(static)
+                        for (int64_t t0 = 0; t0 < s->tiles; t0 += nt)
+                            small_k_block(s, in, n, g, t0, s->tiles - t0 < nt ? s->tiles - t0 : nt,
+                                          own_v, d, y, out);
+                        continue;
+                    }
+                    for (int64_t t0 = 0; t0 < s->tiles; t0 += nt) {
+                        const int64_t count = s->tiles - t0 < nt ? s->tiles - t0 : nt;
+                        /* V = B^T d B, per input channel, a B panel of tiles
+                         * at a time */
+                        #pragma omp for schedule(static)
+                        for (int64_t ci = 0; ci < s->c_in; ci++) {
+                            const float *plane =
+                                in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
+                            for (int64_t j0 = 0; j0 < count; j0 += nr) {
+                                const int64_t cols = count - j0 < nr ? count - j0 : nr;
+                                float *v = V + j0 * s->c_in + ci * nr;
+#if defined(__x86_64__)
+                                if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
+                                    gather_transform_4x3_avx512(s, plane, t0 + j0, cols, v, vs);
+                                    continue;
+                                }
+#endif
+                                gather_tiles(s, plane, t0 + j0, cols, d, nr);
+                                input_transform(s->isa, f->alpha, d, v, vs, cols, nr);
+                            }
+                        }
+                        /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
+                        #pragma omp for schedule(dynamic)
+                        for (int xi = 0; xi < a2; xi++)
+                            gemm_compute_panels(&s->u[g * a2 + xi], V + (size_t)xi * vs, count,
+                                                M + (size_t)xi * s->c_out * nt, nt);
+                        /* Y = A^T M A (+ bias), per output channel */
+                        #pragma omp for schedule(static)
+                        for (int64_t co = 0; co < s->c_out; co++) {
+                            const int64_t channel = g * s->c_out + co;
 #if defined(__x86_64__)
                             if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
-                                gather_transform_4x3_avx512(s, plane, t0 + j0, cols, v, vs);
+                                transform_scatter_4x3_avx512(
+                                    s, M + co * nt, s->c_out * nt, t0, count,
+                                    s->bias ? s->bias[channel] : 0.0f,
+                                    out + (n * l->c_out + channel) * l->h_out * l->w_out);
                                 continue;
                             }
 #endif
-                            gather_tiles(s, plane, t0 + j0, cols, d, nr);
-                            input_transform(s->isa, f->alpha, d, v, vs, cols, nr);
+                            output_transform(s->isa, f->m, M + co * nt, s->c_out * nt, y, count, nt,
+                                             s->bias ? s->bias[channel] : 0.0f);
+                            scatter_tiles(s, y, nt, t0, count,
+                                          out + (n * l->c_out + channel) * l->h_out * l->w_out);
                         }
-                    }
-                    /* M[xi] = U[xi] V[xi]: one GEMM per tile element */
-                    #pragma omp for schedule(dynamic)
-                    for (int xi = 0; xi < a2; xi++)
-                        gemm_compute_panels(&s->u[g * a2 + xi], V + (size_t)xi * vs, count,
-                                            M + (size_t)xi * s->c_out * nt, nt);
-                    /* Y = A^T M A (+ bias), per output channel */
-                    #pragma omp for schedule(static)
-                    for (int64_t co = 0; co < s->c_out; co++) {
-                        const int64_t channel = g * s->c_out + co;
-#if defined(__x86_64__)
-                        if (f->m == 4 && s->isa == CPU_ISA_AVX512) {
-                            transform_scatter_4x3_avx512(
-                                s, M + co * nt, s->c_out * nt, t0, count,
-                                s->bias ? s->bias[channel] : 0.0f,
-                                out + (n * l->c_out + channel) * l->h_out * l->w_out);
-                            continue;
-                        }
-#endif
-                        output_transform(s->isa, f->m, M + co * nt, s->c_out * nt, y, count, nt,
-                                         s->bias ? s->bias[channel] : 0.0f);
-                        scatter_tiles(s, y, nt, t0, count,
-                                      out + (n * l->c_out + channel) * l->h_out * l->w_out);
                     }
                 }
-            }
+        }
     }
     return CONV_OK;
 }
