@@ -22,6 +22,7 @@ struct im2col_tap *im2col_taps(const struct conv_layer *l)
         t->row = kh * l->dilation_h - l->pad_h;
         t->column = kw * l->dilation_w - l->pad_w;
         layer_inside_range(t->column, S, l->w_in, l->w_out, &t->ow_lo, &t->ow_hi);
+        t->offset = t->plane + t->row * l->w_in + t->column;
     }
     return table;
 }
@@ -189,6 +190,50 @@ static inline const struct run *panel_runs_of(const struct panel_runs *pr,
     return now;
 }
 
+/* At stride 1 with outputs as wide as the input, output position n = oh W +
+ * ow sees input element n + tap->offset of the tap's plane run together
+ * (rows one after another), wherever it sees one at all: a panel row is
+ * one unaligned 32-float window of the input, whatever output rows the
+ * panel crosses, with the lanes that see padding (or past the last column)
+ * masked off. Which lanes those are depends only on the kernel position:
+ * lanes by input row inside (per kh) and by input column inside (per kw),
+ * worked out per output-row segment of the panel and combined per
+ * position. */
+static bool flat_usable(const struct conv_layer *l, int64_t kc)
+{
+    /* the masks are worked out once per panel: with fewer than four
+     * channels' worth of taps the other paths' copies are cheaper */
+    return l->stride_h == 1 && l->stride_w == 1 && l->w_out == l->w_in && l->kernel_h <= 8 &&
+           l->kernel_w <= 8 && kc >= 4 * l->kernel_h * l->kernel_w;
+}
+
+static void flat_masks(const struct conv_layer *l, int64_t n0, int64_t cols, uint32_t *masks)
+{
+    enum { TAPS_MAX = 8 };
+    const int64_t H = l->h_in, W = l->w_in, Kh = l->kernel_h, Kw = l->kernel_w;
+    uint32_t rows[TAPS_MAX] = {0}, columns[TAPS_MAX] = {0};
+    /* segments: lanes j .. j + len, output row oh, columns ow .. ow + len */
+    for (int64_t j = 0, oh = n0 / W, ow = n0 % W, len; j < cols; j += len, oh++, ow = 0) {
+        len = cols - j < W - ow ? cols - j : W - ow;
+        const uint64_t lanes = ((UINT64_C(1) << len) - 1) << j;
+        for (int64_t kh = 0; kh < Kh; kh++) {
+            const int64_t ih = oh + kh * l->dilation_h - l->pad_h;
+            if (ih >= 0 && ih < H)
+                rows[kh] |= (uint32_t)lanes;
+        }
+        for (int64_t kw = 0; kw < Kw; kw++) {
+            /* iw = ow + dx inside for ow in [-dx, W - dx) */
+            const int64_t dx = kw * l->dilation_w - l->pad_w;
+            const int64_t lo = ow > -dx ? ow : -dx, hi = ow + len < W - dx ? ow + len : W - dx;
+            if (lo < hi)
+                columns[kw] |= (uint32_t)(((UINT64_C(1) << (hi - lo)) - 1) << (j + lo - ow));
+        }
+    }
+    for (int64_t kh = 0; kh < Kh; kh++)
+        for (int64_t kw = 0; kw < Kw; kw++)
+            masks[kh * Kw + kw] = rows[kh] & columns[kw];
+}
+
 /* Panels inside one input row are copied (two vector moves). At stride 1
  * the others are a few runs of consecutive columns, one per output row the
  * panel crosses (its segments, found once per panel): each run is a masked
@@ -207,6 +252,25 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
     const int64_t H = l->h_in, W = l->w_in, Q = l->w_out, S = l->stride_w;
     const int64_t oh0 = n0 / Q, ow0 = n0 % Q;
     (void)nr; /* 32 */
+
+    if (flat_usable(l, kc)) {
+        const int64_t positions = l->kernel_h * l->kernel_w;
+        uint32_t masks[64];
+        flat_masks(l, n0, cols, masks);
+        const uintptr_t at = (uintptr_t)(src->in + n0);
+        for (int64_t p = 0, kk = k0 % positions; p < kc;
+             p++, kk = kk + 1 == positions ? 0 : kk + 1) {
+            /* (in integers: the window may start before the input, in
+             * lanes the mask drops) */
+            const float *from = (const float *)(at + (uintptr_t)(src->taps[k0 + p].offset *
+                                                                 (int64_t)sizeof(float)));
+            const uint32_t lanes = masks[kk];
+            _mm512_storeu_ps(panel + p * 32, _mm512_maskz_loadu_ps((__mmask16)lanes, from));
+            _mm512_storeu_ps(panel + p * 32 + 16,
+                            _mm512_maskz_loadu_ps((__mmask16)(lanes >> 16), from + 16));
+        }
+        return;
+    }
 
     /* per lane: oh * Sh and ow * Sw of its output position */
     int32_t rows[32], columns[32];
@@ -322,6 +386,26 @@ im2col_pack_avx2(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_
     const int64_t H = l->h_in, W = l->w_in, Q = l->w_out, S = l->stride_w;
     const int64_t oh0 = n0 / Q, ow0 = n0 % Q;
     (void)nr; /* 16 */
+
+    if (flat_usable(l, kc)) {
+        const int64_t positions = l->kernel_h * l->kernel_w;
+        uint32_t masks[64];
+        flat_masks(l, n0, cols, masks);
+        __m256i lanes[64][2];
+        for (int64_t kk = 0; kk < positions; kk++) {
+            lanes[kk][0] = lane_mask8(masks[kk]);
+            lanes[kk][1] = lane_mask8(masks[kk] >> 8);
+        }
+        const uintptr_t at = (uintptr_t)(src->in + n0);
+        for (int64_t p = 0, kk = k0 % positions; p < kc;
+             p++, kk = kk + 1 == positions ? 0 : kk + 1) {
+            const float *from = (const float *)(at + (uintptr_t)(src->taps[k0 + p].offset *
+                                                                 (int64_t)sizeof(float)));
+            _mm256_storeu_ps(panel + p * 16, _mm256_maskload_ps(from, lanes[kk][0]));
+            _mm256_storeu_ps(panel + p * 16 + 8, _mm256_maskload_ps(from + 8, lanes[kk][1]));
+        }
+        return;
+    }
 
     struct panel_runs pr;
     panel_runs_init(&pr, src, kc, n0, cols);

@@ -2,8 +2,9 @@
  * gemm_b_source): B[k][n] is the input element that reduction index
  * k = (c, kh, kw) sees at output position n = (oh, ow), 0 in the padding.
  * A portable packer, an AVX-512 one that builds the panels that cross
- * output rows or image edges from masked loads (strides 1 and 2) or
- * gathers, and an AVX2 one that does the same with masked loads. */
+ * output rows or image edges from masked loads (one per panel row at
+ * stride 1 with W_out = W, one per output row crossed at strides 1 and 2)
+ * or gathers, and an AVX2 one that does the same with masked loads. */
 #ifndef CONVBENCH_IM2COL_PACK_H
 #define CONVBENCH_IM2COL_PACK_H
 
@@ -18,6 +19,8 @@ struct im2col_tap {
     int64_t row;          /* kh * Dh - Ph: ih = oh * Sh + row */
     int64_t column;       /* kw * Dw - Pw: iw = ow * Sw + column */
     int64_t ow_lo, ow_hi; /* the outputs whose iw is inside the input */
+    int64_t offset;       /* plane + row * W + column: at stride 1 with W_out = W, output
+                             n reads input element n + offset, where it is inside */
 };
 
 /* The table for the C_in/G * Kh * Kw reduction indices of a layer (malloc'd). */
