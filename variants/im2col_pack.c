@@ -260,14 +260,21 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
         const uintptr_t at = (uintptr_t)(src->in + n0);
         for (int64_t p = 0, kk = k0 % positions; p < kc;
              p++, kk = kk + 1 == positions ? 0 : kk + 1) {
-            /* (in integers: the window may start before the input, in
-             * lanes the mask drops) */
-            const float *from = (const float *)(at + (uintptr_t)(src->taps[k0 + p].offset *
-                                                                 (int64_t)sizeof(float)));
+            /* addresses in integers: the window may start before the
+             * input or end past it, in lanes the mask drops */
+            const uintptr_t from =
+                at + (uintptr_t)(src->taps[k0 + p].offset * (int64_t)sizeof(float));
             const uint32_t lanes = masks[kk];
-            _mm512_storeu_ps(panel + p * 32, _mm512_maskz_loadu_ps((__mmask16)lanes, from));
+            /* the same window two panels on, as for the copies below
+             * (the ResNet-18 and VGG-16 3x3 layers on this path: 2% faster
+             * in geomean, VGG-16 conv1_2 5-6%) */
+            _mm_prefetch((const char *)(from + 64 * sizeof(float)), _MM_HINT_T0);
+            _mm_prefetch((const char *)(from + 80 * sizeof(float)), _MM_HINT_T0);
+            _mm512_storeu_ps(panel + p * 32,
+                             _mm512_maskz_loadu_ps((__mmask16)lanes, (const float *)from));
             _mm512_storeu_ps(panel + p * 32 + 16,
-                            _mm512_maskz_loadu_ps((__mmask16)(lanes >> 16), from + 16));
+                             _mm512_maskz_loadu_ps((__mmask16)(lanes >> 16),
+                                                   (const float *)(from + 16 * sizeof(float))));
         }
         return;
     }
@@ -399,10 +406,12 @@ im2col_pack_avx2(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_
         const uintptr_t at = (uintptr_t)(src->in + n0);
         for (int64_t p = 0, kk = k0 % positions; p < kc;
              p++, kk = kk + 1 == positions ? 0 : kk + 1) {
-            const float *from = (const float *)(at + (uintptr_t)(src->taps[k0 + p].offset *
-                                                                 (int64_t)sizeof(float)));
-            _mm256_storeu_ps(panel + p * 16, _mm256_maskload_ps(from, lanes[kk][0]));
-            _mm256_storeu_ps(panel + p * 16 + 8, _mm256_maskload_ps(from + 8, lanes[kk][1]));
+            const uintptr_t from =
+                at + (uintptr_t)(src->taps[k0 + p].offset * (int64_t)sizeof(float));
+            _mm256_storeu_ps(panel + p * 16, _mm256_maskload_ps((const float *)from, lanes[kk][0]));
+            _mm256_storeu_ps(panel + p * 16 + 8,
+                             _mm256_maskload_ps((const float *)(from + 8 * sizeof(float)),
+                                                lanes[kk][1]));
         }
         return;
     }
