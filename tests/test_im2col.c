@@ -21,6 +21,14 @@ static const int64_t shapes[][7] = {
     {5, 6, 9, 3, 1, 0, 1},   {4, 3, 35, 3, 1, 1, 1},  {4, 8, 8, 7, 1, 3, 1},
 };
 
+/* C, H, W, Kh, Kw, Ph, Pw at stride 1: kernels and padding that differ
+ * between the axes (outputs as wide as the input but fewer rows, 1x7 and
+ * 7x1 kernels); numbered after the shapes above */
+static const int64_t apart[][7] = {
+    {8, 10, 21, 3, 3, 0, 1}, {6, 9, 20, 1, 7, 0, 3}, {6, 12, 10, 7, 1, 3, 0},
+    {5, 11, 9, 5, 3, 1, 1},
+};
+
 static float definition(const struct conv_layer *l, const float *in, int64_t k, int64_t n)
 {
     const int64_t taps = l->kernel_h * l->kernel_w;
@@ -33,69 +41,91 @@ static float definition(const struct conv_layer *l, const float *in, int64_t k, 
     return in[(c * l->h_in + ih) * l->w_in + iw];
 }
 
+/* Every packer on layer l (shape i of the tables), whole and in K-blocks. */
+static int check_layer(struct conv_layer l, size_t i)
+{
+    if (layer_derive(&l)) {
+        fprintf(stderr, "bad shape %zu\n", i);
+        return 2;
+    }
+    const int64_t K = l.c_in * l.kernel_h * l.kernel_w, N = l.h_out * l.w_out;
+    float *in = tensor_alloc((size_t)layer_input_elements(&l), 4);
+    float *a = tensor_alloc((size_t)(K * 32), 4), *b = tensor_alloc((size_t)(K * 32), 4);
+    struct im2col_tap *taps = im2col_taps(&l);
+    if (!in || !a || !b || !taps)
+        return 3;
+    tensor_fill_random(in, (size_t)layer_input_elements(&l), 3, i);
+    const struct im2col_source source = {&l, taps, in};
+    /* each panel width with its SIMD packer */
+    const struct {
+        int nr;
+        const char *name;
+        bool usable;
+        void (*pack)(const void *, int64_t, int64_t, int64_t, int64_t, int, float *);
+    } widths[] = {
+        {32, "avx512", im2col_pack_avx512_usable(&l, 32), im2col_pack_avx512},
+        {16, "avx2", im2col_pack_avx2_usable(&l, 16), im2col_pack_avx2},
+    };
+    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
+        const int nr = widths[w].nr;
+        int wrong = 0, differ = 0;
+        for (int64_t n0 = 0; n0 < N; n0 += nr) {
+            const int64_t cols = N - n0 < nr ? N - n0 : nr;
+            im2col_pack(&source, 0, K, n0, cols, nr, a);
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t j = 0; j < nr; j++)
+                    wrong += a[k * nr + j] !=
+                             (j < cols ? definition(&l, in, k, n0 + j) : 0.0f);
+            if (!widths[w].usable)
+                continue;
+            widths[w].pack(&source, 0, K, n0, cols, nr, b);
+            differ += memcmp(a, b, (size_t)(K * nr) * sizeof *a) != 0;
+            /* in K-blocks, as the GEMM packs: blocks that start inside
+             * a channel, short ones and ones long enough for the packer
+             * to tabulate its kernel positions */
+            for (int64_t kb = 7; kb <= 40; kb += 33) {
+                for (int64_t k0 = 0; k0 < K; k0 += kb)
+                    widths[w].pack(&source, k0, K - k0 < kb ? K - k0 : kb, n0, cols, nr,
+                                   b + k0 * nr);
+                differ += memcmp(a, b, (size_t)(K * nr) * sizeof *a) != 0;
+            }
+        }
+        CHECK(wrong == 0, "portable packer, %d wide, shape %zu: %d elements differ from the "
+              "definition", nr, i, wrong);
+        CHECK(differ == 0, "%s packer, shape %zu: %d panels differ from the portable one",
+              widths[w].name, i, differ);
+    }
+    free(in);
+    free(a);
+    free(b);
+    free(taps);
+    return 0;
+}
+
 int main(void)
 {
-    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+    size_t i = 0;
+    for (; i < sizeof shapes / sizeof *shapes; i++) {
         const int64_t *s = shapes[i];
-        struct conv_layer l = {.repeat = 1, .batch = 1, .c_in = s[0], .h_in = s[1], .w_in = s[2],
-                               .c_out = 1, .kernel_h = s[3], .kernel_w = s[3], .stride_h = s[4],
-                               .stride_w = s[4], .pad_h = s[5], .pad_w = s[5],
-                               .dilation_h = s[6], .dilation_w = s[6], .groups = 1};
-        if (layer_derive(&l)) {
-            fprintf(stderr, "bad shape %zu\n", i);
-            return 2;
-        }
-        const int64_t K = l.c_in * l.kernel_h * l.kernel_w, N = l.h_out * l.w_out;
-        float *in = tensor_alloc((size_t)layer_input_elements(&l), 4);
-        float *a = tensor_alloc((size_t)(K * 32), 4), *b = tensor_alloc((size_t)(K * 32), 4);
-        struct im2col_tap *taps = im2col_taps(&l);
-        if (!in || !a || !b || !taps)
-            return 3;
-        tensor_fill_random(in, (size_t)layer_input_elements(&l), 3, i);
-        const struct im2col_source source = {&l, taps, in};
-        /* each panel width with its SIMD packer */
-        const struct {
-            int nr;
-            const char *name;
-            bool usable;
-            void (*pack)(const void *, int64_t, int64_t, int64_t, int64_t, int, float *);
-        } widths[] = {
-            {32, "avx512", im2col_pack_avx512_usable(&l, 32), im2col_pack_avx512},
-            {16, "avx2", im2col_pack_avx2_usable(&l, 16), im2col_pack_avx2},
-        };
-        for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
-            const int nr = widths[w].nr;
-            int wrong = 0, differ = 0;
-            for (int64_t n0 = 0; n0 < N; n0 += nr) {
-                const int64_t cols = N - n0 < nr ? N - n0 : nr;
-                im2col_pack(&source, 0, K, n0, cols, nr, a);
-                for (int64_t k = 0; k < K; k++)
-                    for (int64_t j = 0; j < nr; j++)
-                        wrong += a[k * nr + j] !=
-                                 (j < cols ? definition(&l, in, k, n0 + j) : 0.0f);
-                if (!widths[w].usable)
-                    continue;
-                widths[w].pack(&source, 0, K, n0, cols, nr, b);
-                differ += memcmp(a, b, (size_t)(K * nr) * sizeof *a) != 0;
-                /* in K-blocks, as the GEMM packs: blocks that start inside
-                 * a channel, short ones and ones long enough for the packer
-                 * to tabulate its kernel positions */
-                for (int64_t kb = 7; kb <= 40; kb += 33) {
-                    for (int64_t k0 = 0; k0 < K; k0 += kb)
-                        widths[w].pack(&source, k0, K - k0 < kb ? K - k0 : kb, n0, cols, nr,
-                                       b + k0 * nr);
-                    differ += memcmp(a, b, (size_t)(K * nr) * sizeof *a) != 0;
-                }
-            }
-            CHECK(wrong == 0, "portable packer, %d wide, shape %zu: %d elements differ from the "
-                  "definition", nr, i, wrong);
-            CHECK(differ == 0, "%s packer, shape %zu: %d panels differ from the portable one",
-                  widths[w].name, i, differ);
-        }
-        free(in);
-        free(a);
-        free(b);
-        free(taps);
+        const int status = check_layer(
+            (struct conv_layer){.repeat = 1, .batch = 1, .c_in = s[0], .h_in = s[1],
+                                .w_in = s[2], .c_out = 1, .kernel_h = s[3], .kernel_w = s[3],
+                                .stride_h = s[4], .stride_w = s[4], .pad_h = s[5], .pad_w = s[5],
+                                .dilation_h = s[6], .dilation_w = s[6], .groups = 1},
+            i);
+        if (status)
+            return status;
+    }
+    for (size_t j = 0; j < sizeof apart / sizeof *apart; j++, i++) {
+        const int64_t *s = apart[j];
+        const int status = check_layer(
+            (struct conv_layer){.repeat = 1, .batch = 1, .c_in = s[0], .h_in = s[1],
+                                .w_in = s[2], .c_out = 1, .kernel_h = s[3], .kernel_w = s[4],
+                                .stride_h = 1, .stride_w = 1, .pad_h = s[5], .pad_w = s[6],
+                                .dilation_h = 1, .dilation_w = 1, .groups = 1},
+            i);
+        if (status)
+            return status;
     }
     const struct conv_layer one = {.h_in = 1, .w_in = 1, .h_out = 1, .w_out = 1};
     if (!im2col_pack_avx512_usable(&one, 32))

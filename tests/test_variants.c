@@ -52,6 +52,8 @@ static const struct shape edge_shapes[] = {
     {"groups 2, 128 outputs on 6x6, stride 2", 1, 64, 12, 12, 128, 3, 3, 2, 2, 1, 1, 1, 1, 2,
      true},
     {"1x7 kernel, stride 2x1", 1, 4, 8, 12, 4, 1, 7, 2, 1, 0, 3, 1, 1, 1, false},
+    {"3x3 pad 0x1: outputs as wide as the input, fewer rows", 1, 8, 10, 21, 8, 3, 3, 1, 1, 0, 1,
+     1, 1, 1, true},
     {"large reduction 3x3x256", 1, 256, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
     /* depthwise-specific */
     {"depthwise 5x5 dilation 2", 1, 6, 13, 15, 6, 5, 5, 1, 1, 4, 4, 2, 2, 6, true},
