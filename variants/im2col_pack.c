@@ -199,19 +199,21 @@ static inline const struct run *panel_runs_of(const struct panel_runs *pr,
  * lanes by input row inside (per kh) and by input column inside (per kw),
  * worked out per output-row segment of the panel and combined per
  * position. */
+enum { FLAT_KERNEL_MAX = 8 }; /* per axis: the masks live in fixed arrays */
+
 static bool flat_usable(const struct conv_layer *l, int64_t kc)
 {
     /* the masks are worked out once per panel: with fewer than four
      * channels' worth of taps the other paths' copies are cheaper */
-    return l->stride_h == 1 && l->stride_w == 1 && l->w_out == l->w_in && l->kernel_h <= 8 &&
-           l->kernel_w <= 8 && kc >= 4 * l->kernel_h * l->kernel_w;
+    return l->stride_h == 1 && l->stride_w == 1 && l->w_out == l->w_in &&
+           l->kernel_h <= FLAT_KERNEL_MAX && l->kernel_w <= FLAT_KERNEL_MAX &&
+           kc >= 4 * l->kernel_h * l->kernel_w;
 }
 
 static void flat_masks(const struct conv_layer *l, int64_t n0, int64_t cols, uint32_t *masks)
 {
-    enum { TAPS_MAX = 8 };
     const int64_t H = l->h_in, W = l->w_in, Kh = l->kernel_h, Kw = l->kernel_w;
-    uint32_t rows[TAPS_MAX] = {0}, columns[TAPS_MAX] = {0};
+    uint32_t rows[FLAT_KERNEL_MAX] = {0}, columns[FLAT_KERNEL_MAX] = {0};
     /* segments: lanes j .. j + len, output row oh, columns ow .. ow + len */
     for (int64_t j = 0, oh = n0 / W, ow = n0 % W, len; j < cols; j += len, oh++, ow = 0) {
         len = cols - j < W - ow ? cols - j : W - ow;
@@ -255,7 +257,7 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
 
     if (flat_usable(l, kc)) {
         const int64_t positions = l->kernel_h * l->kernel_w;
-        uint32_t masks[64];
+        uint32_t masks[FLAT_KERNEL_MAX * FLAT_KERNEL_MAX];
         flat_masks(l, n0, cols, masks);
         const uintptr_t at = (uintptr_t)(src->in + n0);
         for (int64_t p = 0, kk = k0 % positions; p < kc;
@@ -396,9 +398,9 @@ im2col_pack_avx2(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_
 
     if (flat_usable(l, kc)) {
         const int64_t positions = l->kernel_h * l->kernel_w;
-        uint32_t masks[64];
+        uint32_t masks[FLAT_KERNEL_MAX * FLAT_KERNEL_MAX];
         flat_masks(l, n0, cols, masks);
-        __m256i lanes[64][2];
+        __m256i lanes[FLAT_KERNEL_MAX * FLAT_KERNEL_MAX][2];
         for (int64_t kk = 0; kk < positions; kk++) {
             lanes[kk][0] = lane_mask8(masks[kk]);
             lanes[kk][1] = lane_mask8(masks[kk] >> 8);
