@@ -102,28 +102,25 @@ static int check_layer(struct conv_layer l, size_t i)
     return 0;
 }
 
+/* A single-image layer of one output channel (the packers never read C_out). */
+static struct conv_layer shape_layer(int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw,
+                                     int64_t stride, int64_t ph, int64_t pw, int64_t dilation)
+{
+    return (struct conv_layer){.repeat = 1, .batch = 1, .c_in = c, .h_in = h, .w_in = w,
+                               .c_out = 1, .kernel_h = kh, .kernel_w = kw, .stride_h = stride,
+                               .stride_w = stride, .pad_h = ph, .pad_w = pw,
+                               .dilation_h = dilation, .dilation_w = dilation, .groups = 1};
+}
+
 int main(void)
 {
-    size_t i = 0;
-    for (; i < sizeof shapes / sizeof *shapes; i++) {
-        const int64_t *s = shapes[i];
-        const int status = check_layer(
-            (struct conv_layer){.repeat = 1, .batch = 1, .c_in = s[0], .h_in = s[1],
-                                .w_in = s[2], .c_out = 1, .kernel_h = s[3], .kernel_w = s[3],
-                                .stride_h = s[4], .stride_w = s[4], .pad_h = s[5], .pad_w = s[5],
-                                .dilation_h = s[6], .dilation_w = s[6], .groups = 1},
-            i);
-        if (status)
-            return status;
-    }
-    for (size_t j = 0; j < sizeof apart / sizeof *apart; j++, i++) {
-        const int64_t *s = apart[j];
-        const int status = check_layer(
-            (struct conv_layer){.repeat = 1, .batch = 1, .c_in = s[0], .h_in = s[1],
-                                .w_in = s[2], .c_out = 1, .kernel_h = s[3], .kernel_w = s[4],
-                                .stride_h = 1, .stride_w = 1, .pad_h = s[5], .pad_w = s[6],
-                                .dilation_h = 1, .dilation_w = 1, .groups = 1},
-            i);
+    const size_t square = sizeof shapes / sizeof *shapes;
+    for (size_t i = 0; i < square + sizeof apart / sizeof *apart; i++) {
+        const int64_t *s = i < square ? shapes[i] : apart[i - square];
+        const struct conv_layer l =
+            i < square ? shape_layer(s[0], s[1], s[2], s[3], s[3], s[4], s[5], s[5], s[6])
+                       : shape_layer(s[0], s[1], s[2], s[3], s[4], 1, s[5], s[6], 1);
+        const int status = check_layer(l, i);
         if (status)
             return status;
     }
