@@ -1,7 +1,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,9 +32,7 @@ struct layer_source {
 
 struct parse_context {
     const char *path;
-    /* input: a FILE or a string */
-    FILE *file;
-    const char *text;
+    const char *text;      /* what is left to read */
     int line;              /* the line inih is working on */
 
     /* sections */
@@ -45,6 +46,10 @@ struct parse_context {
     struct conv_layer *layers;
     struct layer_source *sources;
     size_t count, capacity;
+    /* layer names, for finding a repeated section in constant time: open
+     * addressing, each slot 0 or 1 + a layer index */
+    size_t *name_slots;
+    size_t slot_count;     /* a power of two, at least twice count */
 
     /* the first problem found */
     int error_line;
@@ -76,12 +81,48 @@ static bool valid_name(const char *s)
     return true;
 }
 
+static size_t name_hash(const char *name)
+{
+    size_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 1099511628211u;
+    return h;
+}
+
+/* The slot that holds name, or the empty slot where it would go; NULL
+ * before the table exists. */
+static size_t *find_name_slot(struct parse_context *ctx, const char *name)
+{
+    if (!ctx->slot_count)
+        return NULL;
+    const size_t mask = ctx->slot_count - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &ctx->name_slots[i];
+        if (!*slot || strcmp(ctx->layers[*slot - 1].name, name) == 0)
+            return slot;
+    }
+}
+
+static bool grow_name_slots(struct parse_context *ctx)
+{
+    size_t count = ctx->slot_count ? 2 * ctx->slot_count : 64;
+    size_t *slots = calloc(count, sizeof *slots);
+    if (!slots)
+        return false;
+    free(ctx->name_slots);
+    ctx->name_slots = slots;
+    ctx->slot_count = count;
+    for (size_t i = 0; i < ctx->count; i++)
+        *find_name_slot(ctx, ctx->layers[i].name) = i + 1;
+    return true;
+}
+
 static void begin_section(struct parse_context *ctx, const char *name, size_t length)
 {
     char section[LAYER_NAME_MAX + 1];
     if (length > LAYER_NAME_MAX) {
         fail(ctx, ctx->line, "section name is longer than %d characters", LAYER_NAME_MAX);
-        length = LAYER_NAME_MAX;
+        return;
     }
     memcpy(section, name, length);
     section[length] = '\0';
@@ -92,17 +133,23 @@ static void begin_section(struct parse_context *ctx, const char *name, size_t le
                  ctx->network_line);
         else if (ctx->count)
             fail(ctx, ctx->line, "[network] must come before the first layer");
+        if (ctx->error_line)
+            return;
         ctx->network_line = ctx->line;
         ctx->section = SECTION_NETWORK;
         return;
     }
-    if (!valid_name(section))
+    if (!valid_name(section)) {
         fail(ctx, ctx->line,
              "layer name '%s' may hold only letters, digits, '_', '-' and '.'", section);
-    for (size_t i = 0; i < ctx->count; i++)
-        if (strcmp(ctx->layers[i].name, section) == 0)
-            fail(ctx, ctx->line, "section [%s] appears twice (first at line %d)", section,
-                 ctx->sources[i].section_line);
+        return;
+    }
+    size_t *slot = find_name_slot(ctx, section);
+    if (slot && *slot) {
+        fail(ctx, ctx->line, "section [%s] appears twice (first at line %d)", section,
+             ctx->sources[*slot - 1].section_line);
+        return;
+    }
 
     if (ctx->count == ctx->capacity) {
         size_t capacity = ctx->capacity ? 2 * ctx->capacity : 16;
@@ -114,11 +161,15 @@ static void begin_section(struct parse_context *ctx, const char *name, size_t le
             ctx->sources = sources;
         if (!layers || !sources) {
             fail(ctx, ctx->line, "out of memory");
-            ctx->section = SECTION_NONE;
             return;
         }
         ctx->capacity = capacity;
     }
+    if (2 * (ctx->count + 1) > ctx->slot_count && !grow_name_slots(ctx)) {
+        fail(ctx, ctx->line, "out of memory");
+        return;
+    }
+    *find_name_slot(ctx, section) = ctx->count + 1;
     struct conv_layer *l = &ctx->layers[ctx->count];
     struct layer_source *src = &ctx->sources[ctx->count];
     ctx->count++;
@@ -132,40 +183,26 @@ static void begin_section(struct parse_context *ctx, const char *name, size_t le
 /* inih's line reader. It counts lines, so that the handler knows where it is,
  * reads section headers itself (inih reports neither empty nor repeated
  * sections), and drops leading blanks, so that an indented line is an error
- * rather than inih's silent continuation of the previous value. */
+ * rather than inih's silent continuation of the previous value. After the
+ * first problem it reads nothing more: inih sees the end of the file. */
 static char *read_line(char *buffer, int size, void *stream)
 {
     struct parse_context *ctx = stream;
     char raw[4096];
-    size_t content; /* characters on the line, newline excluded */
-
-    if (ctx->file) {
-        if (!fgets(raw, sizeof raw, ctx->file))
-            return NULL;
-        content = strlen(raw);
-        if (content && raw[content - 1] == '\n') {
-            raw[--content] = '\0';
-        } else if (!feof(ctx->file)) {
-            int c;
-            while ((c = fgetc(ctx->file)) != EOF && c != '\n')
-                content++;
-        }
-    } else {
-        if (!*ctx->text)
-            return NULL;
-        const char *newline = strchr(ctx->text, '\n');
-        content = newline ? (size_t)(newline - ctx->text) : strlen(ctx->text);
-        size_t copy = content < sizeof raw - 1 ? content : sizeof raw - 1;
-        memcpy(raw, ctx->text, copy);
-        raw[copy] = '\0';
-        ctx->text += content + (newline != NULL);
-    }
+    if (ctx->error_line || !*ctx->text)
+        return NULL;
+    const char *newline = strchr(ctx->text, '\n');
+    const size_t content = newline ? (size_t)(newline - ctx->text) : strlen(ctx->text);
+    const size_t copy = content < sizeof raw - 1 ? content : sizeof raw - 1;
+    memcpy(raw, ctx->text, copy);
+    raw[copy] = '\0';
+    ctx->text += content + (newline != NULL);
     ctx->line++;
 
     const size_t limit = (size_t)size - 2; /* inih's buffer, less '\n' and '\0' */
     if (content > limit) {
         fail(ctx, ctx->line, "line is longer than %zu characters", limit);
-        raw[0] = '\0';
+        return NULL;
     }
 
     const char *start = raw;
@@ -395,9 +432,15 @@ static int handle_key(void *user, const char *section, const char *key, const ch
     return 1;
 }
 
-/* Fills in defaults and checks each layer against its input, in file order. */
+/* Fills in defaults and checks each layer against its input, in file order,
+ * and that the network's totals fit in 64 bits. */
 static void validate(struct parse_context *ctx)
 {
+    enum { TOTAL_PARAMS, TOTAL_MACS, TOTAL_MACS_NOPAD, TOTAL_FLOPS, TOTAL_BYTES, TOTAL_COUNT };
+    static const char *const total_names[TOTAL_COUNT] = {"parameter count", "MAC count",
+                                                         "MAC count", "FLOP count",
+                                                         "byte count"};
+    int64_t totals[TOTAL_COUNT] = {0};
     if (ctx->count == 0) {
         fail(ctx, ctx->line ? ctx->line : 1,
              "no layers: a layer is a [section] with at least 'out' and 'kernel'");
@@ -478,6 +521,19 @@ static void validate(struct parse_context *ctx)
             fail(ctx, line, "[%s] is too large: %s", l->name, why);
             return;
         }
+        /* totals over the network, as --summary and the reports add them */
+        const struct layer_cost c = layer_cost(l);
+        const int64_t per_layer[TOTAL_COUNT] = {c.params, c.macs, c.macs_nopad, c.flops,
+                                                c.bytes};
+        for (int t = 0; t < TOTAL_COUNT; t++) {
+            int64_t repeated;
+            if (__builtin_mul_overflow(per_layer[t], l->repeat, &repeated) ||
+                __builtin_add_overflow(totals[t], repeated, &totals[t])) {
+                fail(ctx, line, "[%s]: the network's total %s overflows 64 bits", l->name,
+                     total_names[t]);
+                return;
+            }
+        }
     }
 }
 
@@ -497,6 +553,9 @@ static void base_name(const char *path, char *out, size_t size)
 static int parse(struct parse_context *ctx, struct network *net, char error[CONFIG_ERROR_MAX])
 {
     ctx->batch = 1;
+    /* a UTF-8 byte order mark, as some editors write, is not part of line 1 */
+    if (strncmp(ctx->text, "\xEF\xBB\xBF", 3) == 0)
+        ctx->text += 3;
     int status = ini_parse_stream(read_line, ctx, handle_key, ctx);
     if (status > 0)
         fail(ctx, status, "expected '[section]' or 'key = value'");
@@ -504,6 +563,8 @@ static int parse(struct parse_context *ctx, struct network *net, char error[CONF
         fail(ctx, ctx->line, "out of memory while reading");
     if (!ctx->error_line)
         validate(ctx);
+    free(ctx->name_slots);
+    ctx->name_slots = NULL;
 
     if (ctx->error_line) {
         snprintf(error, CONFIG_ERROR_MAX, "%.512s:%d: %s", ctx->path, ctx->error_line,
@@ -522,22 +583,87 @@ static int parse(struct parse_context *ctx, struct network *net, char error[CONF
     return 0;
 }
 
+/* What a path is, for a message, when it is not a regular file. */
+static const char *file_type_name(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
 int config_parse_file(const char *path, struct network *net, char error[CONFIG_ERROR_MAX])
 {
-    FILE *file = fopen(path, "r");
-    if (!file) {
+    /* only a regular file is read: a FIFO would block on open, a device
+     * such as /dev/zero never end; O_NONBLOCK and the second look cover a
+     * file swapped in between */
+    struct stat st;
+    int fd = -1;
+    if (stat(path, &st) != 0 ||
+        (S_ISREG(st.st_mode) && (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) ||
+        (fd >= 0 && fstat(fd, &st) != 0)) {
         snprintf(error, CONFIG_ERROR_MAX, "%.512s: cannot open: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
-    struct parse_context ctx = {.path = path, .file = file};
-    int status = parse(&ctx, net, error);
-    if (status == 0 && ferror(file)) {
-        snprintf(error, CONFIG_ERROR_MAX, "%.512s: read error", path);
-        network_free(net);
-        status = -1;
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s: is %s, not a config file", path,
+                 file_type_name(st.st_mode));
+        if (fd >= 0)
+            close(fd);
+        return -1;
     }
-    fclose(file);
+    if (st.st_size > CONFIG_MAX_BYTES) {
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s: %lld bytes; a config may have at most %d MiB",
+                 path, (long long)st.st_size, CONFIG_MAX_BYTES >> 20);
+        close(fd);
+        return -1;
+    }
+    /* read up to one byte past the limit, in case the file grew */
+    const size_t capacity = (size_t)st.st_size + 1;
+    char *text = malloc(capacity + 1);
+    size_t size = 0;
+    ssize_t got = 0;
+    while (text && size < capacity &&
+           ((got = read(fd, text + size, capacity - size)) > 0 || (got < 0 && errno == EINTR)))
+        size += got > 0 ? (size_t)got : 0;
+    int status = -1;
+    if (!text)
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s: out of memory", path);
+    else if (got < 0)
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s: read error: %s", path, strerror(errno));
+    else if (size == capacity)
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s: the file grew while it was read", path);
+    else
+        status = 0;
+    close(fd);
+    if (status == 0)
+        status = config_parse_buffer(path, text, size, net, error);
+    free(text);
     return status;
+}
+
+int config_parse_buffer(const char *path, char *text, size_t size, struct network *net,
+                        char error[CONFIG_ERROR_MAX])
+{
+    const char *nul = memchr(text, '\0', size);
+    if (nul) {
+        int line = 1;
+        for (const char *p = text; p < nul; p++)
+            line += *p == '\n';
+        snprintf(error, CONFIG_ERROR_MAX, "%.512s:%d: a NUL byte: a config is text", path, line);
+        return -1;
+    }
+    text[size] = '\0';
+    return config_parse_string(path, text, net, error);
 }
 
 int config_parse_string(const char *path, const char *text, struct network *net,

@@ -3,6 +3,7 @@
  * seed examples are configs/seed.ini. */
 #include <dirent.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 #include "config.h"
@@ -151,6 +152,91 @@ static void test_accepted_forms(void)
     network_free(&net);
 }
 
+/* A byte order mark before the first line changes nothing. */
+static void test_byte_order_mark(void)
+{
+    const char *plain = "[network]\ninput = 3x8x8\n[a]\nout = 4\nkernel = 3\n";
+    char marked[128];
+    snprintf(marked, sizeof marked, "\xEF\xBB\xBF%s", plain);
+    struct network a, b;
+    char error[CONFIG_ERROR_MAX];
+    int status = config_parse_string("bom.ini", marked, &a, error);
+    CHECK(status == 0, "a config starting with a UTF-8 BOM: %s", error);
+    if (status != 0)
+        return;
+    if (config_parse_string("plain.ini", plain, &b, error) == 0) {
+        CHECK_INT(a.layer_count, b.layer_count, "layers with and without a BOM");
+        CHECK_INT(a.layers[0].h_out, b.layers[0].h_out, "h_out with and without a BOM");
+        network_free(&b);
+    }
+    network_free(&a);
+}
+
+/* n one-line-per-key sections "[lK]" chained on one input, and a repeat of
+ * the first section at the end when duplicate */
+static char *many_sections(size_t n, bool duplicate)
+{
+    const size_t size = 64 + n * 40;
+    char *text = malloc(size), *p = text;
+    if (!text)
+        return NULL;
+    p += sprintf(p, "[network]\ninput = 2x4x4\n");
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "[l%zu]\nout = 2\nkernel = 1\n", i);
+    if (duplicate)
+        p += sprintf(p, "[l0]\nout = 2\nkernel = 1\n");
+    return text;
+}
+
+/* CPU seconds to parse n sections, best of two */
+static double parse_seconds(size_t n)
+{
+    char *text = many_sections(n, false);
+    double best = 1e9;
+    for (int rep = 0; rep < 2 && text; rep++) {
+        struct network net;
+        char error[CONFIG_ERROR_MAX];
+        clock_t t0 = clock();
+        int status = config_parse_string("many.ini", text, &net, error);
+        double seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        CHECK(status == 0, "%zu sections: %s", n, error);
+        if (status == 0) {
+            CHECK_INT(net.layer_count, n, "sections parsed");
+            network_free(&net);
+        }
+        if (seconds < best)
+            best = seconds;
+    }
+    free(text);
+    return best;
+}
+
+/* Finding a repeated section is a hash look-up: parsing 8x the sections
+ * costs about 8x, where a search of the earlier sections would cost 64x (a
+ * tolerance on a ratio of CPU times, which another process on the machine
+ * hardly moves; both sizes are large enough that caches do not decide it),
+ * and the repeat at the end of 100,000 sections is still found. */
+static void test_many_sections(void)
+{
+    const double small = parse_seconds(40000), large = parse_seconds(320000);
+    printf("parse: 40,000 sections %.3f s, 320,000 sections %.3f s of CPU (%.1fx)\n", small,
+           large, large / small);
+    CHECK(large < 24.0 * small + 0.05, "320,000 sections took %.3f s, 40,000 %.3f s: %.1fx "
+          "for 8x the sections", large, small, large / small);
+
+    char *text = many_sections(100000, true);
+    struct network net;
+    char error[CONFIG_ERROR_MAX];
+    if (text && config_parse_string("many.ini", text, &net, error) == 0) {
+        CHECK(0, "a repeated section among 100,000 was accepted");
+        network_free(&net);
+    } else if (text) {
+        CHECK_STR(error, "many.ini:300003: section [l0] appears twice (first at line 3)",
+                  "the repeated section");
+    }
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -161,5 +247,7 @@ int main(int argc, char **argv)
     test_shipped(argv[2]);
     test_builtin_seed(argv[2]);
     test_accepted_forms();
+    test_byte_order_mark();
+    test_many_sections();
     return check_report("config parser");
 }
