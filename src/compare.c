@@ -1,5 +1,7 @@
 #include "compare.h"
 
+#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,40 +34,137 @@ static int load(const char *path, struct csv_table *t, int columns[COL_COUNT])
     return 0;
 }
 
-/* A timed, verified row: its median and CV; false otherwise (or malformed). */
+/* A plain decimal number ("12.5", "1e3"): no hex, inf or nan, finite, and
+ * normal unless zero. */
+static bool parse_decimal(const char *text, double *value)
+{
+    if (!*text || strspn(text, "0123456789.eE+-") != strlen(text))
+        return false;
+    char *end;
+    errno = 0;
+    *value = strtod(text, &end);
+    return !*end && errno == 0 && isfinite(*value) &&
+           (*value == 0.0 || fabs(*value) >= DBL_MIN);
+}
+
+/* One side of a comparison: the table, its columns, and its rows sorted by
+ * key (config, layer, variant, threads). */
+struct side {
+    const char *path;
+    struct csv_table table;
+    int columns[COL_COUNT];
+    size_t *order;
+};
+
+static const struct side *sorting_side;
+
+static int compare_keys(char **a, const int ca[COL_COUNT], char **b, const int cb[COL_COUNT])
+{
+    const int keys[] = {COL_CONFIG, COL_LAYER, COL_VARIANT, COL_THREADS};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        int c = strcmp(a[ca[keys[k]]], b[cb[keys[k]]]);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static int compare_rows(const void *a, const void *b)
+{
+    const struct side *s = sorting_side;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = compare_keys(s->table.rows[i], s->columns, s->table.rows[j], s->columns);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* Loads a side; every row's key must be unique, and the median and CV of
+ * every ok row a plain positive decimal. */
+static int load_side(struct side *s)
+{
+    if (load(s->path, &s->table, s->columns) != 0)
+        return -1;
+    const struct csv_table *t = &s->table;
+    s->order = malloc((t->row_count ? t->row_count : 1) * sizeof *s->order);
+    if (!s->order) {
+        fprintf(stderr, "convbench: %s: out of memory\n", s->path);
+        return -1;
+    }
+    for (size_t i = 0; i < t->row_count; i++) {
+        s->order[i] = i;
+        char **row = t->rows[i];
+        double median, cv;
+        if (strcmp(row[s->columns[COL_STATUS]], "ok") != 0 || !row[s->columns[COL_MEDIAN]][0])
+            continue;
+        if (!parse_decimal(row[s->columns[COL_MEDIAN]], &median) || !(median > 0.0)) {
+            fprintf(stderr, "convbench: %s: record %zu: time_median_us = '%s' is not a positive "
+                    "decimal number\n", s->path, i + 2, row[s->columns[COL_MEDIAN]]);
+            return -1;
+        }
+        if (row[s->columns[COL_CV]][0] &&
+            (!parse_decimal(row[s->columns[COL_CV]], &cv) || cv < 0.0)) {
+            fprintf(stderr, "convbench: %s: record %zu: time_cv = '%s' is not a decimal number "
+                    "of at least 0\n", s->path, i + 2, row[s->columns[COL_CV]]);
+            return -1;
+        }
+    }
+    sorting_side = s;
+    qsort(s->order, t->row_count, sizeof *s->order, compare_rows);
+    for (size_t k = 1; k < t->row_count; k++) {
+        char **a = t->rows[s->order[k - 1]], **b = t->rows[s->order[k]];
+        if (compare_keys(a, s->columns, b, s->columns) == 0) {
+            fprintf(stderr, "convbench: %s: record %zu repeats record %zu (config %s, layer %s, "
+                    "variant %s, threads %s)\n", s->path, s->order[k] + 2, s->order[k - 1] + 2,
+                    b[s->columns[COL_CONFIG]], b[s->columns[COL_LAYER]],
+                    b[s->columns[COL_VARIANT]], b[s->columns[COL_THREADS]]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The row of s with the key of row (of the other side), or NULL. */
+static char **find_row(const struct side *s, char **row, const int columns[COL_COUNT])
+{
+    size_t lo = 0, hi = s->table.row_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        char **candidate = s->table.rows[s->order[mid]];
+        int c = compare_keys(candidate, s->columns, row, columns);
+        if (c == 0)
+            return candidate;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* A timed, verified row: its median and CV (validated by load_side). */
 static bool timed_row(char **row, const int columns[COL_COUNT], double *median, double *cv)
 {
     if (strcmp(row[columns[COL_STATUS]], "ok") != 0 || !row[columns[COL_MEDIAN]][0])
         return false;
-    char *end;
-    *median = strtod(row[columns[COL_MEDIAN]], &end);
-    if (*end || !(*median > 0.0))
-        return false;
-    *cv = strtod(row[columns[COL_CV]], &end);
-    if (*end || !(*cv >= 0.0))
-        *cv = 0.0;
+    *median = strtod(row[columns[COL_MEDIAN]], NULL);
+    *cv = row[columns[COL_CV]][0] ? strtod(row[columns[COL_CV]], NULL) : 0.0;
     return true;
 }
 
-static bool same_key(char **a, const int ca[COL_COUNT], char **b, const int cb[COL_COUNT])
+static void side_free(struct side *s)
 {
-    const int keys[] = {COL_CONFIG, COL_LAYER, COL_VARIANT, COL_THREADS};
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
-        if (strcmp(a[ca[keys[k]]], b[cb[keys[k]]]) != 0)
-            return false;
-    return true;
+    csv_table_free(&s->table);
+    free(s->order);
 }
 
 int compare_results(const char *old_path, const char *new_path, FILE *out)
 {
-    struct csv_table old_table, new_table;
-    int oc[COL_COUNT], nc[COL_COUNT];
-    if (load(old_path, &old_table, oc) != 0)
-        return 2;
-    if (load(new_path, &new_table, nc) != 0) {
-        csv_table_free(&old_table);
+    struct side old_side = {.path = old_path}, new_side = {.path = new_path};
+    if (load_side(&old_side) != 0 || load_side(&new_side) != 0) {
+        side_free(&old_side);
+        side_free(&new_side);
         return 2;
     }
+    const int *nc = new_side.columns, *oc = old_side.columns;
 
     fprintf(out, "%s -> %s: time ratio old/new per row (>1: the new run is faster); '*' marks "
             "a change beyond twice the runs' combined noise (time_cv)\n", old_path, new_path);
@@ -73,27 +172,23 @@ int compare_results(const char *old_path, const char *new_path, FILE *out)
             "threads", "old us", "new us", "ratio");
     double log_sum = 0.0;
     size_t matched = 0, changed = 0;
-    for (size_t i = 0; i < new_table.row_count; i++) {
-        char **n = new_table.rows[i];
-        double n_median, n_cv;
+    for (size_t i = 0; i < new_side.table.row_count; i++) {
+        char **n = new_side.table.rows[i];
+        double n_median, n_cv, o_median, o_cv;
         if (!timed_row(n, nc, &n_median, &n_cv))
             continue;
-        for (size_t j = 0; j < old_table.row_count; j++) {
-            char **o = old_table.rows[j];
-            double o_median, o_cv;
-            if (!same_key(o, oc, n, nc) || !timed_row(o, oc, &o_median, &o_cv))
-                continue;
-            const double ratio = o_median / n_median;
-            const double noise = sqrt(o_cv * o_cv + n_cv * n_cv);
-            const bool significant = fabs(log(ratio)) > 2.0 * noise;
-            fprintf(out, "  %-12s %-18s %-16s %7s %12.1f %12.1f %7.3fx%s\n", n[nc[COL_CONFIG]],
-                    n[nc[COL_LAYER]], n[nc[COL_VARIANT]], n[nc[COL_THREADS]], o_median,
-                    n_median, ratio, significant ? " *" : "");
-            log_sum += log(ratio);
-            matched++;
-            changed += significant;
-            break;
-        }
+        char **o = find_row(&old_side, n, nc);
+        if (!o || !timed_row(o, oc, &o_median, &o_cv))
+            continue;
+        const double ratio = o_median / n_median;
+        const double noise = sqrt(o_cv * o_cv + n_cv * n_cv);
+        const bool significant = fabs(log(ratio)) > 2.0 * noise;
+        fprintf(out, "  %-12s %-18s %-16s %7s %12.1f %12.1f %7.3fx%s\n", n[nc[COL_CONFIG]],
+                n[nc[COL_LAYER]], n[nc[COL_VARIANT]], n[nc[COL_THREADS]], o_median, n_median,
+                ratio, significant ? " *" : "");
+        log_sum += log(ratio);
+        matched++;
+        changed += significant;
     }
     int status = 0;
     if (!matched) {
@@ -104,7 +199,7 @@ int compare_results(const char *old_path, const char *new_path, FILE *out)
         fprintf(out, "geometric mean over %zu rows: %.3fx; %zu beyond the noise\n", matched,
                 exp(log_sum / (double)matched), changed);
     }
-    csv_table_free(&old_table);
-    csv_table_free(&new_table);
+    side_free(&old_side);
+    side_free(&new_side);
     return status;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct reader {
     struct csv_table *table;
@@ -91,6 +92,13 @@ static void on_record(int terminator, void *context)
 int csv_table_read(const char *path, struct csv_table *table, char *error, size_t error_size)
 {
     *table = (struct csv_table){0};
+    struct stat st;
+    if (stat(path, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode) ||
+                                 S_ISBLK(st.st_mode))) {
+        snprintf(error, error_size, "%s: is a %s, not a result file", path,
+                 S_ISDIR(st.st_mode) ? "directory" : "device");
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(error, error_size, "%s: cannot open: %s", path, strerror(errno));
@@ -104,9 +112,16 @@ int csv_table_read(const char *path, struct csv_table *table, char *error, size_
         return -1;
     }
     char buffer[65536];
-    size_t got;
+    size_t got, total = 0;
     int status = 0;
     while ((got = fread(buffer, 1, sizeof buffer, f)) > 0) {
+        /* a pipe is read too, but not without end */
+        if ((total += got) > CSV_TABLE_MAX_BYTES) {
+            snprintf(error, error_size, "%s: more than %d MiB, not a convbench result", path,
+                     CSV_TABLE_MAX_BYTES >> 20);
+            status = -1;
+            break;
+        }
         if (csv_parse(&parser, buffer, got, on_field, on_record, &r) != got) {
             snprintf(error, error_size, "%s: not a valid CSV file (record %zu: %s)", path,
                      r.records + 1, csv_strerror(csv_error(&parser)));

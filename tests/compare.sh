@@ -31,6 +31,30 @@ for file in unterminated ragged foreign header-only empty; do
     [ $code -eq 2 ] && ok || bad "--compare with $file.csv exited $code, not 2"
     grep -q "$file.csv" "$tmp/err.txt" && ok || bad "the error for $file.csv does not name it"
 done
+# medians that are not plain positive decimals, a repeated row, and a
+# device: each an error naming the file (and the record)
+median_column=$(head -n 1 "$data/compare-old.csv" | tr ',' '\n' | grep -n '^time_median_us$' | cut -d: -f1)
+for bad_median in inf 0x1p8 1e-310 nan -5; do
+    awk -F, -v OFS=, -v c="$median_column" -v m="$bad_median" 'NR == 2 { $c = m } { print }' \
+        "$data/compare-old.csv" >"$tmp/median.csv"
+    "$bin" --compare "$tmp/median.csv" "$data/compare-new.csv" >/dev/null 2>"$tmp/err.txt"
+    code=$?
+    [ $code -eq 2 ] && ok || bad "--compare with median '$bad_median' exited $code, not 2"
+    grep -qF "median.csv: record 2: time_median_us = '$bad_median' is not a positive decimal number" \
+        "$tmp/err.txt" && ok || bad "median '$bad_median': $(cat "$tmp/err.txt")"
+done
+{ cat "$data/compare-new.csv"; sed -n 2p "$data/compare-new.csv"; } >"$tmp/repeated.csv"
+"$bin" --compare "$data/compare-old.csv" "$tmp/repeated.csv" >/dev/null 2>"$tmp/err.txt"
+code=$?
+[ $code -eq 2 ] && ok || bad "--compare with a repeated row exited $code, not 2"
+rows=$(wc -l <"$data/compare-new.csv")
+grep -q "repeated.csv: record $((rows + 1)) repeats record 2 (config seed, layer regular, variant naive, threads 1)" \
+    "$tmp/err.txt" && ok || bad "repeated row: $(cat "$tmp/err.txt")"
+timeout 20 "$bin" --compare "$data/compare-old.csv" /dev/zero >/dev/null 2>"$tmp/err.txt"
+code=$?
+[ $code -eq 2 ] && ok || bad "--compare with /dev/zero exited $code, not 2"
+grep -qF '/dev/zero: is a device, not a result file' "$tmp/err.txt" && ok ||
+    bad "/dev/zero: $(cat "$tmp/err.txt")"
 "$bin" --compare "$data/compare-old.csv" "$tmp/missing.csv" >/dev/null 2>&1
 [ $? -eq 2 ] && ok || bad "--compare with a missing file"
 "$bin" --compare "$data/compare-old.csv" >/dev/null 2>&1
