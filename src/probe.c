@@ -129,14 +129,25 @@ double probe_peak_gflops(int threads)
     return total;
 }
 
-double probe_bandwidth_gbs(int threads)
+size_t probe_bandwidth_array_bytes(size_t beyond_cache)
 {
-    /* each array 4x the last-level cache, at least 64 MiB */
-    size_t n = cpu_beyond_cache_bytes() / sizeof(float);
+    const size_t cap = (size_t)128 << 20;
+    return beyond_cache < cap ? beyond_cache : cap;
+}
+
+size_t probe_bandwidth_bytes(void)
+{
+    return 3 * probe_bandwidth_array_bytes(cpu_beyond_cache_bytes());
+}
+
+double probe_bandwidth_gbs(int threads, const volatile sig_atomic_t *stop)
+{
+    const size_t n = probe_bandwidth_array_bytes(cpu_beyond_cache_bytes()) / sizeof(float);
     float *a = tensor_alloc(n, sizeof *a), *b = tensor_alloc(n, sizeof *b),
           *c = tensor_alloc(n, sizeof *c);
-    double best = 0.0;
+    double best = -1.0;
     if (a && b && c) {
+        best = 0.0;
         /* first touch from the threads that will use the pages */
         #pragma omp parallel for num_threads(threads) schedule(static)
         for (size_t i = 0; i < n; i++) {
@@ -144,7 +155,7 @@ double probe_bandwidth_gbs(int threads)
             b[i] = 1.0f;
             c[i] = 2.0f;
         }
-        for (int pass = 0; pass < 5; pass++) {
+        for (int pass = 0; pass < 5 && !(stop && *stop); pass++) {
             const float s = 0.5f + (float)pass;
             double t0 = time_now();
             #pragma omp parallel for num_threads(threads) schedule(static)
