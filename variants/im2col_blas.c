@@ -75,10 +75,17 @@ static const char *im2col_blas_describe(void *state)
     return ((struct im2col_blas_state *)state)->description;
 }
 
+/* OpenBLAS maps a buffer of its own for each thread that runs a GEMM, and one
+ * more for the caller (BUFFER_SIZE, 128 MiB on x86-64 since OpenBLAS 0.3.x:
+ * the address space grows by that much at the first cblas_sgemm, and by as
+ * much again per OpenMP thread). Only the part its blocking touches becomes
+ * resident, but under an address-space limit it is all needed. */
+#define OPENBLAS_BUFFER_BYTES ((size_t)128 << 20)
+
 static size_t im2col_blas_memory(const struct conv_layer *l, int threads)
 {
     struct lowering lw;
-    return lowering_layout(&lw, l, threads, true);
+    return lowering_layout(&lw, l, threads, true) + (size_t)(threads + 1) * OPENBLAS_BUFFER_BYTES;
 }
 
 const struct conv_variant variant_im2col_blas = {
