@@ -266,6 +266,13 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                     layer_data_free(&data);
                     return -1;
                 }
+                /* a stop request ends the run after the row under way, in
+                 * --verify-only runs too */
+                if (options->timing.stop && *options->timing.stop) {
+                    layer_data_free(&data);
+                    show_progress(options, total, total, NULL, NULL, 0);
+                    return 1;
+                }
             }
         }
         layer_data_free(&data);

@@ -26,49 +26,10 @@
 #include "probe.h"
 #include "report.h"
 #include "results.h"
+#include "signals.h"
 #include "variant.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
-
-/* SIGINT / SIGTERM: the first asks the run to stop after the row under way
- * (the rows finished are kept); a second ends the process at once, removing
- * the temporary result file. Only async-signal-safe calls in the handler. */
-static volatile sig_atomic_t stop_signal;
-static char temp_result_path[4096];
-
-static void on_signal(int sig)
-{
-    if (stop_signal) {
-        if (temp_result_path[0])
-            unlink(temp_result_path);
-        _exit(128 + sig);
-    }
-    stop_signal = sig;
-}
-
-static void install_signal_handlers(void)
-{
-    struct sigaction action = {0};
-    action.sa_handler = on_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
-}
-
-/* "x.csv" -> "x.partial.csv" (else ".partial" appended): where an
- * interrupted run leaves its rows, so that x.csv keeps the last full run. */
-static char *partial_path_for(const char *path)
-{
-    size_t length = strlen(path);
-    char *partial = malloc(length + 16);
-    if (!partial)
-        return NULL;
-    if (length > 4 && strcmp(path + length - 4, ".csv") == 0)
-        snprintf(partial, length + 16, "%.*s.partial.csv", (int)(length - 4), path);
-    else
-        snprintf(partial, length + 16, "%s.partial", path);
-    return partial;
-}
 
 /* "512M", "2G", "1048576": bytes; 0 on a malformed size. */
 static size_t parse_bytes(const char *text)
@@ -107,7 +68,8 @@ static const char usage_text[] =
     "                         (default: all %d cores)\n"
     "  -o, --output=FILE      CSV to write (default results/<config>.csv, one per config;\n"
     "                         with FILE every config goes into it; '-' = standard output).\n"
-    "                         A .meta file is written beside it.\n"
+    "                         A .meta file is written beside it; a device or FIFO is\n"
+    "                         written in place, a symlink's target is written.\n"
     "  -l, --layers=GLOB      only layers whose name matches GLOB (fnmatch, e.g. 'conv*')\n"
     "      --min-time=SEC     time each layer and variant for at least SEC (default 0.1) ...\n"
     "      --reps=N           ... and at least N samples (default 5) ...\n"
@@ -138,7 +100,8 @@ static const char usage_text[] =
     "Exit status: 0 all rows ok or unsupported, 1 a verification mismatch, 2 bad usage\n"
     "or config (no result is written), 3 a runtime failure (error rows), 130 / 143\n"
     "interrupted by SIGINT / SIGTERM: the rows finished go to <output>.partial.csv and\n"
-    "an earlier <output>.csv is left as it was; a second signal stops at once.\n";
+    "an earlier <output>.csv is left as it was; a second signal does not wait for the\n"
+    "row under way (the finished rows are kept).\n";
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -178,9 +141,18 @@ static int64_t parse_whole(const char *option, const char *text, int64_t min, in
     return (int64_t)v;
 }
 
+/* A comma list with no empty item ("1,,2", "1,", ""): usage error otherwise. */
+static void check_list(const char *option, const char *text)
+{
+    size_t length = strlen(text);
+    if (!length || text[0] == ',' || text[length - 1] == ',' || strstr(text, ",,"))
+        usage_error("--%s=%s: an empty item in the list", option, text);
+}
+
 static size_t parse_threads(const char *text, int *threads)
 {
     size_t count = 0;
+    check_list("threads", text);
     char *copy = strdup(text);
     if (!copy)
         usage_error("out of memory");
@@ -188,17 +160,20 @@ static size_t parse_threads(const char *text, int *threads)
          item = strtok_r(NULL, ",", &save)) {
         if (count == MAX_THREAD_COUNTS)
             usage_error("--threads: at most %d thread counts", MAX_THREAD_COUNTS);
-        threads[count++] = (int)parse_whole("threads", item, 1, 1024);
+        int n = (int)parse_whole("threads", item, 1, 1024);
+        for (size_t i = 0; i < count; i++)
+            if (threads[i] == n)
+                usage_error("--threads=%s: %d is given twice", text, n);
+        threads[count++] = n;
     }
     free(copy);
-    if (!count)
-        usage_error("--threads=%s: expected a comma list of thread counts, e.g. 1,2", text);
     return count;
 }
 
 static size_t parse_variants(const char *text, const struct conv_variant **out)
 {
     size_t count = 0;
+    check_list("variants", text);
     char *copy = strdup(text);
     if (!copy)
         usage_error("out of memory");
@@ -212,15 +187,14 @@ static size_t parse_variants(const char *text, const struct conv_variant **out)
             fputc('\n', stderr);
             exit(EXIT_USAGE);
         }
-        bool listed = false;
         for (size_t i = 0; i < count; i++)
-            listed |= out[i] == v;
-        if (!listed)
-            out[count++] = v;
+            if (out[i] == v)
+                usage_error("--variants=%s: %s is given twice", text, item);
+        if (count == 64)
+            usage_error("--variants: at most 64 variants");
+        out[count++] = v;
     }
     free(copy);
-    if (!count)
-        usage_error("--variants=%s: expected a comma list of variant names", text);
     return count;
 }
 
@@ -238,37 +212,87 @@ struct config_entry {
     size_t selected_count;
 };
 
-/* "key = value" lines of the .meta file */
+/* "key = value" lines of the .meta file, each allocated to its full length
+   (config paths and the command line have no length limit); a line that
+   cannot be allocated sets failed, and the run stops before committing */
 struct meta_lines {
-    char *lines[64];
-    size_t count;
+    char **lines;
+    size_t count, capacity;
+    bool failed;
 };
+
+static void meta_append(struct meta_lines *m, char *line)
+{
+    if (!line) {
+        m->failed = true;
+        return;
+    }
+    if (m->count == m->capacity) {
+        size_t capacity = m->capacity ? 2 * m->capacity : 32;
+        char **lines = realloc(m->lines, capacity * sizeof *lines);
+        if (!lines) {
+            free(line);
+            m->failed = true;
+            return;
+        }
+        m->lines = lines;
+        m->capacity = capacity;
+    }
+    m->lines[m->count++] = line;
+}
 
 static void meta_add(struct meta_lines *m, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void meta_add(struct meta_lines *m, const char *key, const char *fmt, ...)
 {
-    if (m->count == sizeof m->lines / sizeof *m->lines)
-        return;
-    char value[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(value, sizeof value, fmt, ap);
+    int length = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    size_t size = strlen(key) + strlen(value) + 4;
+    size_t prefix = strlen(key) + 3;
+    char *line = length < 0 ? NULL : malloc(prefix + (size_t)length + 1);
+    if (line) {
+        snprintf(line, prefix + 1, "%s = ", key);
+        va_start(ap, fmt);
+        vsnprintf(line + prefix, (size_t)length + 1, fmt, ap);
+        va_end(ap);
+    }
+    meta_append(m, line);
+}
+
+/* "key = a b c": the strings joined by spaces */
+static void meta_add_joined(struct meta_lines *m, const char *key, size_t count,
+                            const char *(*item)(const void *, size_t), const void *items)
+{
+    size_t size = strlen(key) + 4;
+    for (size_t i = 0; i < count; i++)
+        size += strlen(item(items, i)) + 1;
     char *line = malloc(size);
-    if (!line)
-        return;
-    snprintf(line, size, "%s = %s", key, value);
-    m->lines[m->count++] = line;
+    if (line) {
+        char *end = line + sprintf(line, "%s =", key);
+        for (size_t i = 0; i < count; i++)
+            end += sprintf(end, " %s", item(items, i));
+    }
+    meta_append(m, line);
+}
+
+static const char *config_path_item(const void *items, size_t i)
+{
+    return ((const struct config_entry *)items)[i].path;
+}
+
+static const char *argv_item(const void *items, size_t i)
+{
+    return ((char *const *)items)[i];
 }
 
 static void meta_free(struct meta_lines *m)
 {
     for (size_t i = 0; i < m->count; i++)
         free(m->lines[i]);
-    m->count = 0;
+    free(m->lines);
+    *m = (struct meta_lines){0};
 }
 
 static void fill_meta(struct meta_lines *m, const struct bench_options *o, double bandwidth,
@@ -293,15 +317,8 @@ static void fill_meta(struct meta_lines *m, const struct bench_options *o, doubl
     meta_add(m, "inih_version", "%s", CONVBENCH_INIH_VERSION);
     if (CONVBENCH_ONEDNN_VERSION[0])
         meta_add(m, "onednn_version", "%s", CONVBENCH_ONEDNN_VERSION);
-    text[0] = '\0';
-    for (size_t i = 0; i < config_count; i++)
-        snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? " " : "",
-                 configs[i].path);
-    meta_add(m, "configs", "%s", text);
-    text[0] = '\0';
-    for (int i = 0; i < argc; i++)
-        snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? " " : "", argv[i]);
-    meta_add(m, "command", "%s", text);
+    meta_add_joined(m, "configs", config_count, config_path_item, configs);
+    meta_add_joined(m, "command", (size_t)argc, argv_item, argv);
     meta_add(m, "seed", "%" PRIu64, o->seed);
     meta_add(m, "mode", "%s", o->verify_only ? "verify-only" : "timed");
     meta_add(m, "min_time_s", "%g", o->timing.min_time);
@@ -323,6 +340,12 @@ static int parse_peaks(const char *text, double *peaks, size_t count)
 {
     size_t n = 0;
     const char *p = text;
+    size_t length = strlen(text);
+    if (!length || text[0] == ',' || text[length - 1] == ',' || strstr(text, ",,")) {
+        fprintf(stderr, "convbench: --peak-gflops=%s: an empty item in the list\n"
+                "Try 'convbench --help'.\n", text);
+        return -1;
+    }
     while (*p) {
         char *end;
         double v = strtod(p, &end);
@@ -343,12 +366,32 @@ static int parse_peaks(const char *text, double *peaks, size_t count)
     return 0;
 }
 
+/* Whether program is an executable file in a directory of $PATH. */
+static bool on_path(const char *program)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    while (*path) {
+        size_t length = strcspn(path, ":");
+        char candidate[4096];
+        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)length, length ? path : ".",
+                 program);
+        if (access(candidate, X_OK) == 0)
+            return true;
+        path += length + (path[length] == ':');
+    }
+    return false;
+}
+
 /* After a run: scripts/plot draws the charts beside the CSV, when gnuplot is
  * installed. The script is found beside the binary (build/convbench ->
- * scripts/plot) or in the source tree the binary was built from. */
+ * scripts/plot) or in the source tree the binary was built from. It runs
+ * in a process group of its own: a signal meanwhile is forwarded to it, and
+ * nothing of it outlives this process. */
 static void draw_plots(const char *csv_path, bool quiet)
 {
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    if (!on_path("gnuplot")) {
         if (!quiet)
             fprintf(stderr, "convbench: gnuplot is not installed: no plots (scripts/plot "
                     "draws them later)\n");
@@ -371,32 +414,232 @@ static void draw_plots(const char *csv_path, bool quiet)
         fprintf(stderr, "convbench: no scripts/plot found: no plots\n");
         return;
     }
-    /* the child writes the chart paths to the same stdout: what this
-     * process printed goes first, also when stdout is a file */
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        setenv("CONVBENCH", exe[0] ? exe : "convbench", 0);
-        execl(script, script, csv_path, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
+    setenv("CONVBENCH", exe[0] ? exe : "convbench", 0);
+    char *argv[] = {script, (char *)csv_path, NULL};
+    int status = signals_run_child(argv);
+    if (signals_stop)
+        fprintf(stderr, "convbench: interrupted while drawing the charts of %s: some may be "
+                "missing (scripts/plot %s draws them)\n", csv_path, csv_path);
+    else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fprintf(stderr, "convbench: scripts/plot %s failed; the results are unaffected\n",
                 csv_path);
 }
 
-static size_t default_max_memory(void)
+static size_t physical_memory(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 2 : (size_t)4 << 30;
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
+}
+
+static size_t default_max_memory(void)
+{
+    const size_t physical = physical_memory();
+    return physical ? physical / 2 : (size_t)4 << 30;
 }
 
 static bool layer_selected(const char *glob, const char *name)
 {
     return !glob || fnmatch(glob, name, 0) == 0;
+}
+
+/* What a run needs besides the options of the bench itself. */
+struct run_plan {
+    struct bench_options *options;
+    struct config_entry *configs;
+    size_t config_count;
+    int argc;
+    char **argv;
+    size_t baseline;
+    double bandwidth;
+    bool quiet, plot;
+};
+
+/* Runs configs [first, last) into one result file and commits it with its
+ * .meta; prints the summaries and draws the charts. Returns the exit status
+ * so far and sets *stopped when a signal ended the run. */
+static int run_group(const struct run_plan *plan, size_t first, size_t last,
+                     const struct output_target *target, bool *stopped)
+{
+    const struct bench_options *options = plan->options;
+    char error[512];
+    struct csv_sink sink;
+    if (csv_sink_open(&sink, target, error, sizeof error) != 0) {
+        fprintf(stderr, "convbench: %s\n", error);
+        return EXIT_RUNTIME;
+    }
+    signals_watch_sink(&sink);
+    const bool file = target->kind == OUTPUT_FILE;
+    FILE *report = target->kind == OUTPUT_STDOUT ? stderr : stdout; /* a CSV on stdout stays clean */
+    struct meta_lines meta = {0};
+    fill_meta(&meta, options, plan->bandwidth, plan->argc, plan->argv, &plan->configs[first],
+              last - first);
+    if (meta.failed ||
+        (file && csv_sink_set_meta(&sink, (const char *const *)meta.lines, meta.count) != 0)) {
+        fprintf(stderr, "convbench: cannot allocate the .meta lines\n");
+        csv_sink_abort(&sink);
+        signals_watch_sink(NULL);
+        pthread_mutex_destroy(&sink.lock);
+        meta_free(&meta);
+        return EXIT_RUNTIME;
+    }
+
+    int exit_code = EXIT_OK;
+    struct bench_run runs[last - first];
+    size_t ran = 0; /* runs[0 .. ran) hold rows */
+    bool interrupted = false, failed = false;
+    for (size_t i = first; i < last && !interrupted; i++) {
+        struct config_entry *e = &plan->configs[i];
+        struct bench_run *run = &runs[ran];
+        *run = (struct bench_run){.net = &e->net, .selected = e->selected};
+        run->records = calloc(e->net.layer_count * options->thread_count * options->variant_count,
+                              sizeof *run->records);
+        run->impls = calloc(options->variant_count, sizeof *run->impls);
+        ran++;
+        int status = run->records && run->impls ? bench_network(options, run, &sink) : -1;
+        if (status < 0) {
+            fprintf(stderr, "convbench: %s: cannot write the results: %s\n",
+                    target->path ? target->path : "standard output", strerror(errno));
+            failed = true;
+            break;
+        }
+        interrupted = status > 0;
+    }
+
+    const size_t rows = sink.rows;
+    if (failed) {
+        csv_sink_abort(&sink);
+        exit_code = EXIT_RUNTIME;
+    } else {
+        /* an interrupted run keeps its rows apart from the last full result */
+        if (interrupted)
+            meta_add(&meta, "interrupted", "%s after %zu rows",
+                     signals_stop == SIGINT ? "SIGINT" : "SIGTERM", rows);
+        for (size_t vi = 0; vi < options->variant_count; vi++) {
+            size_t size = 1;
+            for (size_t i = 0; i < ran; i++)
+                if (runs[i].impls && runs[i].impls[vi][0])
+                    size += strlen(runs[i].impls[vi]) + 2;
+            if (size == 1)
+                continue;
+            char *impls = malloc(size);
+            if (!impls) {
+                meta.failed = true;
+                break;
+            }
+            impls[0] = '\0';
+            for (size_t i = 0; i < ran; i++)
+                if (runs[i].impls && runs[i].impls[vi][0]) {
+                    if (impls[0])
+                        strcat(impls, "; ");
+                    strcat(impls, runs[i].impls[vi]);
+                }
+            char key[96];
+            snprintf(key, sizeof key, "impl.%s", options->variants[vi]->name);
+            meta_add(&meta, key, "%s", impls);
+            free(impls);
+        }
+        if (meta.failed) {
+            snprintf(error, sizeof error, "cannot allocate the .meta lines");
+            csv_sink_abort(&sink);
+            fprintf(stderr, "convbench: %s\n", error);
+            exit_code = EXIT_RUNTIME;
+            failed = true;
+        } else
+        if (csv_sink_commit(&sink, interrupted, (const char *const *)meta.lines, meta.count,
+                            error, sizeof error) != 0) {
+            fprintf(stderr, "convbench: %s\n", error);
+            exit_code = EXIT_RUNTIME;
+            failed = true;
+        }
+    }
+    signals_watch_sink(NULL);
+    pthread_mutex_destroy(&sink.lock);
+    meta_free(&meta);
+
+    const char *written = file ? target->path : NULL;
+    char *partial = interrupted && file ? partial_path_for(target->path) : NULL;
+    if (partial)
+        written = partial;
+    for (size_t i = 0; i < ran; i++) {
+        if (!failed && !options->verify_only && runs[i].records)
+            bench_print_summary(report, options, &runs[i], plan->baseline);
+        if (runs[i].mismatches)
+            exit_code = EXIT_MISMATCH;
+        else if (runs[i].errors && exit_code == EXIT_OK)
+            exit_code = EXIT_RUNTIME;
+        free(runs[i].records);
+        free(runs[i].impls);
+    }
+    if (!failed && interrupted) {
+        fprintf(stderr, "convbench: interrupted by %s: the %zu rows finished are in %s%s%s\n",
+                signals_stop == SIGINT ? "SIGINT" : "SIGTERM", rows,
+                written ? written : target->kind == OUTPUT_STDOUT ? "standard output"
+                                                                   : target->path,
+                partial ? "; left untouched: " : "", partial ? target->path : "");
+    } else if (!failed && file) {
+        fprintf(report, "%s: results in %s\n", plan->configs[first].path, target->path);
+        if (plan->plot && !options->verify_only && !signals_stop)
+            draw_plots(target->path, plan->quiet);
+    }
+    free(partial);
+    if (signals_stop) {
+        *stopped = true;
+        if (!interrupted && !failed)
+            fprintf(stderr, "convbench: interrupted by %s after the run had finished: the "
+                    "results are complete\n", signals_stop == SIGINT ? "SIGINT" : "SIGTERM");
+        exit_code = 128 + signals_stop;
+    }
+    return exit_code;
+}
+
+/* The long option a "--name=value" argument names, when that option takes
+ * no value; NULL otherwise. */
+static const char *option_without_value(const struct option *options, const char *arg)
+{
+    if (strncmp(arg, "--", 2) != 0 || !strchr(arg, '='))
+        return NULL;
+    size_t length = (size_t)(strchr(arg, '=') - arg) - 2;
+    const struct option *found = NULL;
+    for (const struct option *o = options; o->name; o++) {
+        if (strncmp(o->name, arg + 2, length) != 0)
+            continue;
+        if (strlen(o->name) == length) {
+            found = o;
+            break;
+        }
+        found = found ? NULL : o; /* an abbreviation must name one option */
+    }
+    return found && found->has_arg == no_argument ? found->name : NULL;
+}
+
+/* One output per config (results/<name>.csv), or every config into -o: each
+ * resolved before anything runs, so that a bad path is bad usage. */
+static int resolve_outputs(const char *output, const struct config_entry *configs,
+                           size_t config_count, struct output_target *targets)
+{
+    char error[512];
+    if (output)
+        return output_resolve(output, &targets[0], error, sizeof error) == 0 ? 0
+               : (fprintf(stderr, "convbench: %s\nTry 'convbench --help'.\n", error), -1);
+    mkdir("results", 0777);
+    for (size_t g = 0; g < config_count; g++) {
+        char path[LAYER_NAME_MAX + 32];
+        snprintf(path, sizeof path, "results/%s.csv", configs[g].net.name);
+        if (output_resolve(path, &targets[g], error, sizeof error) != 0) {
+            fprintf(stderr, "convbench: %s\n", error);
+            return -1;
+        }
+        for (size_t h = 0; h < g; h++) {
+            if (targets[h].path && targets[g].path &&
+                strcmp(targets[h].path, targets[g].path) == 0) {
+                fprintf(stderr, "convbench: %s and %s would both write %s: rename one, or "
+                        "give -o FILE to put every config into one file\n", configs[h].path,
+                        configs[g].path, path);
+                return -1;
+            }
+        }
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -435,7 +678,7 @@ int main(int argc, char **argv)
     size_t thread_count = 0;
     const char *output = NULL, *glob = NULL, *baseline_name = NULL;
     struct bench_options options = {
-        .timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0, .stop = &stop_signal},
+        .timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0, .stop = &signals_stop},
         .seed = 1,
         .max_memory = default_max_memory(),
     };
@@ -460,11 +703,16 @@ int main(int argc, char **argv)
         case OPT_PLOT_DATA: plot_data_dir = optarg; break;
         case OPT_NO_PLOT: plot = false; break;
         case OPT_PEAK: peak_text = optarg; break;
-        case OPT_MAX_MEMORY:
+        case OPT_MAX_MEMORY: {
             options.max_memory = parse_bytes(optarg);
             if (!options.max_memory)
                 usage_error("--max-memory=%s: expected a size in bytes, e.g. 512M or 4G", optarg);
+            const size_t physical = physical_memory();
+            if (physical && options.max_memory > physical)
+                usage_error("--max-memory=%s is more than this machine's memory (%.1f GiB)",
+                            optarg, (double)physical / (1 << 30));
             break;
+        }
         case OPT_SUMMARY: summary_only = true; break;
         case OPT_VERIFY_ONLY: options.verify_only = true; break;
         case OPT_LIST_VARIANTS: list_variants(); return EXIT_OK;
@@ -480,10 +728,14 @@ int main(int argc, char **argv)
                    CONVBENCH_REVISION, CONVBENCH_COMPILER, cpu_isa_name(cpu_best_isa()));
             return EXIT_OK;
         case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt && optopt < 256)
+        default: {
+            const char *name = option_without_value(long_options, argv[optind - 1]);
+            if (name)
+                usage_error("option '--%s' takes no value", name);
+            if (optopt && optopt < 256 && argv[optind - 1][1] != '-')
                 usage_error("unknown option '-%c'", optopt);
             usage_error("unknown option '%s'", argv[optind - 1]);
+        }
         }
     }
 
@@ -501,9 +753,12 @@ int main(int argc, char **argv)
     /* every config is read and checked before anything runs or is written */
     size_t config_count = argc > optind ? (size_t)(argc - optind) : 1;
     struct config_entry *configs = calloc(config_count, sizeof *configs);
+    struct output_target *targets = calloc(config_count, sizeof *targets);
     int exit_code = EXIT_OK;
-    if (!configs) {
+    if (!configs || !targets) {
         fputs("convbench: out of memory\n", stderr);
+        free(configs);
+        free(targets);
         return EXIT_RUNTIME;
     }
     for (size_t i = 0; i < config_count; i++) {
@@ -567,27 +822,48 @@ int main(int argc, char **argv)
         if (baseline == variant_count)
             usage_error("--baseline=%s is not among the variants run", baseline_name);
     }
-    options.variants = variants;
-    options.variant_count = variant_count;
-    options.threads = threads;
-    options.thread_count = thread_count;
-    options.progress = !quiet && isatty(STDERR_FILENO);
-    install_signal_handlers();
-
     double peaks[MAX_THREAD_COUNTS], bandwidth = 0.0;
     if (peak_text && parse_peaks(peak_text, peaks, thread_count) != 0) {
         exit_code = EXIT_USAGE;
         goto done;
     }
+    if (resolve_outputs(output, configs, config_count, targets) != 0) {
+        exit_code = EXIT_USAGE;
+        goto done;
+    }
+    options.variants = variants;
+    options.variant_count = variant_count;
+    options.threads = threads;
+    options.thread_count = thread_count;
+    options.progress = !quiet && isatty(STDERR_FILENO);
+    /* before the first OpenMP region: every thread made later inherits the
+     * blocked signals, and only the signal thread takes them */
+    if (signals_start() != 0) {
+        fputs("convbench: cannot start the signal thread\n", stderr);
+        exit_code = EXIT_RUNTIME;
+        goto done;
+    }
+
     if (!options.verify_only) {
         int max_threads = 1;
-        for (size_t i = 0; i < thread_count; i++) {
+        for (size_t i = 0; i < thread_count && !signals_stop; i++) {
             if (!peak_text)
                 peaks[i] = probe_peak_gflops(threads[i]);
             if (threads[i] > max_threads)
                 max_threads = threads[i];
         }
-        bandwidth = probe_bandwidth_gbs(max_threads);
+        if (!signals_stop && (bandwidth = probe_bandwidth_gbs(max_threads, &signals_stop)) < 0.0) {
+            fprintf(stderr, "convbench: the memory bandwidth probe cannot allocate its %zu MiB "
+                    "of arrays\n", probe_bandwidth_bytes() >> 20);
+            exit_code = EXIT_RUNTIME;
+            goto done;
+        }
+        if (signals_stop) {
+            fprintf(stderr, "convbench: interrupted by %s while measuring the machine: no row "
+                    "was written\n", signals_stop == SIGINT ? "SIGINT" : "SIGTERM");
+            exit_code = 128 + signals_stop;
+            goto done;
+        }
         options.peak_gflops = peaks;
         options.bandwidth_gbs = bandwidth;
         if (!quiet) {
@@ -600,117 +876,30 @@ int main(int argc, char **argv)
         }
     }
 
-    /* one output per config, or every config into --output */
-    size_t groups = output ? 1 : config_count;
+    const struct run_plan plan = {
+        .options = &options, .configs = configs, .config_count = config_count, .argc = argc,
+        .argv = argv, .baseline = baseline, .bandwidth = bandwidth, .quiet = quiet, .plot = plot,
+    };
+    const size_t groups = output ? 1 : config_count;
     for (size_t g = 0; g < groups; g++) {
-        size_t first = output ? 0 : g, last = output ? config_count : g + 1;
-        char default_path[LAYER_NAME_MAX + 32];
-        const char *path = output;
-        if (!path) {
-            mkdir("results", 0777);
-            snprintf(default_path, sizeof default_path, "results/%s.csv", configs[g].net.name);
-            path = default_path;
-        }
-        char error[512];
-        struct csv_sink sink;
-        if (csv_sink_open(&sink, path, error, sizeof error) != 0) {
-            fprintf(stderr, "convbench: %s\n", error);
-            exit_code = EXIT_RUNTIME;
-            goto done;
-        }
-        FILE *report = sink.path ? stdout : stderr; /* keep a CSV on stdout clean */
-        if (sink.temp_path)
-            snprintf(temp_result_path, sizeof temp_result_path, "%s", sink.temp_path);
-
-        struct bench_run runs[config_count];
-        size_t ran = first; /* runs[first .. ran) hold rows */
-        bool interrupted = false;
-        for (size_t i = first; i < last && !interrupted; i++) {
-            struct config_entry *e = &configs[i];
-            runs[i] = (struct bench_run){.net = &e->net, .selected = e->selected};
-            runs[i].records = calloc(e->net.layer_count * thread_count * variant_count,
-                                     sizeof *runs[i].records);
-            runs[i].impls = calloc(variant_count, sizeof *runs[i].impls);
-            int status = runs[i].records && runs[i].impls
-                             ? bench_network(&options, &runs[i], &sink)
-                             : -1;
-            if (status < 0) {
-                fprintf(stderr, "convbench: %s: cannot write the results: %s\n", path,
-                        strerror(errno));
-                csv_sink_abort(&sink);
-                exit_code = EXIT_RUNTIME;
-                goto done;
-            }
-            ran = i + 1;
-            interrupted = status > 0;
-        }
-
-        /* an interrupted run keeps its rows apart from the last full result */
-        char *partial = interrupted && sink.path ? partial_path_for(path) : NULL;
-        const char *written = partial ? partial : path;
-        const size_t rows = sink.rows;
-        const bool to_stdout = sink.path == NULL;
-        if (csv_sink_commit(&sink, partial, error, sizeof error) != 0) {
-            fprintf(stderr, "convbench: %s\n", error);
-            exit_code = EXIT_RUNTIME;
-            goto done;
-        }
-        temp_result_path[0] = '\0';
-        if (output == NULL || strcmp(output, "-") != 0) {
-            char *meta_path = meta_path_for(written);
-            struct meta_lines meta = {0};
-            fill_meta(&meta, &options, bandwidth, argc, argv, &configs[first], last - first);
-            if (interrupted)
-                meta_add(&meta, "interrupted", "signal %d after %zu rows", (int)stop_signal, rows);
-            for (size_t vi = 0; vi < variant_count; vi++) {
-                char key[96], impls[1024] = "";
-                for (size_t i = first; i < ran; i++)
-                    if (runs[i].impls[vi][0])
-                        snprintf(impls + strlen(impls), sizeof impls - strlen(impls), "%s%s",
-                                 impls[0] ? "; " : "", runs[i].impls[vi]);
-                snprintf(key, sizeof key, "impl.%s", variants[vi]->name);
-                if (impls[0])
-                    meta_add(&meta, key, "%s", impls);
-            }
-            if (!meta_path || meta_write(meta_path, (const char *const *)meta.lines, meta.count,
-                                         error, sizeof error) != 0) {
-                fprintf(stderr, "convbench: %s\n", meta_path ? error : "out of memory");
-                exit_code = EXIT_RUNTIME;
-            }
-            meta_free(&meta);
-            free(meta_path);
-        }
-        for (size_t i = first; i < ran; i++) {
-            if (!options.verify_only)
-                bench_print_summary(report, &options, &runs[i], baseline);
-            if (runs[i].mismatches)
-                exit_code = EXIT_MISMATCH;
-            else if (runs[i].errors && exit_code == EXIT_OK)
-                exit_code = EXIT_RUNTIME;
-            free(runs[i].records);
-            free(runs[i].impls);
-        }
-        if (interrupted) {
-            fprintf(stderr, "convbench: interrupted by %s: the %zu rows finished are in %s%s%s\n",
-                    stop_signal == SIGINT ? "SIGINT" : "SIGTERM", rows,
-                    to_stdout ? "standard output" : written,
-                    partial ? "; left untouched: " : "", partial ? path : "");
-            free(partial);
-            exit_code = 128 + stop_signal;
+        bool stopped = false;
+        int status = output ? run_group(&plan, 0, config_count, &targets[0], &stopped)
+                            : run_group(&plan, g, g + 1, &targets[g], &stopped);
+        /* a mismatch outranks a runtime error; a signal outranks both */
+        if (stopped || status == EXIT_USAGE || status == EXIT_MISMATCH ||
+            (status == EXIT_RUNTIME && exit_code == EXIT_OK))
+            exit_code = status;
+        if (stopped || status == EXIT_USAGE)
             break;
-        }
-        if (output == NULL || strcmp(output, "-") != 0) {
-            fprintf(report, "%s: results in %s\n", configs[first].path, path);
-            if (plot && !options.verify_only)
-                draw_plots(path, quiet);
-        }
     }
 done:
     timing_release();
     for (size_t i = 0; i < config_count; i++) {
         network_free(&configs[i].net);
         free(configs[i].selected);
+        output_free(&targets[i]);
     }
     free(configs);
+    free(targets);
     return exit_code;
 }
