@@ -60,9 +60,14 @@ int main(void)
             float *in = tensor_alloc(in_n, 4), *w = tensor_alloc(w_n, 4),
                   *bias = tensor_alloc((size_t)l.c_out, 4), *out = tensor_alloc(out_n, 4),
                   *zeros = tensor_alloc(depthwise_zeros_floats(&l), 4);
+            /* the band a kernel may copy rows into starts out as NaN: a
+             * kernel that relies on what an earlier call left there fails */
+            const size_t band_n = depthwise_band_floats(&l) + 1;
+            float *band = tensor_alloc(band_n, 4);
             double *ref = tensor_alloc(out_n, 8);
-            if (!in || !w || !bias || !out || !zeros || !ref)
+            if (!in || !w || !bias || !out || !zeros || !band || !ref)
                 return 3;
+            const struct depthwise_work work = {zeros, band};
             tensor_fill_random(in, in_n, 5, i);
             tensor_fill_random(w, w_n, 6, i);
             tensor_fill_random(bias, (size_t)l.c_out, 7, i);
@@ -75,7 +80,8 @@ int main(void)
                 tensor_fill(out, out_n, NAN);
                 const int64_t planes = l.batch * l.c_out;
                 if (!banded) {
-                    kernel->planes(&l, in, w, b, out, 0, planes, 0, l.h_out, zeros);
+                    tensor_fill(band, band_n, NAN);
+                    kernel->planes(&l, in, w, b, out, 0, planes, 0, l.h_out, &work);
                 } else {
                     /* a band writes its own rows only: everything after it,
                      * up to the end of the next plane, is still NaN */
@@ -83,7 +89,8 @@ int main(void)
                     for (int64_t p = 0; p < planes; p++)
                         for (int64_t r = 0; r < l.h_out; r += 2) {
                             const int64_t r1 = r + 2 < l.h_out ? r + 2 : l.h_out;
-                            kernel->planes(&l, in, w, b, out, p, p + 1, r, r1, zeros);
+                            tensor_fill(band, band_n, NAN);
+                            kernel->planes(&l, in, w, b, out, p, p + 1, r, r1, &work);
                             const int64_t after = p * plane_size + r1 * Q,
                                           end = (p + 2) * plane_size < (int64_t)out_n
                                                     ? (p + 2) * plane_size
@@ -112,6 +119,7 @@ int main(void)
             free(bias);
             free(out);
             free(zeros);
+            free(band);
             free(ref);
         }
         printf("depthwise kernel %s: %zu shapes checked\n", kernel->name,

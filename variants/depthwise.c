@@ -105,9 +105,10 @@ static inline void for_each_plane(const struct conv_layer *l, const float *in,
 
 static void depthwise_planes_c(const struct conv_layer *l, const float *in,
                                const float *weights, const float *bias, float *out, int64_t p0,
-                               int64_t p1, int64_t oh0, int64_t oh1, const float *zeros)
+                               int64_t p1, int64_t oh0, int64_t oh1,
+                               const struct depthwise_work *work)
 {
-    (void)zeros;
+    (void)work;
     for_each_plane(l, in, weights, bias, out, p0, p1, oh0, oh1, depthwise_rows_c);
 }
 
@@ -590,8 +591,9 @@ rows_generic_avx512(const struct conv_layer *l, const float *x, const float *w, 
 __attribute__((target("avx512f"))) static void
 depthwise_planes_avx512(const struct conv_layer *l, const float *in, const float *weights,
                         const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0,
-                        int64_t oh1, const float *zeros)
+                        int64_t oh1, const struct depthwise_work *work)
 {
+    const float *zeros = work->zeros;
     const int64_t S = l->stride_w;
     const bool dense3x3 = l->kernel_h == 3 && l->kernel_w == 3 && l->dilation_h == 1 &&
                           l->dilation_w == 1 && l->stride_h == S;
@@ -862,20 +864,18 @@ rows_padded_avx2(const struct conv_layer *l, const struct padded_band *b, const 
 __attribute__((target("avx2,fma"))) static void
 depthwise_planes_avx2(const struct conv_layer *l, const float *in, const float *weights,
                       const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0,
-                      int64_t oh1, const float *zeros)
+                      int64_t oh1, const struct depthwise_work *work)
 {
-    (void)zeros;
     const int64_t S = l->stride_w;
-    struct padded_band b = padded_band_for(l, oh0, oh1);
-    const size_t floats = (size_t)(b.rows * b.span);
-    float *buffer = S == 1 || S == 2 ? tensor_alloc(floats, sizeof(float)) : NULL;
-    if (!buffer) {
-        /* other strides (or no memory for the band): taps read in place */
+    if (S != 1 && S != 2) {
+        /* other strides: taps read in place */
         for_each_plane(l, in, weights, bias, out, p0, p1, oh0, oh1, rows_generic_avx2);
         return;
     }
-    tensor_fill(buffer, floats, 0.0f);
-    b.data = buffer;
+    /* the band's padding must read as zeros; its rows are copied per plane */
+    struct padded_band b = padded_band_for(l, oh0, oh1);
+    tensor_fill(work->band, (size_t)(b.rows * b.span), 0.0f);
+    b.data = work->band;
     const int64_t taps = l->kernel_h * l->kernel_w;
     const bool k3 = l->kernel_h == 3 && l->kernel_w == 3;
     struct plane_walk walk = plane_walk_at(l, p0);
@@ -892,7 +892,6 @@ depthwise_planes_avx2(const struct conv_layer *l, const float *in, const float *
         else
             rows_padded_avx2(l, &b, w, bv, y, oh0, oh1, last, l->kernel_h, l->kernel_w, S);
     }
-    free(buffer);
 }
 
 static const struct depthwise_kernel kernel_avx512 = {"avx512", CPU_ISA_AVX512,
@@ -920,20 +919,54 @@ size_t depthwise_zeros_floats(const struct conv_layer *l)
     return (size_t)(l->w_in + 2 * l->pad_w + 64);
 }
 
+size_t depthwise_band_floats(const struct conv_layer *l)
+{
+#if defined(__x86_64__)
+    /* the AVX2 kernel's padded band at strides 1 and 2; a band of all the
+     * output rows is the largest */
+    if (l->stride_w == 1 || l->stride_w == 2) {
+        const struct padded_band b = padded_band_for(l, 0, l->h_out);
+        return (size_t)(b.rows * b.span);
+    }
+#else
+    (void)l;
+#endif
+    return 0;
+}
+
 struct depthwise_state {
     struct conv_layer layer;
     const float *weights, *bias;
     const struct depthwise_kernel *kernel;
     int threads;
-    int64_t bands; /* row bands per plane */
-    float *zeros;  /* a row of zeros, for rows in the padding */
+    int64_t bands;       /* row bands per plane */
+    float *zeros;        /* a row of zeros, for rows in the padding */
+    float *bands_memory; /* threads x band_floats, one band per thread */
+    size_t band_floats;
 };
+
+/* What plan allocates: the zeros, and a band per thread for the kernel
+ * dispatch picked (only the AVX2 kernel copies rows into one). */
+static size_t band_floats_for(const struct conv_layer *l, const struct depthwise_kernel *k)
+{
+    return k->isa == CPU_ISA_AVX2_FMA ? depthwise_band_floats(l) : 0;
+}
+
+static const struct depthwise_kernel *pick_kernel(void)
+{
+    for (size_t i = 0; i < depthwise_kernel_count; i++)
+        if (cpu_has_isa(depthwise_kernels[i]->isa))
+            return depthwise_kernels[i];
+    return NULL;
+}
 
 static void depthwise_destroy(void *state)
 {
     struct depthwise_state *s = state;
-    if (s)
+    if (s) {
         free(s->zeros);
+        free(s->bands_memory);
+    }
     free(s);
 }
 
@@ -955,17 +988,17 @@ static enum conv_status depthwise_plan(const struct conv_layer *l, const float *
         *why = "out of memory";
         return CONV_ERROR;
     }
-    *s = (struct depthwise_state){*l, weights, bias, NULL, threads, 1, NULL};
+    *s = (struct depthwise_state){*l, weights, bias, pick_kernel(), threads, 1, NULL, NULL, 0};
+    s->band_floats = band_floats_for(l, s->kernel);
     s->zeros = tensor_alloc(depthwise_zeros_floats(l), sizeof(float));
-    if (!s->zeros) {
-        free(s);
+    if (s->band_floats)
+        s->bands_memory = tensor_alloc(s->band_floats * (size_t)threads, sizeof(float));
+    if (!s->zeros || (s->band_floats && !s->bands_memory)) {
+        depthwise_destroy(s);
         *why = "out of memory";
         return CONV_ERROR;
     }
     tensor_fill(s->zeros, depthwise_zeros_floats(l), 0.0f);
-    for (size_t i = 0; i < depthwise_kernel_count && !s->kernel; i++)
-        if (cpu_has_isa(depthwise_kernels[i]->isa))
-            s->kernel = depthwise_kernels[i];
     /* enough work items to balance the threads */
     const int64_t planes = l->batch * l->c_out;
     if (planes < 4 * threads) {
@@ -975,6 +1008,13 @@ static enum conv_status depthwise_plan(const struct conv_layer *l, const float *
     }
     *state = s;
     return CONV_OK;
+}
+
+/* The calling thread's band (NULL when the kernel needs none). */
+static float *thread_band(const struct depthwise_state *s)
+{
+    return s->bands_memory ? s->bands_memory + s->band_floats * (size_t)omp_get_thread_num()
+                           : NULL;
 }
 
 static enum conv_status depthwise_run(void *state, const float *in, float *out)
@@ -988,8 +1028,9 @@ static enum conv_status depthwise_run(void *state, const float *in, float *out)
         #pragma omp parallel num_threads(s->threads)
         {
             const int64_t t = omp_get_thread_num(), team = omp_get_num_threads();
+            const struct depthwise_work work = {s->zeros, thread_band(s)};
             s->kernel->planes(l, in, s->weights, s->bias, out, planes * t / team,
-                              planes * (t + 1) / team, 0, l->h_out, s->zeros);
+                              planes * (t + 1) / team, 0, l->h_out, &work);
         }
         return CONV_OK;
     }
@@ -997,9 +1038,10 @@ static enum conv_status depthwise_run(void *state, const float *in, float *out)
     #pragma omp parallel for num_threads(s->threads) schedule(static)
     for (int64_t unit = 0; unit < planes * s->bands; unit++) {
         const int64_t plane = unit / s->bands, band = unit % s->bands;
+        const struct depthwise_work work = {s->zeros, thread_band(s)};
         s->kernel->planes(l, in, s->weights, s->bias, out, plane, plane + 1,
                           l->h_out * band / s->bands, l->h_out * (band + 1) / s->bands,
-                          s->zeros);
+                          &work);
     }
     return CONV_OK;
 }
@@ -1011,8 +1053,9 @@ static const char *depthwise_describe(void *state)
 
 static size_t depthwise_memory(const struct conv_layer *l, int threads)
 {
-    (void)threads;
-    return depthwise_zeros_floats(l) * sizeof(float);
+    const struct depthwise_kernel *k = pick_kernel();
+    return (depthwise_zeros_floats(l) + band_floats_for(l, k) * (size_t)threads) *
+           sizeof(float);
 }
 
 const struct conv_variant variant_depthwise = {

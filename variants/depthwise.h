@@ -11,15 +11,24 @@
 #include "layer.h"
 
 /* Output rows [oh0, oh1) of output planes [p0, p1) (plane = n * C_out + c)
- * of whole NCHW tensors; weights are C_out x Kh x Kw, bias may be NULL;
- * zeros holds depthwise_zeros_floats(l) zeros, read in place of input rows
- * that lie in the padding. */
+ * of whole NCHW tensors; weights are C_out x Kh x Kw, bias may be NULL.
+ * The caller provides what the kernels need besides: work->zeros holds
+ * depthwise_zeros_floats(l) zeros, read in place of input rows that lie in
+ * the padding; work->band is depthwise_band_floats(l) floats of the calling
+ * thread's own, of any contents, where a kernel may copy padded input rows.
+ * Allocated once in plan, so nothing is allocated in the timed run. */
+struct depthwise_work {
+    const float *zeros;
+    float *band;
+};
+
 typedef void (*depthwise_planes_fn)(const struct conv_layer *l, const float *in,
                                     const float *weights, const float *bias, float *out,
                                     int64_t p0, int64_t p1, int64_t oh0, int64_t oh1,
-                                    const float *zeros);
+                                    const struct depthwise_work *work);
 
 size_t depthwise_zeros_floats(const struct conv_layer *l);
+size_t depthwise_band_floats(const struct conv_layer *l);
 
 struct depthwise_kernel {
     const char *name;
