@@ -50,9 +50,8 @@ void im2col_pack(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_
              * to a call into libc per panel row. The 16-wide panels of
              * AVX2 ask for the same row two panels on, as the AVX-512
              * packer does: a panel's taps read rows of up to KC planes,
-             * more streams than the hardware prefetchers follow (VGG-16
-             * conv1_2 on a Zen 3: 39-41 ms against 42-44 ms; the fixed-size
-             * copy alone was slower than libc's, 46-49 ms) */
+             * more streams than the hardware prefetchers follow; without
+             * the prefetch, a fixed-size copy alone is slower than libc's */
             if (nr == 32) {
                 memcpy(dst, from, 32 * sizeof(float));
             } else if (nr == 16) {
@@ -144,9 +143,9 @@ static inline struct run segment_run(const struct conv_layer *l, const struct im
  * 5 wide), and what each kernel position (the taps of channel 0) reads of
  * each, worked out once when the panel has enough taps to repay it: one per
  * position when every tap needs its runs (stride 2, or a panel that crosses
- * output rows, so no tap is a plain copy), four otherwise (measured with
- * 32-wide panels: 7x7 stride 2 on 3 channels 10% faster with the table, 3x3
- * stride 1 on 3 channels 3% slower). No segments: the panel is gathered. */
+ * output rows, so no tap is a plain copy), four otherwise (a table pays on
+ * large strided kernels and costs a little on small stride-1 ones). No
+ * segments: the panel is gathered. */
 enum { SEGMENTS_MAX = 8, POSITIONS_MAX = 49 }; /* 32 lanes cross 8 rows of 5 */
 struct panel_runs {
     struct segment seg[SEGMENTS_MAX];

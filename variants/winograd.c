@@ -344,10 +344,9 @@ static size_t shared_floats(const struct winograd_state *s)
 }
 
 /* Tiles per batch: V and M of a batch within half of L3 (they are shared by
- * the threads, and the GEMMs of a batch want as many tiles as they can get:
- * measured on VGG-16, 16 MiB batches beat 4 MiB ones, and 1 MiB ones lose
- * 30% on the 3x3 layers of 56x56 and 28x28), a multiple of the GEMM's NR,
- * and no more than the image needs. */
+ * the threads, and the GEMMs of a batch want as many tiles as they can get,
+ * so the budget is as large as L3 allows, at least 4 MiB), a multiple of
+ * the GEMM's NR, and no more than the image needs. */
 static int64_t batch_tiles(const struct winograd_form *f, int64_t c_in, int64_t c_out,
                            int64_t tiles, int nr)
 {
@@ -363,9 +362,7 @@ static int64_t batch_tiles(const struct winograd_form *f, int64_t c_in, int64_t 
     return nt < needed ? nt : needed;
 }
 
-/* How many input planes ahead blocks_run prefetches a block's pieces: 1, 2
- * and 4 measured the same on VGG-16 conv1_2 to conv2_2, all 10-15% faster
- * than none. */
+/* How many input planes ahead blocks_run prefetches a block's pieces. */
 #define WINO_BLOCKS_PF 2
 
 /* Whether a layer runs in per-thread tile blocks (see blocks_run): when its
@@ -994,8 +991,7 @@ small_k_output_4x3_avx512(const float *restrict u_co, const float *restrict V, i
  * into V (a^2 x c_in x block, tiles past n zero), then channel by channel M
  * goes through mt (a^2 x block) and y (m^2 x block) to the output;
  * everything stays in L1. d doubles as mt. On
- * AVX-512, F(4x4,3x3) forms M inside its output transform and skips mt
- * (VGG-16 conv1_1: 1.14 -> 0.82 ms). */
+ * AVX-512, F(4x4,3x3) forms M inside its output transform and skips mt. */
 static void small_k_block(const struct winograd_state *s, const float *in, int64_t n_image,
                           int64_t g, int64_t t0, int64_t n, float *V, float *d, float *y,
                           float *out)

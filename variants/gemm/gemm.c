@@ -142,8 +142,7 @@ void gemm_packed_a_free(struct gemm_packed_a *packed)
  *               panels instead would have two threads writing the same
  *               rows, and where a row's length is not a whole number of
  *               cache lines they pass the lines they share back and forth
- *               at every K-block (measured on N = 49, 7x7 outputs: 17%
- *               slower in one session of the machine, 2% in a quieter one);
+ *               at every K-block;
  *   SHARED      fewer A panels than threads: B packed together, tiles
  *               split evenly, barriers between K-blocks. */
 enum gemm_split { OWN_PANELS, SPLIT_K, OWN_ROWS, SHARED };
@@ -209,9 +208,7 @@ static void pack_b_matrix(const void *context, int64_t k0, int64_t kc_cur, int64
 /* A product with one or two columns (a fully connected layer: N = 1) would
  * fill NR-wide panels mostly with padding; it runs as matrix-vector products
  * on the packed A panels instead, vectorized along each panel's MR rows. It
- * reads all of A per call, so beyond two columns the padded panels win
- * (measured: Winograd F(4x4,3x3) on ResNet-18's 7x7 layer, 4 columns, 1.9 ms
- * with panels against 2.9 ms as matrix-vector products). */
+ * reads all of A per call, so beyond two columns the padded panels win. */
 #define GEMM_NARROW_N 2
 
 /* One MR-row panel against NC columns of B (MR a multiple of 4, NC <= 2, both
@@ -641,9 +638,8 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
          * thread packs its B panels, over all of N, one at a time and runs
          * A past each at once, while the panel is still in L1 (in L2 for a
          * merged K), instead of packing a whole N-block first and reading
-         * it back; and no barrier between N-blocks. VGG-16 conv1_1 and
-         * MobileNet pw1 10-20% faster. With several K-blocks the same order
-         * (C kept in L1 across them) measured no faster, up to 7% slower. */
+         * it back; and no barrier between N-blocks. With several K-blocks
+         * the usual order is kept: this one gains nothing there. */
         const int64_t n_panels = (n + nr - 1) / nr;
         #pragma omp parallel num_threads(threads) if (threads > 1)
         {
@@ -768,23 +764,4 @@ void gemm_compute_panels(const struct gemm_packed_a *a, const float *b, int64_t 
                       m - ic < mc ? m : ic + mc, m, 0, n_panels, n, c, ldc,
                       pc > 0 ? GEMM_ACCUMULATE : GEMM_STORE, NULL);
     }
-}
-
-int gemm_sgemm(const struct gemm_kernel *kernel, int64_t m, int64_t n, int64_t k,
-               const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
-               bool accumulate, const float *bias, int threads)
-{
-    struct gemm_packed_a packed;
-    if (gemm_pack_a_for(&packed, kernel, m, n, k, a, lda) != 0)
-        return -1;
-    float *workspace =
-        tensor_alloc(gemm_workspace_floats(&packed, n, threads), sizeof(float));
-    if (!workspace) {
-        gemm_packed_a_free(&packed);
-        return -1;
-    }
-    gemm_compute(&packed, b, ldb, n, c, ldc, accumulate, bias, workspace, threads);
-    free(workspace);
-    gemm_packed_a_free(&packed);
-    return 0;
 }

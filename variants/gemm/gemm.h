@@ -129,9 +129,4 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
 void gemm_compute_panels(const struct gemm_packed_a *a, const float *b, int64_t n, float *c,
                          int64_t ldc);
 
-/* Convenience for tests: packs A, computes, frees. Returns -1 on allocation failure. */
-int gemm_sgemm(const struct gemm_kernel *kernel, int64_t m, int64_t n, int64_t k,
-               const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
-               bool accumulate, const float *bias, int threads);
-
 #endif
