@@ -12,10 +12,11 @@
 #include <string.h>
 
 /* The keys a layer section may hold, in the order docs/DESIGN.md lists them. */
-enum layer_key { KEY_IN, KEY_OUT, KEY_KERNEL, KEY_STRIDE, KEY_PAD, KEY_DILATION, KEY_GROUPS,
-                 KEY_BIAS, KEY_BLOCK, KEY_REPEAT, KEY_COUNT };
+enum layer_key { KEY_IN, KEY_OUT, KEY_KERNEL, KEY_STRIDE, KEY_PAD, KEY_PAD_END, KEY_DILATION,
+                 KEY_GROUPS, KEY_BIAS, KEY_BLOCK, KEY_REPEAT, KEY_COUNT };
 static const char *const layer_key_names[KEY_COUNT] = {
-    "in", "out", "kernel", "stride", "pad", "dilation", "groups", "bias", "block", "repeat",
+    "in",     "out",  "kernel", "stride", "pad",    "pad_end",
+    "dilation", "groups", "bias", "block", "repeat",
 };
 
 enum network_key { NET_NAME, NET_BATCH, NET_INPUT, NET_KEY_COUNT };
@@ -365,8 +366,8 @@ static void layer_key(struct parse_context *ctx, const char *key, const char *va
     int k = find_key(layer_key_names, KEY_COUNT, key);
     if (k < 0) {
         fail(ctx, ctx->line,
-             "unknown key '%s' in [%s] (known: in, out, kernel, stride, pad, dilation, "
-             "groups, bias, block, repeat)", key, l->name);
+             "unknown key '%s' in [%s] (known: in, out, kernel, stride, pad, pad_end, "
+             "dilation, groups, bias, block, repeat)", key, l->name);
         return;
     }
     if (src->key_line[k]) {
@@ -397,6 +398,12 @@ static void layer_key(struct parse_context *ctx, const char *key, const char *va
         else if (parse_sizes(ctx, key, value, 2, 0, pair, "P, PhxPw or 'same'")) {
             l->pad_h = pair[0];
             l->pad_w = pair[1];
+        }
+        break;
+    case KEY_PAD_END:
+        if (parse_sizes(ctx, key, value, 2, 0, pair, "B or BxR, e.g. 1 or 0x1")) {
+            l->pad_bottom = pair[0];
+            l->pad_right = pair[1];
         }
         break;
     case KEY_DILATION:
@@ -506,14 +513,31 @@ static void validate(struct parse_context *ctx)
             l->pad_h = span_h / 2;
             l->pad_w = span_w / 2;
         }
-        if (layer_output_extent(l->h_in, l->kernel_h, l->stride_h, l->pad_h, l->dilation_h) < 1 ||
-            layer_output_extent(l->w_in, l->kernel_w, l->stride_w, l->pad_w, l->dilation_w) < 1) {
+        if (src->pad_same && src->key_line[KEY_PAD_END]) {
+            fail(ctx, src->key_line[KEY_PAD_END], "pad_end cannot be given with pad = same");
+            return;
+        }
+        if (!src->key_line[KEY_PAD_END]) {
+            l->pad_bottom = l->pad_h;
+            l->pad_right = l->pad_w;
+        }
+        if (layer_output_extent(l->h_in, l->kernel_h, l->stride_h, l->pad_h, l->pad_bottom,
+                                l->dilation_h) < 1 ||
+            layer_output_extent(l->w_in, l->kernel_w, l->stride_w, l->pad_w, l->pad_right,
+                                l->dilation_w) < 1) {
+            char padding[96];
+            if (layer_pad_asymmetric(l))
+                snprintf(padding, sizeof padding, "%lldx%lld before and %lldx%lld after",
+                         (long long)l->pad_h, (long long)l->pad_w, (long long)l->pad_bottom,
+                         (long long)l->pad_right);
+            else
+                snprintf(padding, sizeof padding, "%lldx%lld", (long long)l->pad_h,
+                         (long long)l->pad_w);
             fail(ctx, src->key_line[KEY_KERNEL],
                  "the %lldx%lld kernel (dilation %lldx%lld) does not fit the %lldx%lld input "
-                 "padded by %lldx%lld: the output would be empty",
+                 "padded by %s: the output would be empty",
                  (long long)l->kernel_h, (long long)l->kernel_w, (long long)l->dilation_h,
-                 (long long)l->dilation_w, (long long)l->h_in, (long long)l->w_in,
-                 (long long)l->pad_h, (long long)l->pad_w);
+                 (long long)l->dilation_w, (long long)l->h_in, (long long)l->w_in, padding);
             return;
         }
         const char *why = layer_derive(l);

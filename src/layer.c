@@ -24,15 +24,21 @@ const char *layer_kind_name(enum layer_kind kind)
     return "?";
 }
 
-int64_t layer_output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad,
-                            int64_t dilation)
+int64_t layer_output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin,
+                            int64_t pad_end, int64_t dilation)
 {
-    /* H_out = floor((H + 2P - D(K-1) - 1) / S) + 1; the numerator may be
-     * negative, where C's division would round towards zero, not down. */
-    int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1;
+    /* H_out = floor((H + P_top + P_bottom - D(K-1) - 1) / S) + 1; the
+     * numerator may be negative, where C's division would round towards
+     * zero, not down. */
+    int64_t span = in + pad_begin + pad_end - dilation * (kernel - 1) - 1;
     if (span < 0)
         return 0;
     return span / stride + 1;
+}
+
+bool layer_pad_asymmetric(const struct conv_layer *l)
+{
+    return l->pad_bottom != l->pad_h || l->pad_right != l->pad_w;
 }
 
 void layer_inside_range(int64_t first, int64_t stride, int64_t limit, int64_t count, int64_t *lo,
@@ -84,8 +90,10 @@ const char *layer_derive(struct conv_layer *l)
 {
     /* Every size is bounded by the parser (LAYER_MAX_EXTENT), so the extent
      * arithmetic below cannot overflow. */
-    l->h_out = layer_output_extent(l->h_in, l->kernel_h, l->stride_h, l->pad_h, l->dilation_h);
-    l->w_out = layer_output_extent(l->w_in, l->kernel_w, l->stride_w, l->pad_w, l->dilation_w);
+    l->h_out = layer_output_extent(l->h_in, l->kernel_h, l->stride_h, l->pad_h, l->pad_bottom,
+                                   l->dilation_h);
+    l->w_out = layer_output_extent(l->w_in, l->kernel_w, l->stride_w, l->pad_w, l->pad_right,
+                                   l->dilation_w);
     if (l->h_out < 1 || l->w_out < 1)
         return "the output would be empty";
 

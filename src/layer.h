@@ -31,7 +31,8 @@ struct conv_layer {
     int64_t c_out, h_out, w_out;
     int64_t kernel_h, kernel_w;
     int64_t stride_h, stride_w;
-    int64_t pad_h, pad_w;           /* symmetric: pad_h rows above and below */
+    int64_t pad_h, pad_w;           /* rows above, columns on the left */
+    int64_t pad_bottom, pad_right;  /* rows below, columns on the right */
     int64_t dilation_h, dilation_w; /* 1 = dense kernel */
     int64_t groups;
     bool bias;
@@ -50,9 +51,13 @@ struct layer_cost {
 enum layer_kind layer_kind(const struct conv_layer *l);
 const char *layer_kind_name(enum layer_kind kind);
 
-/* Output extent along one axis; below 1 when the kernel does not fit. */
-int64_t layer_output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad,
-                            int64_t dilation);
+/* Output extent along one axis padded by pad_begin before the input and
+ * pad_end after it; below 1 when the kernel does not fit. */
+int64_t layer_output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin,
+                            int64_t pad_end, int64_t dilation);
+
+/* Whether the padding differs between the begin and the end of an axis. */
+bool layer_pad_asymmetric(const struct conv_layer *l);
 
 /* Fills h_out and w_out, then checks that every tensor and every cost fits:
  * returns NULL when the layer is valid, else a static description of what
@@ -66,14 +71,14 @@ int64_t layer_input_elements(const struct conv_layer *l);
 int64_t layer_weight_elements(const struct conv_layer *l);
 int64_t layer_output_elements(const struct conv_layer *l);
 
-/* Taps of a kernel axis that land inside the input, summed over every output
- * position of that axis. */
 /* The positions u in [0, count) with 0 <= first + u * stride < limit, as the
  * range [*lo, *hi) (empty when *lo == *hi): the outputs along a row whose
  * tap reads inside the input, the rest being padding. */
 void layer_inside_range(int64_t first, int64_t stride, int64_t limit, int64_t count, int64_t *lo,
                         int64_t *hi);
 
+/* Taps of a kernel axis that land inside the input, summed over every output
+ * position of that axis (pad is the padding before the input). */
 int64_t layer_valid_taps(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
                          int64_t dilation);
 

@@ -16,7 +16,7 @@ static const char csv_header[] =
     "config,layer,kind,block,repeat,batch,c_in,h_in,w_in,c_out,h_out,w_out,kernel_h,kernel_w,"
     "stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,groups,bias,params,macs,macs_nopad,"
     "flops,bytes,variant,threads,reps,time_min_us,time_median_us,time_cv,gflops,peak_gflops,"
-    "efficiency,max_abs_err,max_rel_err,status,note,reorder_us,impl";
+    "efficiency,max_abs_err,max_rel_err,status,note,reorder_us,impl,pad_bottom,pad_right";
 
 const char *row_status_name(enum row_status status)
 {
@@ -98,7 +98,8 @@ static int write_row(struct csv_sink *sink, const struct result_row *row)
     csv_put_field(f, row_status_name(row->status), false);
     csv_put_field(f, row->note, false);
     put_real(f, row->reorder_us >= 0.0, "%.3f", row->reorder_us);
-    csv_put_field(f, row->impl, true);
+    csv_put_field(f, row->impl, false);
+    fprintf(f, "%" PRId64 ",%" PRId64 "\n", l->pad_bottom, l->pad_right);
     /* rows reach the file as they are measured */
     if (fflush(f) != 0)
         return -1;

@@ -122,7 +122,7 @@ static void test_accepted_forms(void)
         "[network]\nname = forms\nbatch = 2\ninput = 4x10x12\n"
         "[a]                ; comment after a section\n"
         "out = 8   ; inline comment\nkernel = 3x1\nstride = 2x1\npad = 1x0\n"
-        "dilation = 1\ngroups = 2\nbias = yes\nblock = b-1.x\nrepeat = 3\n"
+        "dilation = 1\ngroups = 2\nbias = yes\nblock = b-1.x\nrepeat = 3\npad_end = 2x1\n"
         "[b]\nout = 8\nkernel = 5\npad = same\ndilation = 2\ngroups = depthwise\n";
     struct network net;
     char error[CONFIG_ERROR_MAX];
@@ -138,17 +138,19 @@ static void test_accepted_forms(void)
     CHECK_INT(a->kernel_h * 10 + a->kernel_w, 31, "a: kernel 3x1");
     CHECK_INT(a->stride_h * 10 + a->stride_w, 21, "a: stride 2x1");
     CHECK_INT(a->pad_h * 10 + a->pad_w, 10, "a: pad 1x0");
-    CHECK_INT(a->h_out, 5, "a: (10 + 2 - 3) / 2 + 1");
-    CHECK_INT(a->w_out, 12, "a: (12 + 0 - 1) / 1 + 1");
+    CHECK_INT(a->pad_bottom * 10 + a->pad_right, 21, "a: pad_end 2x1");
+    CHECK_INT(a->h_out, 6, "a: (10 + 1 + 2 - 3) / 2 + 1");
+    CHECK_INT(a->w_out, 13, "a: (12 + 0 + 1 - 1) / 1 + 1");
     CHECK_INT(a->groups, 2, "a: groups");
     CHECK(a->bias, "a: bias = yes");
     CHECK_STR(a->block, "b-1.x", "a: block");
     CHECK_INT(a->repeat, 3, "a: repeat");
     CHECK_INT(b->c_in, 8, "b: input is a's output");
+    CHECK_INT(b->pad_bottom * 100 + b->pad_right, 404, "b: pad = same pads both ends");
     CHECK_INT(b->groups, 8, "b: groups = depthwise");
     CHECK_INT(b->pad_h, 4, "b: pad = same for 5x5 dilation 2");
-    CHECK_INT(b->h_out, 5, "b: same size");
-    CHECK_INT(b->w_out, 12, "b: same size");
+    CHECK_INT(b->h_out, 6, "b: same size");
+    CHECK_INT(b->w_out, 13, "b: same size");
     network_free(&net);
 }
 

@@ -78,7 +78,7 @@ static void test_seed(void)
     const struct conv_layer *dilated = find(&net, "dilated");
     CHECK_INT(dilated->h_out, 62, "dilated output height");
     CHECK_INT(dilated->w_out, 62, "dilated output width");
-    CHECK_INT(layer_output_extent(64, 3, 1, 1, 2), 62, "output extent with dilation 2");
+    CHECK_INT(layer_output_extent(64, 3, 1, 1, 1, 2), 62, "output extent with dilation 2");
     network_free(&net);
 }
 
@@ -108,7 +108,7 @@ static struct conv_layer make_layer(int64_t c_in, int64_t h, int64_t w, int64_t 
 {
     struct conv_layer l = {.repeat = 1, .batch = 1, .c_in = c_in, .h_in = h, .w_in = w,
                            .c_out = c_out, .kernel_h = k, .kernel_w = k, .stride_h = stride,
-                           .stride_w = stride, .pad_h = pad, .pad_w = pad,
+                           .stride_w = stride, .pad_h = pad, .pad_w = pad, .pad_bottom = pad, .pad_right = pad,
                            .dilation_h = dilation, .dilation_w = dilation, .groups = 1};
     const char *why = layer_derive(&l);
     CHECK(why == NULL, "layer_derive refused a valid layer: %s", why);
@@ -139,6 +139,16 @@ static void test_macs_nopad(void)
     CHECK_INT(l.h_out, 4, "dilated output");
     CHECK_INT(c.macs_nopad, 8 * 8, "dilated macs_nopad");
 
+    /* SAME_UPPER at stride 2 on 8: pad 0 before and 1 after, 4 outputs
+     * starting at 0, 2, 4, 6; the last sees 2 of its 3 taps */
+    l = make_layer(2, 8, 8, 3, 3, 2, 0, 1);
+    l.pad_bottom = l.pad_right = 1;
+    CHECK(layer_derive(&l) == NULL, "SAME_UPPER layer");
+    c = layer_cost(&l);
+    CHECK_INT(l.h_out * 10 + l.w_out, 44, "pad 0 before, 1 after: 4x4 outputs");
+    CHECK_INT(c.macs, 3 * 16 * 2 * 9, "asymmetric macs");
+    CHECK_INT(c.macs_nopad, 3 * 2 * 11 * 11, "asymmetric macs_nopad");
+
     /* unpadded: every tap is inside */
     l = make_layer(3, 9, 7, 4, 3, 1, 0, 1);
     c = layer_cost(&l);
@@ -149,7 +159,7 @@ static void test_limits(void)
 {
     struct conv_layer l = {.repeat = 1, .batch = 1, .c_in = 1, .h_in = 1, .w_in = 1,
                            .c_out = 1024, .kernel_h = 8192, .kernel_w = 8192, .stride_h = 1,
-                           .stride_w = 1, .pad_h = 8191, .pad_w = 8191, .dilation_h = 1,
+                           .stride_w = 1, .pad_h = 8191, .pad_w = 8191, .pad_bottom = 8191, .pad_right = 8191, .dilation_h = 1,
                            .dilation_w = 1, .groups = 1};
     CHECK(layer_derive(&l) != NULL, "2^63 MACs must be refused");
     l = (struct conv_layer){.repeat = 1, .batch = 1, .c_in = 3, .h_in = 4, .w_in = 4,

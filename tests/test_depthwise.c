@@ -11,8 +11,9 @@
 #include "tensor.h"
 #include "verify.h"
 
-/* C, H, W, multiplier, K, stride, pad, dilation, bias */
-static const int64_t shapes[][9] = {
+/* C, H, W, multiplier, K, stride, pad, dilation, bias[, 1, pad after
+ * (rows), pad after (columns)] where the padding after the input differs */
+static const int64_t shapes[][12] = {
     {4, 9, 14, 1, 3, 1, 1, 1, 1},   {3, 8, 16, 1, 3, 1, 1, 1, 0},  {3, 8, 17, 2, 3, 1, 1, 1, 1},
     {5, 15, 17, 1, 3, 2, 1, 1, 0},  {2, 7, 5, 1, 3, 1, 1, 1, 1},   {2, 6, 33, 1, 3, 2, 1, 1, 0},
     {2, 5, 150, 1, 3, 1, 1, 1, 0},  {2, 6, 261, 1, 3, 2, 1, 1, 1}, {3, 13, 15, 1, 5, 1, 4, 2, 1},
@@ -30,6 +31,12 @@ static const int64_t shapes[][9] = {
     /* stride 1 without padding on a row of whole vectors: both shifts
      * take a lane from inside the image */
     {2, 7, 34, 1, 3, 1, 0, 1, 1},
+    /* padding that differs before and after: SAME_UPPER and SAME_LOWER at
+     * stride 2, and wider padding on one side at stride 1 */
+    {3, 14, 14, 1, 3, 2, 0, 1, 1, 1, 1, 1}, {2, 9, 40, 1, 3, 2, 0, 1, 0, 1, 1, 1},
+    {2, 10, 33, 1, 3, 2, 1, 1, 1, 1, 0, 0}, {2, 8, 37, 1, 3, 1, 2, 1, 0, 1, 0, 0},
+    {2, 8, 32, 1, 3, 1, 0, 1, 1, 1, 2, 2},  {2, 9, 21, 1, 5, 1, 1, 1, 0, 1, 3, 4},
+    {2, 12, 70, 1, 3, 1, 1, 1, 1, 1, 0, 3}, {3, 11, 19, 2, 5, 2, 2, 1, 1, 1, 0, 1},
 };
 
 int main(void)
@@ -48,7 +55,9 @@ int main(void)
             struct conv_layer l = {.repeat = 1, .batch = 2, .c_in = s[0], .h_in = s[1],
                                    .w_in = s[2], .c_out = s[0] * s[3], .kernel_h = s[4],
                                    .kernel_w = s[4], .stride_h = s[5], .stride_w = s[5],
-                                   .pad_h = s[6], .pad_w = s[6], .dilation_h = s[7],
+                                   .pad_h = s[6], .pad_w = s[6],
+                                   .pad_bottom = s[9] ? s[10] : s[6],
+                                   .pad_right = s[9] ? s[11] : s[6], .dilation_h = s[7],
                                    .dilation_w = s[7], .groups = s[0], .bias = s[8]};
             if (layer_derive(&l)) {
                 fprintf(stderr, "bad test shape %zu\n", i);

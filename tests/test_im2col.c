@@ -108,7 +108,7 @@ static struct conv_layer shape_layer(int64_t c, int64_t h, int64_t w, int64_t kh
 {
     return (struct conv_layer){.repeat = 1, .batch = 1, .c_in = c, .h_in = h, .w_in = w,
                                .c_out = 1, .kernel_h = kh, .kernel_w = kw, .stride_h = stride,
-                               .stride_w = stride, .pad_h = ph, .pad_w = pw,
+                               .stride_w = stride, .pad_h = ph, .pad_w = pw, .pad_bottom = ph, .pad_right = pw,
                                .dilation_h = dilation, .dilation_w = dilation, .groups = 1};
 }
 

@@ -20,59 +20,83 @@ struct shape {
     const char *what;
     int64_t batch, c_in, h, w, c_out, kh, kw, sh, sw, ph, pw, dh, dw, groups;
     bool bias;
+    /* padding after the input where it differs from ph, pw */
+    bool pad_end;
+    int64_t pb, pr;
 };
 
-/* batch, C_in, H, W, C_out, Kh, Kw, Sh, Sw, Ph, Pw, Dh, Dw, G, bias */
+/* batch, C_in, H, W, C_out, Kh, Kw, Sh, Sw, Ph, Pw, Dh, Dw, G, bias[, true, Pb, Pr] */
 static const struct shape edge_shapes[] = {
-    {"batch 2, H != W, 3x3 pad 1", 2, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
-    {"1x1", 1, 16, 10, 10, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, false},
-    {"1x1 stride 2", 1, 8, 9, 9, 12, 1, 1, 2, 2, 0, 0, 1, 1, 1, false},
-    {"5x5 pad 2", 1, 4, 11, 13, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1, true},
-    {"7x7 stride 2 pad 3", 1, 3, 17, 17, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, false},
-    {"3x3 pad 0", 1, 5, 9, 9, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, false},
-    {"3x3 pad 2", 1, 5, 6, 8, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, true},
-    {"3x3 dilation 2", 1, 6, 12, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 1, false},
-    {"groups 2", 1, 8, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2, false},
-    {"depthwise 3x3 stride 2", 2, 12, 11, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 12, true},
-    {"depthwise multiplier 2", 1, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 8, false},
-    {"channels not a multiple of 16", 1, 17, 6, 6, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, true},
-    {"1x1 spatial", 1, 32, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, true},
-    {"3x3 on 1x1 spatial, pad 1", 1, 4, 1, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+    {"batch 2, H != W, 3x3 pad 1", 2, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, false, 0, 0},
+    {"1x1", 1, 16, 10, 10, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, false, false, 0, 0},
+    {"1x1 stride 2", 1, 8, 9, 9, 12, 1, 1, 2, 2, 0, 0, 1, 1, 1, false, false, 0, 0},
+    {"5x5 pad 2", 1, 4, 11, 13, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1, true, false, 0, 0},
+    {"7x7 stride 2 pad 3", 1, 3, 17, 17, 8, 7, 7, 2, 2, 3, 3, 1, 1, 1, false, false, 0, 0},
+    {"3x3 pad 0", 1, 5, 9, 9, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1, false, false, 0, 0},
+    {"3x3 pad 2", 1, 5, 6, 8, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, true, false, 0, 0},
+    {"3x3 dilation 2", 1, 6, 12, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 1, false, false, 0, 0},
+    {"groups 2", 1, 8, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2, false, false, 0, 0},
+    {"depthwise 3x3 stride 2", 2, 12, 11, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 12, true, false, 0, 0},
+    {"depthwise multiplier 2", 1, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 8, false, false, 0, 0},
+    {"channels not a multiple of 16", 1, 17, 6, 6, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, 0, 0},
+    {"1x1 spatial", 1, 32, 1, 1, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, false, 0, 0},
+    {"3x3 on 1x1 spatial, pad 1", 1, 4, 1, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, false, 0, 0},
     {"3x3 on 2x2, reduction over several K-blocks", 1, 64, 2, 2, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1,
-     true},
+     true, false, 0, 0},
     /* few output positions, many output channels (narrow B for the GEMMs) */
-    {"96 outputs on 7x7, 3x3", 2, 40, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, true},
+    {"96 outputs on 7x7, 3x3", 2, 40, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, 0, 0},
     {"3x3 on rows 150 wide (runs of 16 tiles and more)", 1, 3, 9, 150, 5, 3, 3, 1, 1, 1, 1, 1, 1,
-     1, false},
+     1, false, false, 0, 0},
     {"3x3 on rows 150 wide, 8 channels (through the GEMMs)", 1, 8, 6, 150, 12, 3, 3, 1, 1, 1, 1,
-     1, 1, 1, true},
+     1, 1, 1, true, false, 0, 0},
     {"3x3 pad 2, groups 2, batch 2, 89 wide (Winograd tile blocks across tile rows)", 2, 12, 9,
-     89, 10, 3, 3, 1, 1, 2, 2, 1, 1, 2, true},
-    {"1x1, 72 outputs on 5x9", 1, 300, 5, 9, 72, 1, 1, 1, 1, 0, 0, 1, 1, 1, false},
+     89, 10, 3, 3, 1, 1, 2, 2, 1, 1, 2, true, false, 0, 0},
+    {"1x1, 72 outputs on 5x9", 1, 300, 5, 9, 72, 1, 1, 1, 1, 0, 0, 1, 1, 1, false, false, 0, 0},
     {"groups 2, 128 outputs on 6x6, stride 2", 1, 64, 12, 12, 128, 3, 3, 2, 2, 1, 1, 1, 1, 2,
-     true},
-    {"1x7 kernel, stride 2x1", 1, 4, 8, 12, 4, 1, 7, 2, 1, 0, 3, 1, 1, 1, false},
+     true, false, 0, 0},
+    {"1x7 kernel, stride 2x1", 1, 4, 8, 12, 4, 1, 7, 2, 1, 0, 3, 1, 1, 1, false, false, 0, 0},
     {"3x3 pad 0x1: outputs as wide as the input, fewer rows", 1, 8, 10, 21, 8, 3, 3, 1, 1, 0, 1,
-     1, 1, 1, true},
-    {"large reduction 3x3x256", 1, 256, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+     1, 1, 1, true, false, 0, 0},
+    {"large reduction 3x3x256", 1, 256, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, false, 0, 0},
     /* depthwise-specific */
-    {"depthwise 5x5 dilation 2", 1, 6, 13, 15, 6, 5, 5, 1, 1, 4, 4, 2, 2, 6, true},
-    {"depthwise stride 2 on odd sizes", 1, 5, 15, 17, 5, 3, 3, 2, 2, 1, 1, 1, 1, 5, false},
-    {"depthwise width below a vector", 1, 4, 6, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, true},
-    {"depthwise width a vector plus one", 2, 3, 4, 17, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, false},
-    {"depthwise width two AVX2 vectors plus one", 1, 3, 4, 17, 6, 3, 3, 1, 1, 1, 1, 1, 1, 3, false},
-    {"depthwise 3x3 wide (generic pass)", 1, 2, 5, 150, 2, 3, 3, 1, 1, 1, 1, 1, 1, 2, true},
-    {"depthwise 3x3 stride 2 wide", 1, 2, 6, 261, 2, 3, 3, 2, 2, 1, 1, 1, 1, 2, false},
-    {"depthwise 7x7 stride 3 pad 3", 1, 3, 11, 19, 3, 7, 7, 3, 3, 3, 3, 1, 1, 3, true},
-    {"depthwise 3x3 pad 0", 1, 4, 9, 33, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, false},
-    {"depthwise 5x5 stride 2 pad 2", 1, 4, 12, 40, 4, 5, 5, 2, 2, 2, 2, 1, 1, 4, false},
+    {"depthwise 5x5 dilation 2", 1, 6, 13, 15, 6, 5, 5, 1, 1, 4, 4, 2, 2, 6, true, false, 0, 0},
+    {"depthwise stride 2 on odd sizes", 1, 5, 15, 17, 5, 3, 3, 2, 2, 1, 1, 1, 1, 5, false, false, 0, 0},
+    {"depthwise width below a vector", 1, 4, 6, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, true, false, 0, 0},
+    {"depthwise width a vector plus one", 2, 3, 4, 17, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, false, false, 0, 0},
+    {"depthwise width two AVX2 vectors plus one", 1, 3, 4, 17, 6, 3, 3, 1, 1, 1, 1, 1, 1, 3, false, false, 0, 0},
+    {"depthwise 3x3 wide (generic pass)", 1, 2, 5, 150, 2, 3, 3, 1, 1, 1, 1, 1, 1, 2, true, false, 0, 0},
+    {"depthwise 3x3 stride 2 wide", 1, 2, 6, 261, 2, 3, 3, 2, 2, 1, 1, 1, 1, 2, false, false, 0, 0},
+    {"depthwise 7x7 stride 3 pad 3", 1, 3, 11, 19, 3, 7, 7, 3, 3, 3, 3, 1, 1, 3, true, false, 0, 0},
+    {"depthwise 3x3 pad 0", 1, 4, 9, 33, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, false, false, 0, 0},
+    {"depthwise 5x5 stride 2 pad 2", 1, 4, 12, 40, 4, 5, 5, 2, 2, 2, 2, 1, 1, 4, false, false, 0, 0},
     /* enough channels for 16 at a time, and some left over */
-    {"depthwise 3x3, 37 channels, 9x11", 2, 37, 9, 11, 37, 3, 3, 1, 1, 1, 1, 1, 1, 37, true},
+    {"depthwise 3x3, 37 channels, 9x11", 2, 37, 9, 11, 37, 3, 3, 1, 1, 1, 1, 1, 1, 37, true, false, 0, 0},
     {"depthwise 3x3 stride 2, 32 channels, 15x13", 1, 32, 15, 13, 32, 3, 3, 2, 2, 1, 1, 1, 1, 32,
-     false},
+     false, false, 0, 0},
     {"depthwise 5x5 dilation 2, 16 channels, 20x18", 1, 16, 20, 18, 16, 5, 5, 1, 1, 4, 4, 2, 2,
-     16, true},
-    {"depthwise 3x3 pad 0, 48 channels, 7x7", 1, 48, 7, 7, 48, 3, 3, 1, 1, 0, 0, 1, 1, 48, false},
+     16, true, false, 0, 0},
+    {"depthwise 3x3 pad 0, 48 channels, 7x7", 1, 48, 7, 7, 48, 3, 3, 1, 1, 0, 0, 1, 1, 48, false, false, 0, 0},
+    /* padding that differs between the begin and the end of an axis (ONNX
+     * pads; SAME_UPPER at stride 2 pads only after, SAME_LOWER only before) */
+    {"3x3 stride 2, SAME_UPPER (pad 0 before, 1 after)", 1, 8, 12, 12, 16, 3, 3, 2, 2, 0, 0, 1, 1,
+     1, true, true, 1, 1},
+    {"3x3 stride 2, SAME_LOWER (pad 1 before, 0 after)", 2, 5, 10, 9, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1,
+     false, true, 0, 0},
+    {"3x3 pad 1x0 before, 2x3 after", 1, 16, 9, 14, 12, 3, 3, 1, 1, 1, 0, 1, 1, 1, true, true, 2,
+     3},
+    {"3x3 pad 0x2 before, 1x0 after, 150 wide", 1, 8, 6, 150, 12, 3, 3, 1, 1, 0, 2, 1, 1, 1, false,
+     true, 1, 0},
+    {"1x1 pad 0 before, 1 after", 1, 16, 7, 7, 8, 1, 1, 1, 1, 0, 0, 1, 1, 1, true, true, 1, 1},
+    {"5x5 groups 2, pad 1 before, 3 after", 1, 8, 11, 10, 8, 5, 5, 1, 1, 1, 1, 1, 1, 2, false, true,
+     3, 3},
+    {"depthwise 3x3 stride 2, SAME_UPPER, 32 channels", 1, 32, 14, 14, 32, 3, 3, 2, 2, 0, 0, 1, 1,
+     32, true, true, 1, 1},
+    {"depthwise 3x3 stride 2, SAME_UPPER, 40 wide", 1, 3, 9, 40, 3, 3, 3, 2, 2, 0, 0, 1, 1, 3,
+     false, true, 1, 1},
+    {"depthwise 3x3 pad 2 before, 0 after, 37 wide", 1, 4, 8, 37, 4, 3, 3, 1, 1, 2, 2, 1, 1, 4,
+     true, true, 0, 0},
+    {"depthwise 5x5 pad 0x1 before, 3x4 after, 48 channels", 1, 48, 9, 21, 48, 5, 5, 1, 1, 0, 1,
+     1, 1, 48, false, true, 3, 4},
 };
 
 static struct conv_layer layer_of(const struct shape *s)
@@ -80,7 +104,9 @@ static struct conv_layer layer_of(const struct shape *s)
     struct conv_layer l = {.repeat = 1, .batch = s->batch, .c_in = s->c_in, .h_in = s->h,
                            .w_in = s->w, .c_out = s->c_out, .kernel_h = s->kh,
                            .kernel_w = s->kw, .stride_h = s->sh, .stride_w = s->sw,
-                           .pad_h = s->ph, .pad_w = s->pw, .dilation_h = s->dh,
+                           .pad_h = s->ph, .pad_w = s->pw,
+                           .pad_bottom = s->pad_end ? s->pb : s->ph,
+                           .pad_right = s->pad_end ? s->pr : s->pw, .dilation_h = s->dh,
                            .dilation_w = s->dw, .groups = s->groups, .bias = s->bias};
     snprintf(l.name, sizeof l.name, "edge");
     const char *why = layer_derive(&l);
@@ -201,7 +227,7 @@ static void test_variant_on_shapes(const struct conv_variant *v, int threads)
  * that tolerance is held to. */
 static void test_checker(double tolerance)
 {
-    const struct shape s = {"checker", 1, 64, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, true};
+    const struct shape s = {"checker", 1, 64, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, 0, 0};
     struct conv_layer l = layer_of(&s);
     struct tensors t = make_tensors(&l, 7);
     const double bound = verify_bound(&l, tolerance);

@@ -493,8 +493,9 @@ pairs3x3_avx512(const struct conv_layer *l, const float *in, const float *weight
 }
 
 /* Whether the stride-1 shifts take a lane from inside the image, left of
- * the first vector (column -P) or right of the last (column 16 NV + 1 - P).
- * Only a layer without padding does; with any padding both are padding. */
+ * the first vector (column -P - 1) or right of the last (column
+ * 16 NV + 1 - P): only where the left padding is 0, or the right padding is
+ * too narrow to hold that column. */
 static bool dw3x3_edges(const struct conv_layer *l, int NV)
 {
     const int64_t P = l->pad_w, W = l->w_in;
@@ -916,7 +917,7 @@ const size_t depthwise_kernel_count = sizeof depthwise_kernels / sizeof depthwis
 size_t depthwise_zeros_floats(const struct conv_layer *l)
 {
     /* a padded row, with room for a stride-2 pair of vectors past its end */
-    return (size_t)(l->w_in + 2 * l->pad_w + 64);
+    return (size_t)(l->w_in + l->pad_w + l->pad_right + 64);
 }
 
 size_t depthwise_band_floats(const struct conv_layer *l)

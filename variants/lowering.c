@@ -14,7 +14,7 @@ size_t lowering_layout(struct lowering *lw, const struct conv_layer *l, int thre
     lw->k = l->c_in / l->groups * l->kernel_h * l->kernel_w;
     lw->n = l->h_out * l->w_out;
     lw->direct = l->kernel_h == 1 && l->kernel_w == 1 && l->stride_h == 1 && l->stride_w == 1 &&
-                 l->pad_h == 0 && l->pad_w == 0;
+                 l->pad_h == 0 && l->pad_w == 0 && l->pad_bottom == 0 && l->pad_right == 0;
     /* many groups: one per thread, each GEMM on one thread; otherwise every
      * thread works inside each group's GEMM */
     const int64_t units = l->batch * l->groups;
