@@ -623,28 +623,36 @@ static const char *file_type_name(mode_t mode)
     return "not a regular file";
 }
 
-int config_parse_file(const char *path, struct network *net, char error[CONFIG_ERROR_MAX])
+int config_open(const char *path, struct stat *st, char error[CONFIG_ERROR_MAX])
 {
     /* only a regular file is read: a FIFO would block on open, a device
      * such as /dev/zero never end; O_NONBLOCK and the second look cover a
      * file swapped in between */
-    struct stat st;
     int fd = -1;
-    if (stat(path, &st) != 0 ||
-        (S_ISREG(st.st_mode) && (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) ||
-        (fd >= 0 && fstat(fd, &st) != 0)) {
+    if (stat(path, st) != 0 ||
+        (S_ISREG(st->st_mode) && (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) ||
+        (fd >= 0 && fstat(fd, st) != 0)) {
         snprintf(error, CONFIG_ERROR_MAX, "%.512s: cannot open: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st->st_mode)) {
         snprintf(error, CONFIG_ERROR_MAX, "%.512s: is %s, not a config file", path,
-                 file_type_name(st.st_mode));
+                 file_type_name(st->st_mode));
         if (fd >= 0)
             close(fd);
         return -1;
     }
+    return fd;
+}
+
+int config_parse_file(const char *path, struct network *net, char error[CONFIG_ERROR_MAX])
+{
+    struct stat st;
+    int fd = config_open(path, &st, error);
+    if (fd < 0)
+        return -1;
     if (st.st_size > CONFIG_MAX_BYTES) {
         snprintf(error, CONFIG_ERROR_MAX, "%.512s: %lld bytes; a config may have at most %d MiB",
                  path, (long long)st.st_size, CONFIG_MAX_BYTES >> 20);
@@ -713,9 +721,42 @@ int config_builtin_seed(struct network *net, char error[CONFIG_ERROR_MAX])
     return config_parse_string("seed", builtin_seed, net, error);
 }
 
+int network_set_batch(const char *path, struct network *net, int64_t batch,
+                      char error[CONFIG_ERROR_MAX])
+{
+    int64_t macs = 0, params = 0;
+    for (size_t i = 0; i < net->layer_count; i++) {
+        struct conv_layer *l = &net->layers[i];
+        l->batch = batch;
+        const char *why = layer_derive(l);
+        if (why) {
+            snprintf(error, CONFIG_ERROR_MAX, "%.512s: [%s] at batch %lld is too large: %s",
+                     path, l->name, (long long)batch, why);
+            return -1;
+        }
+        /* the MAC total bounds the others (flops = 2 macs fits by
+         * layer_derive; params and bytes do not depend on the batch) */
+        const struct layer_cost c = layer_cost(l);
+        int64_t repeated;
+        if (__builtin_mul_overflow(c.macs, 2 * l->repeat, &repeated) ||
+            __builtin_add_overflow(macs, repeated, &macs) ||
+            __builtin_mul_overflow(c.bytes, l->repeat, &repeated) ||
+            __builtin_add_overflow(params, repeated, &params)) {
+            snprintf(error, CONFIG_ERROR_MAX,
+                     "%.512s: [%s]: at batch %lld the network's totals overflow 64 bits", path,
+                     l->name, (long long)batch);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void network_free(struct network *net)
 {
     free(net->layers);
     net->layers = NULL;
     net->layer_count = 0;
+    free(net->skipped);
+    net->skipped = NULL;
+    net->skipped_count = 0;
 }

@@ -3,6 +3,7 @@
 #define CONVBENCH_CONFIG_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "layer.h"
 
@@ -11,11 +12,21 @@
  * 1 MiB), and it keeps a wrong file from being read whole. */
 #define CONFIG_MAX_BYTES (16 << 20)
 
+/* A node of a model that is not benchmarked, and why (ONNX input). */
+struct skipped_node {
+    char name[LAYER_NAME_MAX + 1];
+    char op[32];
+    char reason[160];
+};
+
 struct network {
-    char name[LAYER_NAME_MAX + 1]; /* the file's base name without .ini */
+    char name[LAYER_NAME_MAX + 1]; /* the file's base name without .ini or .onnx */
     char title[LAYER_NAME_MAX + 1]; /* [network] name, or the file name */
     struct conv_layer *layers;
     size_t layer_count;
+    struct skipped_node *skipped; /* convolutions and products not benchmarked */
+    size_t skipped_count;
+    char note[256]; /* how the input was read, e.g. a symbolic batch taken as 1; or "" */
 };
 
 /* Reads and validates a config. On failure returns -1 and fills error with
@@ -23,6 +34,17 @@ struct network {
  * regular file of at most CONFIG_MAX_BYTES is read; the first problem ends
  * the parse. */
 int config_parse_file(const char *path, struct network *net, char error[CONFIG_ERROR_MAX]);
+
+/* Opens path for reading when it is a regular file, else fails with a
+ * message naming what it is (a FIFO is never opened, so never blocks):
+ * returns the descriptor and fills st, or -1 with the message in error. */
+int config_open(const char *path, struct stat *st, char error[CONFIG_ERROR_MAX]);
+
+/* Sets every layer's batch, then checks the layers and the network's
+ * totals again: returns -1 with "PATH: [layer]: problem" in error when a
+ * layer or a total no longer fits. */
+int network_set_batch(const char *path, struct network *net, int64_t batch,
+                      char error[CONFIG_ERROR_MAX]);
 
 /* The same on the size bytes of text (which has room for one more, a NUL
  * written after them): a NUL byte among them is an error naming its line. */

@@ -22,6 +22,7 @@
 #include "plotdata.h"
 #include "build_info.h"
 #include "config.h"
+#include "model.h"
 #include "cpu.h"
 #include "probe.h"
 #include "report.h"
@@ -646,7 +647,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_MIN_TIME = 256, OPT_MAX_TIME, OPT_REPS, OPT_COLD_CACHE, OPT_SEED, OPT_BASELINE,
            OPT_SUMMARY, OPT_VERIFY_ONLY, OPT_LIST_VARIANTS, OPT_VERSION, OPT_MAX_MEMORY,
-           OPT_COMPARE, OPT_PLOT_DATA, OPT_NO_PLOT, OPT_PEAK };
+           OPT_COMPARE, OPT_PLOT_DATA, OPT_NO_PLOT, OPT_PEAK, OPT_BATCH, OPT_EXPORT_INI };
     static const struct option long_options[] = {
         {"variants", required_argument, NULL, 'v'},
         {"threads", required_argument, NULL, 't'},
@@ -664,6 +665,8 @@ int main(int argc, char **argv)
         {"peak-gflops", required_argument, NULL, OPT_PEAK},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"summary", no_argument, NULL, OPT_SUMMARY},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"export-ini", no_argument, NULL, OPT_EXPORT_INI},
         {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
         {"list-variants", no_argument, NULL, OPT_LIST_VARIANTS},
         {"quiet", no_argument, NULL, 'q'},
@@ -682,7 +685,8 @@ int main(int argc, char **argv)
         .seed = 1,
         .max_memory = default_max_memory(),
     };
-    bool summary_only = false, quiet = false, compare = false, plot = true;
+    bool summary_only = false, quiet = false, compare = false, plot = true, export_ini = false;
+    int64_t batch = 0;
     const char *plot_data_dir = NULL, *peak_text = NULL;
 
     opterr = 0; /* our own messages */
@@ -714,6 +718,8 @@ int main(int argc, char **argv)
             break;
         }
         case OPT_SUMMARY: summary_only = true; break;
+        case OPT_BATCH: batch = parse_whole("batch", optarg, 1, LAYER_MAX_EXTENT); break;
+        case OPT_EXPORT_INI: export_ini = true; break;
         case OPT_VERIFY_ONLY: options.verify_only = true; break;
         case OPT_LIST_VARIANTS: list_variants(); return EXIT_OK;
         case 'q': quiet = true; break;
@@ -767,17 +773,26 @@ int main(int argc, char **argv)
         int status;
         if (argc > optind) {
             e->path = argv[optind + (int)i];
-            status = config_parse_file(e->path, &e->net, error);
+            status = model_load(e->path, batch, &e->net, error);
         } else {
             e->path = "seed";
             status = config_builtin_seed(&e->net, error);
+            if (status == 0 && batch)
+                status = network_set_batch(e->path, &e->net, batch, error);
         }
         if (status != 0) {
             fprintf(stderr, "%s\n", error);
             exit_code = EXIT_USAGE;
             goto done;
         }
-        e->selected = calloc(e->net.layer_count, sizeof *e->selected);
+        if (!e->net.layer_count && !summary_only && !export_ini) {
+            fprintf(stderr, "convbench: %s: nothing to benchmark: %zu node%s not benchmarked "
+                    "(--summary lists them)\n", e->path, e->net.skipped_count,
+                    e->net.skipped_count == 1 ? " is" : "s are");
+            exit_code = EXIT_USAGE;
+            goto done;
+        }
+        e->selected = calloc(e->net.layer_count + 1, sizeof *e->selected);
         if (!e->selected) {
             fputs("convbench: out of memory\n", stderr);
             exit_code = EXIT_RUNTIME;
@@ -787,13 +802,31 @@ int main(int argc, char **argv)
             e->selected[li] = layer_selected(glob, e->net.layers[li].name);
             e->selected_count += e->selected[li];
         }
-        if (!e->selected_count) {
+        if (!e->selected_count && e->net.layer_count) {
             fprintf(stderr, "convbench: %s: no layer matches --layers=%s\n", e->path, glob);
             exit_code = EXIT_USAGE;
             goto done;
         }
     }
 
+    if (export_ini) {
+        for (size_t i = 0; i < config_count; i++) {
+            char error[CONFIG_ERROR_MAX];
+            if (i)
+                putchar('\n');
+            if (write_ini(stdout, configs[i].path, &configs[i].net, configs[i].selected, error,
+                          sizeof error) != 0) {
+                fprintf(stderr, "convbench: %s\n", error);
+                exit_code = EXIT_USAGE;
+                goto done;
+            }
+        }
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "convbench: --export-ini: cannot write: %s\n", strerror(errno));
+            exit_code = EXIT_RUNTIME;
+        }
+        goto done;
+    }
     if (summary_only) {
         for (size_t i = 0; i < config_count; i++) {
             if (i)

@@ -130,4 +130,71 @@ void print_cost_summary(FILE *out, const char *path, const struct network *net,
     }
     if (header)
         rule(out, '-');
+
+    if (net->note[0])
+        fprintf(out, "Note: %s\n", net->note);
+    if (net->skipped_count) {
+        fprintf(out, "Not benchmarked: %zu node%s\n", net->skipped_count,
+                net->skipped_count == 1 ? "" : "s");
+        for (size_t i = 0; i < net->skipped_count; i++)
+            fprintf(out, "  %-20s %-14s %s\n", net->skipped[i].name, net->skipped[i].op,
+                    net->skipped[i].reason);
+    }
+    if (net->note[0] || net->skipped_count)
+        rule(out, '-');
+}
+
+static void pair(FILE *out, const char *key, int64_t a, int64_t b)
+{
+    if (a == b)
+        fprintf(out, "%s = %" PRId64 "\n", key, a);
+    else
+        fprintf(out, "%s = %" PRId64 "x%" PRId64 "\n", key, a, b);
+}
+
+int write_ini(FILE *out, const char *path, const struct network *net, const bool *selected,
+              char *error, size_t error_size)
+{
+    const struct conv_layer *first = NULL;
+    for (size_t i = 0; i < net->layer_count; i++) {
+        const struct conv_layer *l = &net->layers[i];
+        if (selected && !selected[i])
+            continue;
+        if (!first)
+            first = l;
+        if (l->batch != first->batch) {
+            snprintf(error, error_size,
+                     "%s: layers '%s' (batch %" PRId64 ") and '%s' (batch %" PRId64 ") differ in "
+                     "batch, and an INI config has one batch for the network",
+                     path, first->name, first->batch, l->name, l->batch);
+            return -1;
+        }
+    }
+    fprintf(out, "; the layers of %s\n", path);
+    if (net->note[0])
+        fprintf(out, "; %s\n", net->note);
+    for (size_t i = 0; i < net->skipped_count; i++)
+        fprintf(out, "; not benchmarked: %s (%s): %s\n", net->skipped[i].name,
+                net->skipped[i].op, net->skipped[i].reason);
+    fprintf(out, "[network]\nname = %s\nbatch = %" PRId64 "\n", net->title,
+            first ? first->batch : 1);
+    for (size_t i = 0; i < net->layer_count; i++) {
+        const struct conv_layer *l = &net->layers[i];
+        if (selected && !selected[i])
+            continue;
+        fprintf(out, "\n[%s]\nin = %" PRId64 "x%" PRId64 "x%" PRId64 "\nout = %" PRId64 "\n",
+                l->name, l->c_in, l->h_in, l->w_in, l->c_out);
+        pair(out, "kernel", l->kernel_h, l->kernel_w);
+        pair(out, "stride", l->stride_h, l->stride_w);
+        pair(out, "pad", l->pad_h, l->pad_w);
+        if (layer_pad_asymmetric(l))
+            pair(out, "pad_end", l->pad_bottom, l->pad_right);
+        pair(out, "dilation", l->dilation_h, l->dilation_w);
+        fprintf(out, "groups = %" PRId64 "\nbias = %s\n", l->groups, l->bias ? "true" : "false");
+        if (l->block[0])
+            fprintf(out, "block = %s\n", l->block);
+        if (l->repeat != 1)
+            fprintf(out, "repeat = %" PRId64 "\n", l->repeat);
+    }
+    return 0;
 }

@@ -27,4 +27,10 @@ struct memory_estimate network_memory(const struct conv_layer *layers, const boo
 void print_cost_summary(FILE *out, const char *path, const struct network *net,
                         const bool *selected);
 
+/* The selected layers as an INI config that reads back to the same layers
+ * and costs (--export-ini). The format has one batch per network: returns
+ * -1 with a message in error when the layers' batches differ. */
+int write_ini(FILE *out, const char *path, const struct network *net, const bool *selected,
+              char *error, size_t error_size);
+
 #endif
