@@ -58,10 +58,12 @@ static size_t parse_bytes(const char *text)
 #define MAX_THREAD_COUNTS 16
 
 static const char usage_text[] =
-    "Usage: convbench [OPTIONS] [CONFIG.ini ...]\n"
+    "Usage: convbench [OPTIONS] [CONFIG.ini | MODEL.onnx ...]\n"
     "Runs each conv layer of the configs through every variant, checks the outputs\n"
     "against a double-precision reference, times them, and writes one CSV row per\n"
     "layer x variant x thread count. With no config it runs the seed's examples.\n"
+    "An ONNX model (told by its content) gives a layer per 2-D Conv, and per Gemm or\n"
+    "MatMul with a constant weight (a 1x1 conv); --summary lists what is not run.\n"
     "\n"
     "  -v, --variants=LIST    comma list of variants (default: every one built;\n"
     "                         see --list-variants)\n"
@@ -82,7 +84,12 @@ static const char usage_text[] =
     "                         (default: half the physical memory, %s)\n"
     "      --baseline=NAME    the variant the closing summary compares against\n"
     "                         (default: onednn-blocked when it runs, else the first)\n"
-    "      --summary          print each config's cost table (params, MACs, memory); no runs\n"
+    "      --batch=N          run every layer at batch N (default: the config's; an ONNX\n"
+    "                         model's symbolic batch dimension is taken as 1)\n"
+    "      --summary          print each config's cost table (params, MACs, memory), and\n"
+    "                         the nodes of a model that are not benchmarked; no runs\n"
+    "      --export-ini       print the layers of each config or model as an INI config\n"
+    "                         (that reads back to the same layers and costs); no runs\n"
     "      --verify-only      run and check each variant once; no timing\n"
     "      --list-variants    list the variants built, with their limits\n"
     "      --peak-gflops=LIST the FP32 peak per --threads entry, instead of measuring it\n"
@@ -784,6 +791,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", error);
             exit_code = EXIT_USAGE;
             goto done;
+        }
+        if (!summary_only && !export_ini) {
+            /* what the run will not show: how a model was read, what it leaves out */
+            if (e->net.note[0])
+                fprintf(stderr, "convbench: %s: %s\n", e->path, e->net.note);
+            if (e->net.skipped_count && e->net.layer_count)
+                fprintf(stderr, "convbench: %s: %zu node%s not benchmarked (--summary lists "
+                        "them)\n", e->path, e->net.skipped_count,
+                        e->net.skipped_count == 1 ? " is" : "s are");
         }
         if (!e->net.layer_count && !summary_only && !export_ini) {
             fprintf(stderr, "convbench: %s: nothing to benchmark: %zu node%s not benchmarked "

@@ -131,7 +131,8 @@ static void set_shape(struct value *v, int rank, const int64_t *dims)
 {
     v->known = true;
     v->rank = rank;
-    memcpy(v->dims, dims, (size_t)rank * sizeof *dims);
+    if (rank > 0)
+        memcpy(v->dims, dims, (size_t)rank * sizeof *dims);
 }
 
 static void lose(struct value *v, ptrdiff_t node, const char *why)
@@ -142,6 +143,18 @@ static void lose(struct value *v, ptrdiff_t node, const char *why)
 }
 
 /* ---- tensors ------------------------------------------------------------- */
+
+/* A real as an integer, truncated; 0 for a NaN, saturated outside int64. */
+static int64_t whole_of(double real)
+{
+    if (!(real == real))
+        return 0;
+    if (real >= 9.2e18)
+        return INT64_MAX;
+    if (real <= -9.2e18)
+        return INT64_MIN;
+    return (int64_t)real;
+}
 
 static bool integer_type(int32_t type)
 {
@@ -210,7 +223,7 @@ static void raw_element(const uint8_t *raw, int32_t type, size_t i, double *real
         type == ONNX__TENSOR_PROTO__DATA_TYPE__UINT64)
         *real = (double)*integer;
     else
-        *integer = (int64_t)*real;
+        *integer = whole_of(*real);
 }
 
 /* A TensorProto's shape, and its contents when small; false (with a
@@ -248,11 +261,19 @@ static bool tensor_value(const Onnx__TensorProto *t, struct value *v, char *why,
         }
         held = t->raw_data.len / element;
     } else {
-        held = t->n_float_data + t->n_int32_data + t->n_int64_data + t->n_double_data +
-               t->n_uint64_data + t->n_string_data;
-        if (type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 ||
-            type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16)
-            held = t->n_int32_data; /* one 16-bit value per int32 */
+        /* one typed field holds the data (16-bit floats: one per int32) */
+        const size_t fields[] = {t->n_float_data, t->n_int32_data, t->n_int64_data,
+                                 t->n_double_data, t->n_uint64_data, t->n_string_data};
+        int used = 0;
+        for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+            if (fields[i]) {
+                held = fields[i];
+                used++;
+            }
+        if (used > 1) {
+            snprintf(why, size, "its data is in %d fields at once", used);
+            return false;
+        }
     }
     if ((uint64_t)held != (uint64_t)count) {
         snprintf(why, size, "its data holds %zu elements, its dims %" PRId64, held, count);
@@ -273,9 +294,9 @@ static bool tensor_value(const Onnx__TensorProto *t, struct value *v, char *why,
         else if (t->n_uint64_data)
             real = (double)(whole = (int64_t)t->uint64_data[i]);
         else if (t->n_float_data)
-            whole = (int64_t)(real = t->float_data[i]);
+            whole = whole_of(real = t->float_data[i]);
         else if (t->n_double_data)
-            whole = (int64_t)(real = t->double_data[i]);
+            whole = whole_of(real = t->double_data[i]);
         else
             return true; /* strings */
         v->ints[i] = whole;
@@ -309,7 +330,8 @@ static int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, i
     if (!a)
         return -1;
     int count = a->n_ints < (size_t)most ? (int)a->n_ints : most;
-    memcpy(out, a->ints, (size_t)count * sizeof *out);
+    if (count > 0)
+        memcpy(out, a->ints, (size_t)count * sizeof *out);
     return (int)a->n_ints;
 }
 
@@ -1050,6 +1072,10 @@ static void slice(struct walk *w, size_t index, const struct value *x, struct va
 static void gather(struct walk *w, size_t index, const struct value *x, struct value *y)
 {
     const struct value *ind = known_input(w, index, 1);
+    if (!ind) {
+        fail(w, (ptrdiff_t)index, "it has no indices");
+        return;
+    }
     int axis = normalize_axis(attr_int(w->graph->node[index], "axis", 0), x->rank);
     if (axis < 0 || x->rank + ind->rank - 1 > MAX_RANK) {
         fail(w, (ptrdiff_t)index, "axis out of range for rank %d", x->rank);
@@ -1139,6 +1165,10 @@ static void elementwise(struct walk *w, size_t index, struct value *y)
     const Onnx__NodeProto *n = w->graph->node[index];
     const char *op = text(n->op_type);
     const struct value *a = known_input(w, index, 0);
+    if (!a) {
+        fail(w, (ptrdiff_t)index, "its first input is not given");
+        return;
+    }
     struct value shape = *a;
     for (size_t i = 1; i < n->n_input; i++) {
         const struct value *b = known_input(w, index, i);
@@ -1473,7 +1503,7 @@ static void constant(struct walk *w, size_t index, struct value *y)
     y->constant = true;
     if (a && (strcmp(name, "value_int") == 0 || strcmp(name, "value_float") == 0)) {
         set_shape(y, 0, NULL);
-        y->ints[0] = a->has_i ? a->i : (int64_t)a->f;
+        y->ints[0] = a->has_i ? a->i : whole_of(a->f);
         y->reals[0] = a->has_i ? (double)a->i : a->f;
         y->has_ints = strcmp(name, "value_int") == 0;
         y->has_reals = !y->has_ints;
@@ -1485,7 +1515,7 @@ static void constant(struct walk *w, size_t index, struct value *y)
         set_shape(y, 1, &count);
         if (count <= MAX_CONTENT) {
             for (int64_t i = 0; i < count; i++) {
-                y->ints[i] = ints ? a->ints[i] : (int64_t)a->floats[i];
+                y->ints[i] = ints ? a->ints[i] : whole_of(a->floats[i]);
                 y->reals[i] = ints ? (double)a->ints[i] : a->floats[i];
             }
             y->has_ints = ints;
@@ -1592,7 +1622,7 @@ static void visit(struct walk *w, size_t index)
                 const bool ints = integer_type((int32_t)to);
                 for (int i = 0; i < MAX_CONTENT; i++) {
                     if (ints)
-                        y->ints[i] = x->has_ints ? x->ints[i] : (int64_t)x->reals[i];
+                        y->ints[i] = x->has_ints ? x->ints[i] : whole_of(x->reals[i]);
                     y->reals[i] = ints ? (double)y->ints[i] : x->reals[i];
                 }
                 y->has_ints = ints;
@@ -1756,8 +1786,13 @@ static bool setup(struct walk *w)
 {
     const Onnx__GraphProto *g = w->graph;
     size_t names = g->n_initializer + g->n_input + 1;
-    for (size_t i = 0; i < g->n_node; i++)
-        names += g->node[i]->n_output + g->node[i]->n_input;
+    /* an upper bound on the distinct names (an empty one is never looked up) */
+    for (size_t i = 0; i < g->n_node; i++) {
+        for (size_t k = 0; k < g->node[i]->n_input; k++)
+            names += text(g->node[i]->input[k])[0] != '\0';
+        for (size_t k = 0; k < g->node[i]->n_output; k++)
+            names += text(g->node[i]->output[k])[0] != '\0';
+    }
     w->slots = 16;
     while (w->slots < 2 * names)
         w->slots *= 2;
@@ -1785,6 +1820,9 @@ static bool setup(struct walk *w)
         if (!hinted_shape(w, g->input[i], v, why, sizeof why)) {
             v->known = false;
             snprintf(v->why, sizeof v->why, "graph input %.140s", why);
+        } else if (element_count(v) < 0) {
+            fail(w, -1, "graph input '%.100s': its element count overflows 64 bits", v->name);
+            return false;
         }
     }
     return true;
@@ -1898,7 +1936,7 @@ static void apply_hint(struct walk *w, struct value *v)
             i < g->n_value_info ? g->value_info[i] : g->output[i - g->n_value_info];
         if (strcmp(text(info->name), v->name) == 0) {
             struct value hinted = *v;
-            if (hinted_shape(w, info, &hinted, why, sizeof why)) {
+            if (hinted_shape(w, info, &hinted, why, sizeof why) && element_count(&hinted) >= 0) {
                 set_shape(v, hinted.rank, hinted.dims);
                 v->lost_at = -1;
             }

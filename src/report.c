@@ -43,9 +43,9 @@ struct memory_estimate network_memory(const struct conv_layer *layers, const boo
     return m;
 }
 
-static void rule(FILE *out, char c)
+static void rule(FILE *out, char c, int name_width)
 {
-    for (int i = 0; i < 96; i++)
+    for (int i = 0; i < 76 + name_width; i++)
         fputc(c, out);
     fputc('\n', out);
 }
@@ -66,11 +66,16 @@ void print_cost_summary(FILE *out, const char *path, const struct network *net,
         shown++;
     }
 
+    /* the name column fits the longest name (ONNX node names run long) */
+    int width = 20;
+    for (size_t i = 0; i < net->layer_count; i++)
+        if ((!selected || selected[i]) && (int)strlen(net->layers[i].name) > width)
+            width = (int)strlen(net->layers[i].name);
     fprintf(out, "%s (%s): %zu layer%s\n", path, net->title, shown, shown == 1 ? "" : "s");
-    rule(out, '-');
-    fprintf(out, "%-20s %-10s %-22s %4s %13s %17s %6s\n", "Layer", "Kind", "Output Shape",
-            "x", "Param #", "MACs", "MACs%");
-    rule(out, '=');
+    rule(out, '-', width);
+    fprintf(out, "%-*s %-10s %-22s %4s %13s %17s %6s\n", width, "Layer", "Kind",
+            "Output Shape", "x", "Param #", "MACs", "MACs%");
+    rule(out, '=', width);
     for (size_t i = 0; i < net->layer_count; i++) {
         if (selected && !selected[i])
             continue;
@@ -79,23 +84,23 @@ void print_cost_summary(FILE *out, const char *path, const struct network *net,
         char shape[64];
         snprintf(shape, sizeof shape, "[%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 "]",
                  l->batch, l->c_out, l->h_out, l->w_out);
-        fprintf(out, "%-20s %-10s %-22s %4" PRId64 " %13s %17s %5.1f%%\n", l->name,
+        fprintf(out, "%-*s %-10s %-22s %4" PRId64 " %13s %17s %5.1f%%\n", width, l->name,
                 layer_kind_name(layer_kind(l)), shape, l->repeat, format_thousands(c.params, a),
                 format_thousands(c.macs, b),
                 total_macs ? 100.0 * (double)(l->repeat * c.macs) / (double)total_macs : 0.0);
     }
-    rule(out, '=');
+    rule(out, '=', width);
     fprintf(out, "Total params: %s\n", format_thousands(total_params, a));
     fprintf(out, "Total MACs: %s\n", format_thousands(total_macs, a));
     fprintf(out, "Total MACs without padded taps: %s\n", format_thousands(total_nopad, a));
     fprintf(out, "Total FLOPs (2 x MACs): %s\n", format_thousands(2 * total_macs, a));
-    rule(out, '-');
+    rule(out, '-', width);
     const struct memory_estimate m = network_memory(net->layers, selected, net->layer_count);
     fprintf(out, "Input size (MB): %.2f\n", m.input_mb);
     fprintf(out, "Forward/backward pass size (MB): %.2f\n", m.forward_mb);
     fprintf(out, "Params size (MB): %.2f\n", m.params_mb);
     fprintf(out, "Estimated Total Size (MB): %.2f\n", m.total_mb);
-    rule(out, '-');
+    rule(out, '-', width);
 
     /* blocks: layers sharing a tag, summed, in order of first appearance */
     bool header = false;
@@ -129,7 +134,7 @@ void print_cost_summary(FILE *out, const char *path, const struct network *net,
                 format_thousands(params, a), format_thousands(macs, b));
     }
     if (header)
-        rule(out, '-');
+        rule(out, '-', width);
 
     if (net->note[0])
         fprintf(out, "Note: %s\n", net->note);
@@ -141,7 +146,7 @@ void print_cost_summary(FILE *out, const char *path, const struct network *net,
                     net->skipped[i].reason);
     }
     if (net->note[0] || net->skipped_count)
-        rule(out, '-');
+        rule(out, '-', width);
 }
 
 static void pair(FILE *out, const char *key, int64_t a, int64_t b)
