@@ -168,6 +168,9 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
             snprintf(row->note, sizeof row->note, "a timed run failed");
         } else {
             row->timed = true;
+            if (row->timing.noisy)
+                snprintf(row->note, sizeof row->note, "noisy: cv %.2f after %d rounds",
+                         row->timing.cv, row->timing.rounds);
         }
         if (v->load_input && row->timed)
             row->reorder_us = 1e6 * time_reorders(v, state, d);
@@ -259,6 +262,7 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                     note_impl(run->impls[vi], sizeof run->impls[vi], row.impl);
                 run->mismatches += row.status == ROW_MISMATCH;
                 run->errors += row.status == ROW_ERROR;
+                run->noisy += row.timed && row.timing.noisy;
                 *bench_record_at(options, run, li, ti, vi) = (struct bench_record){
                     .ran = true, .status = row.status, .timed = row.timed,
                     .median_us = row.timing.median_us};
@@ -546,4 +550,9 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
                     time);
         }
     }
+    if (run->noisy)
+        fprintf(out, "\n%zu timed row%s stayed noisy (CV above --max-cv=%g after %d rounds; "
+                "'noisy' in their note): rerun with nothing else on the machine\n",
+                run->noisy, run->noisy == 1 ? "" : "s", options->timing.max_cv,
+                options->timing.max_rounds);
 }

@@ -39,6 +39,7 @@ struct bench_run {
     struct bench_record *records;  /* [layer][thread][variant] */
     char (*impls)[512];            /* per variant: the distinct implementations used */
     size_t mismatches, errors;
+    size_t noisy;                  /* timed rows whose CV stayed above --max-cv */
 };
 
 /* Runs every selected layer of net; rows go to sink as they finish. Returns

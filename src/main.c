@@ -77,6 +77,9 @@ static const char usage_text[] =
     "      --min-time=SEC     time each layer and variant for at least SEC (default 0.1) ...\n"
     "      --reps=N           ... and at least N samples (default 5) ...\n"
     "      --max-time=SEC     ... unless SEC have passed (default 2); at least one sample\n"
+    "      --max-cv=X         a row whose samples' CV is above X is measured again, up to\n"
+    "                         3 rounds, keeping the steadiest; one still above is marked\n"
+    "                         'noisy' in its note (default 0.05; 0: one round)\n"
     "      --cold-cache       evict the caches before each sample\n"
     "      --seed=N           seed of the random inputs and weights (default 1)\n"
     "      --max-memory=BYTES a layer x variant needing more (tensors, packed weights,\n"
@@ -332,6 +335,8 @@ static void fill_meta(struct meta_lines *m, const struct bench_options *o, doubl
     meta_add(m, "min_time_s", "%g", o->timing.min_time);
     meta_add(m, "max_time_s", "%g", o->timing.max_time);
     meta_add(m, "reps", "%d", o->timing.reps);
+    meta_add(m, "max_cv", "%g", o->timing.max_cv);
+    meta_add(m, "max_rounds", "%d", o->timing.max_rounds);
     meta_add(m, "cold_cache", "%s", o->timing.cold_cache ? "true" : "false");
     for (size_t i = 0; i < o->thread_count; i++) {
         char key[64];
@@ -654,7 +659,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_MIN_TIME = 256, OPT_MAX_TIME, OPT_REPS, OPT_COLD_CACHE, OPT_SEED, OPT_BASELINE,
            OPT_SUMMARY, OPT_VERIFY_ONLY, OPT_LIST_VARIANTS, OPT_VERSION, OPT_MAX_MEMORY,
-           OPT_COMPARE, OPT_PLOT_DATA, OPT_NO_PLOT, OPT_PEAK, OPT_BATCH, OPT_EXPORT_INI };
+           OPT_COMPARE, OPT_PLOT_DATA, OPT_NO_PLOT, OPT_PEAK, OPT_BATCH, OPT_EXPORT_INI, OPT_MAX_CV };
     static const struct option long_options[] = {
         {"variants", required_argument, NULL, 'v'},
         {"threads", required_argument, NULL, 't'},
@@ -673,6 +678,7 @@ int main(int argc, char **argv)
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"summary", no_argument, NULL, OPT_SUMMARY},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"max-cv", required_argument, NULL, OPT_MAX_CV},
         {"export-ini", no_argument, NULL, OPT_EXPORT_INI},
         {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
         {"list-variants", no_argument, NULL, OPT_LIST_VARIANTS},
@@ -688,7 +694,8 @@ int main(int argc, char **argv)
     size_t thread_count = 0;
     const char *output = NULL, *glob = NULL, *baseline_name = NULL;
     struct bench_options options = {
-        .timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0, .stop = &signals_stop},
+        .timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0, .max_cv = 0.05,
+                   .max_rounds = 3, .stop = &signals_stop},
         .seed = 1,
         .max_memory = default_max_memory(),
     };
@@ -727,6 +734,16 @@ int main(int argc, char **argv)
         case OPT_SUMMARY: summary_only = true; break;
         case OPT_BATCH: batch = parse_whole("batch", optarg, 1, LAYER_MAX_EXTENT); break;
         case OPT_EXPORT_INI: export_ini = true; break;
+        case OPT_MAX_CV: {
+            char *end;
+            errno = 0;
+            options.timing.max_cv = strtod(optarg, &end);
+            if (end == optarg || *end || errno || !isfinite(options.timing.max_cv) ||
+                options.timing.max_cv < 0.0)
+                usage_error("--max-cv=%s: expected a coefficient of variation >= 0, e.g. 0.05",
+                            optarg);
+            break;
+        }
         case OPT_VERIFY_ONLY: options.verify_only = true; break;
         case OPT_LIST_VARIANTS: list_variants(); return EXIT_OK;
         case 'q': quiet = true; break;
