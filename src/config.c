@@ -561,13 +561,15 @@ static void validate(struct parse_context *ctx)
     }
 }
 
-static void base_name(const char *path, char *out, size_t size)
+void network_base_name(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     size_t length = strlen(base);
     if (length > 4 && strcmp(base + length - 4, ".ini") == 0)
         length -= 4;
+    else if (length > 5 && strcmp(base + length - 5, ".onnx") == 0)
+        length -= 5;
     if (length >= size)
         length = size - 1;
     memcpy(out, base, length);
@@ -598,7 +600,7 @@ static int parse(struct parse_context *ctx, struct network *net, char error[CONF
         return -1;
     }
     *net = (struct network){.layers = ctx->layers, .layer_count = ctx->count};
-    base_name(ctx->path, net->name, sizeof net->name);
+    network_base_name(ctx->path, net->name, sizeof net->name);
     if (ctx->network_title[0])
         strcpy(net->title, ctx->network_title);
     else

@@ -35,6 +35,10 @@ struct network {
  * the parse. */
 int config_parse_file(const char *path, struct network *net, char error[CONFIG_ERROR_MAX]);
 
+/* A network's name from its file: the base name without .ini or .onnx,
+ * cut to size - 1 characters. */
+void network_base_name(const char *path, char *out, size_t size);
+
 /* Opens path for reading when it is a regular file, else fails with a
  * message naming what it is (a FIFO is never opened, so never blocks):
  * returns the descriptor and fills st, or -1 with the message in error. */

@@ -704,6 +704,13 @@ static void conv_node(struct walk *w, size_t index)
         return;
     }
     if (!xv->known || !wv->known) {
+        if (strcmp(op, "Conv") != 0) {
+            /* not measured: listed, and the walk goes on without its shape */
+            skip_node(w, index, "%s (its input's shape is unknown: %s)", op,
+                      !xv->known ? xv->why : wv->why);
+            inputs_known(w, index, 0, SIZE_MAX);
+            return;
+        }
         /* a conv's shape must be known: it is what convbench measures */
         fail_unknown(w, index, !xv->known ? xv : wv);
         return;
@@ -1955,19 +1962,6 @@ static int opset_of(const Onnx__ModelProto *m)
     return 1;
 }
 
-static void base_name(const char *path, char *out, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t length = strlen(base);
-    if (length > 5 && strcmp(base + length - 5, ".onnx") == 0)
-        length -= 5;
-    if (length >= size)
-        length = size - 1;
-    memcpy(out, base, length);
-    out[length] = '\0';
-}
-
 int onnx_parse_buffer(const char *path, const void *data, size_t size, int64_t batch,
                       struct network *net, char error[CONFIG_ERROR_MAX])
 {
@@ -2010,7 +2004,7 @@ int onnx_parse_buffer(const char *path, const void *data, size_t size, int64_t b
     if (!w.failed) {
         *net = (struct network){.layers = w.layers, .layer_count = w.layer_count,
                                 .skipped = w.skipped, .skipped_count = w.skipped_count};
-        base_name(path, net->name, sizeof net->name);
+        network_base_name(path, net->name, sizeof net->name);
         /* the graph's name, made a valid tag (docs/DESIGN.md: letters,
          * digits, '_', '-', '.') */
         const char *graph_name = text(model->graph->name);

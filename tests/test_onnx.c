@@ -158,17 +158,23 @@ static void run_variants(const char *what, const struct conv_layer *l, const str
     free(want);
 }
 
+/* Loads dir/model.onnx into net (path filled); false after a failed check. */
+static bool load_model(const char *dir, char path[1024], struct network *net)
+{
+    snprintf(path, 1024, "%s/model.onnx", dir);
+    char error[CONFIG_ERROR_MAX];
+    int status = model_load(path, 0, net, error);
+    CHECK(status == 0, "%s: %s", strrchr(dir, '/') + 1, error);
+    return status == 0;
+}
+
 /* A Conv model: one layer of the output's shape, reproduced by each variant. */
 static void test_conv_model(const char *dir)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/model.onnx", dir);
     const char *what = strrchr(dir, '/') + 1;
     struct network net;
-    char error[CONFIG_ERROR_MAX];
-    int status = model_load(path, 0, &net, error);
-    CHECK(status == 0, "%s: %s", what, error);
-    if (status != 0)
+    if (!load_model(dir, path, &net))
         return;
     CHECK_INT(net.layer_count, 1, "conv layers");
     size_t size;
@@ -227,13 +233,9 @@ static void test_conv_model(const char *dir)
 static void test_listed_model(const char *dir, const char *op, const char *reason_part)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/model.onnx", dir);
     const char *what = strrchr(dir, '/') + 1;
     struct network net;
-    char error[CONFIG_ERROR_MAX];
-    int status = model_load(path, 0, &net, error);
-    CHECK(status == 0, "%s: %s", what, error);
-    if (status != 0)
+    if (!load_model(dir, path, &net))
         return;
     CHECK_INT(net.layer_count, 0, "layers of a model with no 2-D float Conv");
     CHECK_INT(net.skipped_count, 1, "nodes listed as not benchmarked");
