@@ -251,6 +251,13 @@ def good_models():
     for i in range(3):
         y = g.conv(y, 8, 8, name=f"block{i}", pads=[1, 1, 1, 1])
     add("identical_layers", g, y)
+    # a transposed convolution (never measured) after an operator without a
+    # shape rule: listed, and the conv beside it still measured
+    g = Graph("listed", [1, 4, 8, 8])
+    up = g.node("ConvTranspose", [g.node("Foo", ["x"], domain="com.example"),
+                                  g.const(init("wt", [4, 2, 2, 2]))], name="up", strides=[2, 2])
+    models["listed_after_unknown"] = (g.model(g.conv("x", 4, 8, name="conv"),
+                                              domains=("com.example",)), 1)
     # symbolic batch, taken from --batch
     g = Graph("symbolic", [1, 3, 8, 8], batch_symbol="batch_size")
     add("symbolic_batch", g, g.conv("x", 3, 4, name="conv"), batch=5)

@@ -159,6 +159,11 @@ def test_run(directory):
     r = run("--summary", "--batch", "7", os.path.join(directory, "symbolic_batch.onnx"))
     check("Note: the symbolic batch dimension 'batch_size' is taken as 7 (--batch)" in r.stdout
           and "[7, 4, 6, 6]" in r.stdout, f"symbolic batch:\n{r.stdout}{r.stderr}")
+    # a conv kind that is not measured, after an unknown operator: listed
+    r = run("--summary", os.path.join(directory, "listed_after_unknown.onnx"))
+    check(r.returncode == 0 and "Not benchmarked: 1 node" in r.stdout and
+          "up                   ConvTranspose" in r.stdout, f"listed ConvTranspose:\n{r.stdout}"
+          f"{r.stderr}")
     # a value_info hint stands in for an operator without a shape rule
     r = run("--summary", os.path.join(directory, "value_info_hint.onnx"))
     check(r.returncode == 0 and "[1, 8, 6, 6]" in r.stdout, f"value_info hint: {r.stderr}")
