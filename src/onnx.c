@@ -1346,6 +1346,10 @@ static void split(struct walk *w, size_t index, const struct value *x)
     const size_t outputs = n->n_output;
     int64_t parts[64];
     int count = attr_ints(n, "split", parts, 64);
+    if (count > 64 || outputs > 64) {
+        fail(w, (ptrdiff_t)index, "more than 64 parts");
+        return;
+    }
     if (count < 0 && input(w, index, 1)) {
         const int64_t *values;
         count = ints_of(w, index, 1, &values);

@@ -306,6 +306,10 @@ def bad_models(directory):
     w = g.const(init("w", [8, 3, 3, 3]))
     g.node("Conv", ["x", w], name="conv")
     save("weight_mismatch", g.model("t1"))
+    # more parts than the walk keeps
+    g = Graph("split", [1, 65, 4, 4])
+    g.node("Split", ["x"], outputs=65, name="split", axis=1, split=[1] * 65)
+    save("split_parts", g.model("t1"))
     # an operator without a shape rule before a conv, no value_info
     save("unknown_operator", with_unknown_op(hint=False))
     # a symbolic dimension other than the batch

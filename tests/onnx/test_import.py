@@ -106,6 +106,7 @@ BAD = {
                       "nor an initializer or graph input",
     "negative_dim": "initializer 'w1': dimension 0 is -8, negative",
     "overflow_dims": "graph input 'x': its element count overflows 64 bits",
+    "split_parts": "node 'split' (Split): more than 64 parts",
     "symbolic_height": "node 'conv' (Conv): the shape of its input 'x' is unknown: graph input "
                        "'x' has a symbolic dimension 'height' at axis 2 (only the batch, axis "
                        "0, may be symbolic)",
