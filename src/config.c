@@ -76,8 +76,7 @@ static bool valid_name(const char *s)
     if (!*s)
         return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+        if (!layer_name_char(*s))
             return false;
     return true;
 }

@@ -2,6 +2,12 @@
 
 #include <stddef.h>
 
+bool layer_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+}
+
 enum layer_kind layer_kind(const struct conv_layer *l)
 {
     if (l->groups > 1 && l->groups == l->c_in)

@@ -48,6 +48,10 @@ struct layer_cost {
     double intensity;   /* flops / bytes */
 };
 
+/* Whether c may stand in a layer name, block tag or network name: letters,
+ * digits, '_', '-' and '.' (what an INI section and a CSV field hold as is). */
+bool layer_name_char(char c);
+
 enum layer_kind layer_kind(const struct conv_layer *l);
 const char *layer_kind_name(enum layer_kind kind);
 

@@ -1,7 +1,5 @@
 #include "onnx.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,9 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "onnx.pb-c.h"
 
@@ -451,8 +446,7 @@ static void layer_name(struct walk *w, size_t index, char out[LAYER_NAME_MAX + 1
         char c = *p;
         if (c == '/')
             c = '.';
-        else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '_' || c == '-' || c == '.'))
+        else if (!layer_name_char(c))
             c = '_';
         if (length == 0 && c == '.')
             continue; /* a leading scope separator */
@@ -1439,12 +1433,11 @@ static void resize(struct walk *w, size_t index, const struct value *x, struct v
     const double *scales = NULL;
     const int64_t *sizes = NULL;
     int count = -1;
-    float attr_scales[MAX_RANK];
     const Onnx__AttributeProto *a = attribute(n, "scales");
     double from_attr[MAX_RANK];
     if (a && a->n_floats <= MAX_RANK) {
         for (size_t i = 0; i < a->n_floats; i++)
-            from_attr[i] = attr_scales[i] = a->floats[i];
+            from_attr[i] = a->floats[i];
         scales = from_attr;
         count = (int)a->n_floats;
     } else if (strcmp(op, "Upsample") == 0 || (w->opset < 11)) {
@@ -2014,8 +2007,7 @@ int onnx_parse_buffer(const char *path, const void *data, size_t size, int64_t b
         const char *graph_name = text(model->graph->name);
         snprintf(net->title, sizeof net->title, "%s", graph_name[0] ? graph_name : net->name);
         for (char *c = net->title; *c; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.'))
+            if (!layer_name_char(*c))
                 *c = '_';
         if (w.symbolic[0])
             snprintf(net->note, sizeof net->note,

@@ -19,8 +19,7 @@ static bool valid_name(const char *name)
     if (!name[0] || strlen(name) > LAYER_NAME_MAX)
         return false;
     for (const char *c = name; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-              *c == '_' || *c == '-' || *c == '.'))
+        if (!layer_name_char(*c))
             return false;
     return true;
 }
