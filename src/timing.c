@@ -73,21 +73,22 @@ static enum conv_status time_round(const struct conv_variant *v, void *state, co
     if (batch > 1000)
         batch = 1000;
 
+    double (*const now)(void) = options->clock ? options->clock : time_now;
     int capacity = 64, n = 0;
     double *samples = malloc((size_t)capacity * sizeof *samples);
     if (!samples)
         return CONV_ERROR;
 
-    const double start = time_now();
+    const double start = now();
     double timed = 0.0; /* seconds inside samples */
     for (;;) {
         if (options->cold_cache && evict_caches() != 0)
             goto fail;
-        double t0 = time_now();
+        double t0 = now();
         for (int r = 0; r < batch; r++)
             if (v->run(state, in, out) != CONV_OK)
                 goto fail;
-        double t = time_now() - t0;
+        double t = now() - t0;
         timed += t;
         if (n == capacity) {
             double *grown = realloc(samples, 2 * (size_t)capacity * sizeof *samples);
@@ -97,7 +98,7 @@ static enum conv_status time_round(const struct conv_variant *v, void *state, co
             capacity *= 2;
         }
         samples[n++] = t / batch;
-        double elapsed = time_now() - start;
+        double elapsed = now() - start;
         if (options->stop && *options->stop)
             goto fail;
         if ((timed >= options->min_time && n >= options->reps) || elapsed >= options->max_time)

@@ -18,6 +18,8 @@ struct timing_options {
     int max_rounds;
     /* set (by a signal handler) to stop: sampling ends early with CONV_ERROR */
     const volatile sig_atomic_t *stop;
+    /* the clock samples are read from, in seconds; NULL: time_now */
+    double (*clock)(void);
 };
 
 struct timing {
