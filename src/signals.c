@@ -95,6 +95,12 @@ int signals_run_child(char *const argv[])
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);
+        /* a convbench started in the background of a script inherits
+         * SIGINT ignored; the plotter must not, or a forwarded SIGINT
+         * would leave it drawing */
+        struct sigaction fallback = {.sa_handler = SIG_DFL};
+        sigaction(SIGINT, &fallback, NULL);
+        sigaction(SIGTERM, &fallback, NULL);
         sigset_t none;
         sigemptyset(&none);
         pthread_sigmask(SIG_SETMASK, &none, NULL);

@@ -30,9 +30,33 @@ out = 64
 kernel = 3
 pad = 1
 EOF
-# waits (at most 120 s) until FILE-pattern has at least N lines
+started=$(date +%s)
+# step WHAT: says what runs next and when (seconds since the start), so that
+# the log of a test that ran out of time shows where it was
+step() { echo "[$(($(date +%s) - started)) s] $*"; }
+
+# start ARGS...: runs convbench in the background as $pid, with a watchdog
+# that kills it after 120 s: a run that hangs fails this test with a
+# message, never stalls it (the watchdog writes nowhere, so that nothing
+# left behind holds the test's output open)
+start() {
+    "$bin" "$@" &
+    pid=$!
+    (sleep 120 && kill -KILL "$pid") >/dev/null 2>&1 </dev/null &
+    watchdog=$!
+}
+# finish: waits for $pid and stops its watchdog; returns its exit status
+finish() {
+    wait "$pid"
+    status=$?
+    kill "$watchdog" 2>/dev/null
+    [ "$status" -ne 137 ] || bad "convbench (process $pid) was still running after 120 s: killed"
+    return "$status"
+}
+# wait_lines PATTERN N: waits until the file PATTERN names has at least N
+# lines; fails at once when $pid has exited
 wait_lines() {
-    for _ in $(seq 1200); do
+    while kill -0 "$pid" 2>/dev/null; do
         [ "$(cat $1 2>/dev/null | wc -l)" -ge "$2" ] && return 0
         sleep 0.1
     done
@@ -40,6 +64,7 @@ wait_lines() {
 }
 
 # -o naming a device: written in place, still a device, no .meta, no rename
+step "-o naming a device"
 if mknod "$tmp/null" c 1 3 2>/dev/null; then
     "$bin" --verify-only -q -t 1 -l regular -o "$tmp/null" "$seed" >/dev/null 2>"$tmp/err.txt"
     expect_exit 0 $? "-o a character device"
@@ -54,6 +79,7 @@ else
     [ -c /dev/null ] && ok || bad "/dev/null is no longer a device"
 fi
 # a FIFO is written in place too, read by whoever opened it
+step "-o naming a FIFO"
 mkfifo "$tmp/fifo"
 # (bounded: a convbench that replaced the FIFO would leave its reader waiting)
 timeout 60 cat "$tmp/fifo" >"$tmp/from-fifo.csv" &
@@ -65,6 +91,7 @@ wait "$reader"
 [ "$(wc -l <"$tmp/from-fifo.csv")" -eq 2 ] && ok || bad "the FIFO's reader got $(wc -l <"$tmp/from-fifo.csv") lines, want 2"
 
 # -o naming a symlink: its target gets the result, the link stays a link
+step "-o naming a symlink"
 echo "earlier" >"$tmp/target.csv"
 ln -s target.csv "$tmp/link.csv"
 "$bin" --verify-only -q -t 1 -l regular -o "$tmp/link.csv" "$seed" >/dev/null 2>&1
@@ -75,6 +102,7 @@ head -n 1 "$tmp/target.csv" | grep -q '^config,layer,' && ok || bad "the link's 
 
 # -o that cannot be written: bad usage before anything runs (a run of the
 # slow layer under naive would take seconds)
+step "-o that cannot be written"
 for path in "" "$tmp" "$tmp/no-such-dir/x.csv"; do
     timeout 60 "$bin" --verify-only -q -v naive -o "$path" "$tmp/slow.ini" >/dev/null 2>"$tmp/err.txt"
     expect_exit 2 $? "-o '$path'"
@@ -89,14 +117,14 @@ expect_message "convbench: -o $tmp: is a directory; expected a file name" "$tmp/
 # stays, no temporary file is left
 echo "earlier result" >"$tmp/sig.csv"
 echo "earlier meta" >"$tmp/sig.meta"
-"$bin" -q -t 1 -v naive --min-time=0.3 --reps=1 --no-plot -o "$tmp/sig.csv" \
-    "$src/configs/vgg16.ini" >/dev/null 2>"$tmp/sig.txt" &
-pid=$!
-wait_lines "$tmp/sig.csv.convbench-*" 2 || bad "no row within 120 s"
+step "two SIGTERMs in a row"
+start -q -t 1 -v naive --min-time=0.3 --reps=1 --no-plot -o "$tmp/sig.csv" \
+    "$src/configs/vgg16.ini" >/dev/null 2>"$tmp/sig.txt"
+wait_lines "$tmp/sig.csv.convbench-*" 2 || bad "no row before convbench exited: $(cat "$tmp/sig.txt")"
 kill -TERM "$pid"
 sleep 0.3
 kill -TERM "$pid"
-wait "$pid"
+finish
 expect_exit 143 $? "two SIGTERMs"
 [ "$(cat "$tmp/sig.csv")" = "earlier result" ] && [ "$(cat "$tmp/sig.meta")" = "earlier meta" ] &&
     ok || bad "two SIGTERMs touched the earlier result"
@@ -112,24 +140,25 @@ fi
 ls "$tmp" | grep -q 'convbench-' && bad "two SIGTERMs left a temporary file: $(ls "$tmp")" || ok
 # both at once (they may arrive as one): the same outcome
 rm -f "$tmp/sig.partial.csv" "$tmp/sig.partial.meta"
-"$bin" -q -t 1 -v naive --min-time=0.3 --reps=1 --no-plot -o "$tmp/sig.csv" \
-    "$src/configs/vgg16.ini" >/dev/null 2>"$tmp/sig.txt" &
-pid=$!
-wait_lines "$tmp/sig.csv.convbench-*" 2 || bad "no row within 120 s"
+step "two SIGTERMs at once"
+start -q -t 1 -v naive --min-time=0.3 --reps=1 --no-plot -o "$tmp/sig.csv" \
+    "$src/configs/vgg16.ini" >/dev/null 2>"$tmp/sig.txt"
+wait_lines "$tmp/sig.csv.convbench-*" 2 || bad "no row before convbench exited: $(cat "$tmp/sig.txt")"
 kill -TERM "$pid"
 kill -TERM "$pid"
-wait "$pid"
+finish
 expect_exit 143 $? "two SIGTERMs at once"
 [ "$(wc -l <"$tmp/sig.partial.csv" 2>/dev/null || echo 0)" -ge 2 ] && ok ||
     bad "two SIGTERMs at once lost the finished rows: $(cat "$tmp/sig.txt")"
 
 # --verify-only stops after the row under way, not after the layer
-"$bin" --verify-only -q -t 1 -v naive,im2col-gemm,winograd-4x3 -o "$tmp/verify.csv" \
-    "$tmp/slow.ini" >/dev/null 2>&1 &
-pid=$!
-wait_lines "$tmp/verify.csv.convbench-*" 1 || bad "no header within 120 s"
+step "SIGINT in --verify-only"
+start --verify-only -q -t 1 -v naive,im2col-gemm,winograd-4x3 -o "$tmp/verify.csv" \
+    "$tmp/slow.ini" >/dev/null 2>"$tmp/verify.txt"
+wait_lines "$tmp/verify.csv.convbench-*" 1 ||
+    bad "no header before convbench exited: $(cat "$tmp/verify.txt")"
 kill -INT "$pid"
-wait "$pid"
+finish
 expect_exit 130 $? "SIGINT in --verify-only"
 [ "$(wc -l <"$tmp/verify.partial.csv" 2>/dev/null || echo 0)" -eq 2 ] && ok ||
     bad "SIGINT in --verify-only: $(($(wc -l <"$tmp/verify.partial.csv") - 1)) rows, want 1 (the row under way)"
@@ -137,16 +166,15 @@ expect_exit 130 $? "SIGINT in --verify-only"
 # a signal while the charts are drawn: forwarded to the plotter, whose
 # process group is gone when convbench exits 130; nothing is drawn after
 if command -v gnuplot >/dev/null 2>&1; then
+    step "SIGINT while plotting"
     mkdir "$tmp/plot"
-    "$bin" -q -t 1 -v naive --min-time=0 --reps=1 -o "$tmp/plot/run.csv" "$seed" \
-        >/dev/null 2>"$tmp/plot.txt" &
-    pid=$!
-    for _ in $(seq 1200); do
-        ls "$tmp/plot" | grep -q '\.png$' && break
+    start -q -t 1 -v naive --min-time=0 --reps=1 -o "$tmp/plot/run.csv" "$seed" \
+        >/dev/null 2>"$tmp/plot.txt"
+    while kill -0 "$pid" 2>/dev/null && ! ls "$tmp/plot" | grep -q '\.png$'; do
         sleep 0.05
     done
-    kill -INT "$pid"
-    wait "$pid"
+    kill -INT "$pid" 2>/dev/null || bad "convbench had exited before its first chart was seen"
+    finish
     expect_exit 130 $? "SIGINT while plotting"
     before=$(ls "$tmp/plot" | wc -l)
     sleep 1
@@ -165,6 +193,7 @@ fi
 # (the .meta names each config path twice; four configs in a 240-character
 # directory make it over 2 KiB while the CSV stays under 1 KiB; ulimit -f counts
 # 512-byte blocks in dash, 1024-byte ones in some shells: 2 KiB either way)
+step "a .meta that does not fit"
 long=$tmp/$(printf 'long-directory-name-%.0s' 1 2 3 4 5 6 7 8 9 10 11 12)
 mkdir "$long"
 blocks=4
@@ -198,6 +227,7 @@ grep -qx "csv_bytes = $(wc -c <"$tmp/named.csv")" "$tmp/named.meta" &&
 
 # temporary files of a killed run are removed by the next run into the same
 # result; one whose process is alive is another run's, and stays
+step "temporary files of killed runs"
 sh -c 'exit 0' &
 dead=$!
 wait "$dead"
@@ -213,6 +243,7 @@ grep -qF "convbench: removed $tmp/orphan.csv.convbench-$dead-AbCdEf, left by an 
     "$tmp/orphan.txt" && ok || bad "the removal was not reported: $(cat "$tmp/orphan.txt")"
 
 # configs that are not regular files are refused at once
+step "configs that are not files"
 mkfifo "$tmp/config-fifo"
 for config in "$tmp/config-fifo" /dev/zero "$tmp"; do
     timeout 20 "$bin" --summary "$config" >/dev/null 2>"$tmp/err.txt"
@@ -233,10 +264,11 @@ expect_exit 2 $? "--summary of a network whose totals overflow"
 grep -q -- '-[0-9]' "$tmp/out.txt" && bad "--summary printed a negative number" || ok
 
 # option values that are wrong: exactly what is wrong, exit 2
+step "option values"
 check_usage() { # message args...
     want=$1
     shift
-    "$bin" "$@" "$seed" >/dev/null 2>"$tmp/err.txt"
+    timeout 60 "$bin" "$@" "$seed" >/dev/null 2>"$tmp/err.txt"
     expect_exit 2 $? "$*"
     expect_message "$want" "$tmp/err.txt" "$*"
 }
@@ -253,6 +285,7 @@ check_usage "convbench: --max-memory=64T is more than this machine's memory ($(a
     --max-memory=64T
 
 # two configs with one base name would write one results/seed.csv
+step "two configs with one base name"
 mkdir "$tmp/other" "$tmp/cwd"
 cp "$seed" "$tmp/other/seed.ini"
 (cd "$tmp/cwd" && "$bin" --verify-only -q "$seed" "$tmp/other/seed.ini" >/dev/null 2>"$tmp/err.txt")
