@@ -6,16 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "reference.h"
 #include "tensor.h"
-
-struct bench_record *bench_record_at(const struct bench_options *options,
-                                     const struct bench_run *run, size_t layer,
-                                     size_t thread, size_t variant)
-{
-    return &run->records[(layer * options->thread_count + thread) * options->variant_count +
-                         variant];
-}
 
 /* The tensors of one layer, shared by every variant and thread count. */
 struct layer_data {
@@ -194,18 +187,6 @@ static void show_progress(const struct bench_options *options, size_t done, size
     fflush(stderr);
 }
 
-/* Adds impl to the "; "-separated list unless it is there already. */
-static void note_impl(char *list, size_t size, const char *impl)
-{
-    for (const char *p = list; (p = strstr(p, impl)); p++) {
-        size_t n = strlen(impl);
-        if ((p == list || p[-1] == ' ') && (p[n] == ';' || p[n] == '\0'))
-            return;
-    }
-    size_t used = strlen(list);
-    snprintf(list + used, size - used, "%s%s", used ? "; " : "", impl);
-}
-
 int bench_network(const struct bench_options *options, struct bench_run *run,
                   struct csv_sink *sink)
 {
@@ -233,11 +214,12 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                 const struct conv_variant *v = options->variants[vi];
                 show_progress(options, done++, total, l, v->name, threads);
                 struct result_row row = {
-                    .config = net->name, .layer = l, .cost = layer_cost(l),
-                    .variant = v->name, .threads = threads,
+                    .layer = *l, .cost = layer_cost(l), .threads = threads,
                     .peak_gflops = options->peak_gflops ? options->peak_gflops[ti] : 0.0,
                     .reorder_us = -1.0,
                 };
+                snprintf(row.config, sizeof row.config, "%s", net->name);
+                snprintf(row.variant, sizeof row.variant, "%s", v->name);
                 if (have_data) {
                     if (!run_variant(options, v, l, &data, threads, &row)) {
                         layer_data_free(&data);
@@ -258,15 +240,11 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                             row_status_name(row.status), net->name, l->name, v->name, threads,
                             threads == 1 ? "" : "s", row.note);
                 }
-                if (row.impl[0] && run->impls)
-                    note_impl(run->impls[vi], sizeof run->impls[vi], row.impl);
                 run->mismatches += row.status == ROW_MISMATCH;
                 run->errors += row.status == ROW_ERROR;
                 run->noisy += row.timed && row.timing.noisy;
-                *bench_record_at(options, run, li, ti, vi) = (struct bench_record){
-                    .ran = true, .status = row.status, .timed = row.timed,
-                    .median_us = row.timing.median_us};
-                if (csv_sink_write(sink, &row) != 0) {
+                if (result_set_add(&run->results, &row) != 0 ||
+                    csv_sink_write(sink, &row) != 0) {
                     layer_data_free(&data);
                     return -1;
                 }
@@ -291,36 +269,55 @@ static int column_width(const struct conv_variant *v)
     return n < 11 ? 11 : n;
 }
 
+/* The summary's view of a run: the grid of its rows, and per option
+ * variant its column in the grid (-1 when it has no row). */
+struct summary {
+    const struct bench_options *options;
+    const struct network *net;
+    struct result_grid grid;
+    int column[64];
+    size_t selected; /* layers selected for the run */
+};
+
+static void print_header_cells(FILE *out, const struct summary *s)
+{
+    for (size_t vi = 0; vi < s->options->variant_count; vi++)
+        fprintf(out, " %*s", column_width(s->options->variants[vi]),
+                s->options->variants[vi]->name);
+}
+
+static const char *thread_label(int threads)
+{
+    return threads == 1 ? "" : "s";
+}
+
 /* Per layer: its kind and MACs, then each variant's median time in us, or
  * why there is none. */
-static void print_layer_table(FILE *out, const struct bench_options *options,
-                              const struct bench_run *run, size_t ti)
+static void print_layer_table(FILE *out, const struct summary *s, size_t ti)
 {
-    const struct network *net = run->net;
-    fprintf(out, "\n%s, %d thread%s: median time per layer, us\n", net->name,
-            options->threads[ti], options->threads[ti] == 1 ? "" : "s");
+    const struct result_grid *g = &s->grid;
+    fprintf(out, "\n%s, %d thread%s: median time per layer, us\n", s->net->name, g->threads[ti],
+            thread_label(g->threads[ti]));
     fprintf(out, "  %-18s %-10s %9s", "layer", "kind", "MMACs");
-    for (size_t vi = 0; vi < options->variant_count; vi++)
-        fprintf(out, " %*s", column_width(options->variants[vi]), options->variants[vi]->name);
+    print_header_cells(out, s);
     fputc('\n', out);
-    for (size_t li = 0; li < net->layer_count; li++) {
-        if (!run->selected[li])
-            continue;
-        const struct conv_layer *l = &net->layers[li];
-        fprintf(out, "  %-18s %-10s %9.2f", l->name, layer_kind_name(layer_kind(l)),
-                (double)layer_cost(l).macs * 1e-6);
-        for (size_t vi = 0; vi < options->variant_count; vi++) {
-            const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
+    for (size_t li = 0; li < g->layer_count; li++) {
+        const struct result_row *first = g->layers[li];
+        fprintf(out, "  %-18s %-10s %9.2f", first->layer.name,
+                layer_kind_name(layer_kind(&first->layer)), (double)first->cost.macs * 1e-6);
+        for (size_t vi = 0; vi < s->options->variant_count; vi++) {
+            const struct result_row *r =
+                s->column[vi] >= 0 ? grid_cell(g, li, ti, (size_t)s->column[vi]) : NULL;
             char cell[32];
-            if (!r->ran)
+            if (!r)
                 snprintf(cell, sizeof cell, "-");
             else if (r->timed)
-                snprintf(cell, sizeof cell, "%.1f", r->median_us);
+                snprintf(cell, sizeof cell, "%.1f", r->timing.median_us);
             else if (r->status == ROW_OK)
                 snprintf(cell, sizeof cell, "ok");
             else
                 snprintf(cell, sizeof cell, "%s", row_status_name(r->status));
-            fprintf(out, " %*s", column_width(options->variants[vi]), cell);
+            fprintf(out, " %*s", column_width(s->options->variants[vi]), cell);
         }
         fputc('\n', out);
     }
@@ -328,231 +325,188 @@ static void print_layer_table(FILE *out, const struct bench_options *options,
 
 /* Depthwise layers do 9 MACs per output: their speed is a bandwidth, the
  * minimum traffic (the bytes column) over the median time. */
-static void print_depthwise_bandwidth(FILE *out, const struct bench_options *options,
-                                      const struct bench_run *run, size_t ti)
+static void print_depthwise_bandwidth(FILE *out, const struct summary *s, size_t ti)
 {
-    const struct network *net = run->net;
+    const struct result_grid *g = &s->grid;
     bool any = false;
-    for (size_t li = 0; li < net->layer_count && !any; li++)
-        any = run->selected[li] && layer_kind(&net->layers[li]) == LAYER_DEPTHWISE;
+    for (size_t li = 0; li < g->layer_count && !any; li++)
+        any = layer_kind(&g->layers[li]->layer) == LAYER_DEPTHWISE;
     if (!any)
         return;
     fprintf(out, "\n%s, %d thread%s: depthwise layers, achieved GB/s (minimum traffic / median "
-            "time)\n", net->name, options->threads[ti], options->threads[ti] == 1 ? "" : "s");
-    if (options->bandwidth_gbs > 0.0)
+            "time)\n", s->net->name, g->threads[ti], thread_label(g->threads[ti]));
+    if (s->options->bandwidth_gbs > 0.0)
         fprintf(out, "  (measured memory bandwidth: %.1f GB/s; above it, the layer ran from "
-                "cache)\n", options->bandwidth_gbs);
+                "cache)\n", s->options->bandwidth_gbs);
     fprintf(out, "  %-18s %9s", "layer", "MB");
-    for (size_t vi = 0; vi < options->variant_count; vi++)
-        fprintf(out, " %*s", column_width(options->variants[vi]), options->variants[vi]->name);
+    print_header_cells(out, s);
     fputc('\n', out);
-    for (size_t li = 0; li < net->layer_count; li++) {
-        const struct conv_layer *l = &net->layers[li];
-        if (!run->selected[li] || layer_kind(l) != LAYER_DEPTHWISE)
+    for (size_t li = 0; li < g->layer_count; li++) {
+        const struct result_row *first = g->layers[li];
+        if (layer_kind(&first->layer) != LAYER_DEPTHWISE)
             continue;
-        const double bytes = (double)layer_cost(l).bytes;
-        fprintf(out, "  %-18s %9.2f", l->name, bytes * 1e-6);
-        for (size_t vi = 0; vi < options->variant_count; vi++) {
-            const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
+        const double bytes = (double)first->cost.bytes;
+        fprintf(out, "  %-18s %9.2f", first->layer.name, bytes * 1e-6);
+        for (size_t vi = 0; vi < s->options->variant_count; vi++) {
+            const double us = s->column[vi] >= 0 ? grid_time_us(g, li, ti, s->column[vi]) : 0.0;
             char cell[32] = "-";
-            if (r->timed && r->median_us > 0.0)
-                snprintf(cell, sizeof cell, "%.1f", bytes / (r->median_us * 1e3));
-            fprintf(out, " %*s", column_width(options->variants[vi]), cell);
+            if (us > 0.0)
+                snprintf(cell, sizeof cell, "%.1f", bytes / (us * 1e3));
+            fprintf(out, " %*s", column_width(s->options->variants[vi]), cell);
         }
         fputc('\n', out);
     }
 }
 
-/* The fastest timed variant of a layer (among convbench's own when
- * own_only), or -1. */
-static int fastest_variant(const struct bench_options *options, const struct bench_run *run,
-                           size_t li, size_t ti, bool own_only)
+/* A summed time, or "-" when a layer it sums over has none. */
+static void total_cell(char *cell, size_t size, const struct grid_total *t)
 {
-    int best = -1;
-    for (size_t vi = 0; vi < options->variant_count; vi++) {
-        const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
-        if (!r->timed || (own_only && options->variants[vi]->peer))
-            continue;
-        if (best < 0 || r->median_us < bench_record_at(options, run, li, ti, (size_t)best)->median_us)
-            best = (int)vi;
-    }
-    return best;
+    if (t->measured == t->layers)
+        snprintf(cell, size, "%.1f", t->time_us);
+    else
+        snprintf(cell, size, "-");
 }
 
 /* Layers sharing a block tag as one unit: summed MACs, and per variant the
  * summed time (median x repeat) when it timed every member. */
-static void print_blocks(FILE *out, const struct bench_options *options,
-                         const struct bench_run *run, size_t ti)
+static void print_blocks(FILE *out, const struct summary *s, size_t ti)
 {
-    const struct network *net = run->net;
+    const struct result_grid *g = &s->grid;
     bool header = false;
-    for (size_t li = 0; li < net->layer_count; li++) {
-        const struct conv_layer *l = &net->layers[li];
-        if (!run->selected[li] || !l->block[0])
-            continue;
-        bool seen = false;
-        for (size_t j = 0; j < li && !seen; j++)
-            seen = run->selected[j] && strcmp(net->layers[j].block, l->block) == 0;
-        if (seen)
+    for (size_t li = 0; li < g->layer_count; li++) {
+        if (!grid_block_first(g, li))
             continue;
         if (!header) {
             fprintf(out, "\n%s, %d thread%s: blocks (layers sharing a block tag), summed time, "
-                    "us\n", net->name, options->threads[ti], options->threads[ti] == 1 ? "" : "s");
+                    "us\n", s->net->name, g->threads[ti], thread_label(g->threads[ti]));
             fprintf(out, "  %-18s %-10s %9s", "block", "layers", "MMACs");
-            for (size_t vi = 0; vi < options->variant_count; vi++)
-                fprintf(out, " %*s", column_width(options->variants[vi]),
-                        options->variants[vi]->name);
+            print_header_cells(out, s);
             fprintf(out, " %11s\n", "fastest");
             header = true;
         }
-        double macs = 0.0, best = 0.0;
-        int members = 0;
-        bool best_complete = true;
-        for (size_t j = li; j < net->layer_count; j++) {
-            if (!run->selected[j] || strcmp(net->layers[j].block, l->block) != 0)
-                continue;
-            members++;
-            macs += (double)net->layers[j].repeat * (double)layer_cost(&net->layers[j]).macs;
-            int f = fastest_variant(options, run, j, ti, false);
-            if (f < 0)
-                best_complete = false;
-            else
-                best += (double)net->layers[j].repeat *
-                        bench_record_at(options, run, j, ti, (size_t)f)->median_us;
-        }
-        char count[16];
-        snprintf(count, sizeof count, "%d", members);
-        fprintf(out, "  %-18s %-10s %9.2f", l->block, count, macs * 1e-6);
-        for (size_t vi = 0; vi < options->variant_count; vi++) {
-            double time = 0.0;
-            bool complete = true;
-            for (size_t j = li; j < net->layer_count; j++) {
-                if (!run->selected[j] || strcmp(net->layers[j].block, l->block) != 0)
-                    continue;
-                const struct bench_record *r = bench_record_at(options, run, j, ti, vi);
-                if (!r->timed)
-                    complete = false;
-                else
-                    time += (double)net->layers[j].repeat * r->median_us;
+        const struct grid_total fastest = grid_block_total(g, li, ti, GRID_FASTEST);
+        char count[16], cell[32];
+        snprintf(count, sizeof count, "%zu", fastest.layers);
+        fprintf(out, "  %-18s %-10s %9.2f", g->layers[li]->layer.block, count,
+                fastest.macs * 1e-6);
+        for (size_t vi = 0; vi < s->options->variant_count; vi++) {
+            snprintf(cell, sizeof cell, "-");
+            if (s->column[vi] >= 0) {
+                const struct grid_total t = grid_block_total(g, li, ti, s->column[vi]);
+                total_cell(cell, sizeof cell, &t);
             }
-            char cell[32] = "-";
-            if (complete)
-                snprintf(cell, sizeof cell, "%.1f", time);
-            fprintf(out, " %*s", column_width(options->variants[vi]), cell);
+            fprintf(out, " %*s", column_width(s->options->variants[vi]), cell);
         }
-        char cell[32] = "-";
-        if (best_complete)
-            snprintf(cell, sizeof cell, "%.1f", best);
+        total_cell(cell, sizeof cell, &fastest);
         fprintf(out, " %11s\n", cell);
     }
 }
 
+/* One layer's entry of the best-of schedule: the variant and its time. */
+static void print_pick(FILE *out, const struct summary *s, size_t li, size_t ti, int which,
+                       const char *gap)
+{
+    const struct result_grid *g = &s->grid;
+    const int v = which < 0 ? grid_fastest(g, li, ti, which == GRID_FASTEST_OWN) : which;
+    if (v >= 0)
+        fprintf(out, "%s%-18s %10.1f", gap, g->variants[v], grid_time_us(g, li, ti, v));
+    else
+        fprintf(out, "%s%-18s %10s", gap, "-", "-");
+}
+
 /* Which algorithm for which layer: each layer on its fastest verified
  * variant, once among convbench's own variants and once among all. */
-static void print_best_of(FILE *out, const struct bench_options *options,
-                          const struct bench_run *run, size_t ti)
+static void print_best_of(FILE *out, const struct summary *s, size_t ti)
 {
-    const struct network *net = run->net;
+    const struct result_grid *g = &s->grid;
     bool any_peer = false;
-    for (size_t vi = 0; vi < options->variant_count; vi++)
-        any_peer |= options->variants[vi]->peer;
+    for (size_t vi = 0; vi < s->options->variant_count; vi++)
+        any_peer |= s->options->variants[vi]->peer;
     fprintf(out, "\n%s, %d thread%s: best-of schedule (each layer on its fastest verified "
-            "variant), us\n", net->name, options->threads[ti], options->threads[ti] == 1 ? "" : "s");
+            "variant), us\n", s->net->name, g->threads[ti], thread_label(g->threads[ti]));
     fprintf(out, "  %-18s %-18s %10s", "layer", "fastest own", "time");
     if (any_peer)
         fprintf(out, "   %-18s %10s", "fastest of all", "time");
     fputc('\n', out);
-    double own_total = 0.0, all_total = 0.0;
-    bool own_complete = true, all_complete = true;
-    for (size_t li = 0; li < net->layer_count; li++) {
-        if (!run->selected[li])
-            continue;
-        const double repeat = (double)net->layers[li].repeat;
-        const int own = fastest_variant(options, run, li, ti, true);
-        const int all = fastest_variant(options, run, li, ti, false);
-        fprintf(out, "  %-18s", net->layers[li].name);
-        if (own >= 0) {
-            const double t = bench_record_at(options, run, li, ti, (size_t)own)->median_us;
-            fprintf(out, " %-18s %10.1f", options->variants[own]->name, t);
-            own_total += repeat * t;
-        } else {
-            fprintf(out, " %-18s %10s", "-", "-");
-            own_complete = false;
-        }
-        if (any_peer) {
-            if (all >= 0) {
-                const double t = bench_record_at(options, run, li, ti, (size_t)all)->median_us;
-                fprintf(out, "   %-18s %10.1f", options->variants[all]->name, t);
-                all_total += repeat * t;
-            } else {
-                fprintf(out, "   %-18s %10s", "-", "-");
-                all_complete = false;
-            }
-        }
+    for (size_t li = 0; li < g->layer_count; li++) {
+        fprintf(out, "  %-18s", g->layers[li]->layer.name);
+        print_pick(out, s, li, ti, GRID_FASTEST_OWN, " ");
+        if (any_peer)
+            print_pick(out, s, li, ti, GRID_FASTEST, "   ");
         fputc('\n', out);
     }
-    char own_cell[32] = "-", all_cell[32] = "-";
-    if (own_complete)
-        snprintf(own_cell, sizeof own_cell, "%.1f", own_total);
-    if (all_complete)
-        snprintf(all_cell, sizeof all_cell, "%.1f", all_total);
-    fprintf(out, "  %-18s %-18s %10s", "network (x repeat)", "", own_cell);
+    char own[32], all[32];
+    const struct grid_total own_total = grid_network_total(g, ti, GRID_FASTEST_OWN),
+                            all_total = grid_network_total(g, ti, GRID_FASTEST);
+    total_cell(own, sizeof own, &own_total);
+    total_cell(all, sizeof all, &all_total);
+    if (g->layer_count < s->selected)
+        snprintf(own, sizeof own, "-"), snprintf(all, sizeof all, "-");
+    fprintf(out, "  %-18s %-18s %10s", "network (x repeat)", "", own);
     if (any_peer)
-        fprintf(out, "   %-18s %10s", "", all_cell);
+        fprintf(out, "   %-18s %10s", "", all);
     fputc('\n', out);
+}
+
+/* Per variant: the geometric mean of the baseline's time over its time,
+ * and the network time when every selected layer was timed. */
+static void print_speeds(FILE *out, const struct summary *s, size_t ti, size_t baseline)
+{
+    const struct result_grid *g = &s->grid;
+    const struct bench_options *options = s->options;
+    fprintf(out, "\n%s, %d thread%s: speed against %s (geometric mean of time ratios "
+            "over the layers both ran; >1 is faster)\n", s->net->name, g->threads[ti],
+            thread_label(g->threads[ti]), options->variants[baseline]->name);
+    fprintf(out, "  %-20s %8s %10s %18s\n", "variant", "layers", "speed", "network time ms");
+    for (size_t vi = 0; vi < options->variant_count; vi++) {
+        const int v = s->column[vi], b = s->column[baseline];
+        struct grid_total total = {0};
+        size_t compared = 0;
+        double speed = 0.0;
+        if (v >= 0) {
+            total = grid_network_total(g, ti, v);
+            if (b >= 0)
+                speed = grid_speed(g, ti, (size_t)v, (size_t)b, &compared);
+        }
+        char layers[32], speed_text[32] = "-", time[48];
+        snprintf(layers, sizeof layers, "%zu/%zu", total.measured, s->selected);
+        if (compared)
+            snprintf(speed_text, sizeof speed_text, "%.2fx", speed);
+        if (total.measured == s->selected)
+            snprintf(time, sizeof time, "%.3f", total.time_us * 1e-3);
+        else
+            snprintf(time, sizeof time, "- (%zu layers missing)", s->selected - total.measured);
+        fprintf(out, "  %-20s %8s %10s %18s\n", options->variants[vi]->name, layers, speed_text,
+                time);
+    }
 }
 
 void bench_print_summary(FILE *out, const struct bench_options *options,
                          const struct bench_run *run, size_t baseline)
 {
-    const struct network *net = run->net;
-    size_t selected = 0;
-    for (size_t li = 0; li < net->layer_count; li++)
-        selected += run->selected[li];
-
-    for (size_t ti = 0; ti < options->thread_count; ti++) {
-        print_layer_table(out, options, run, ti);
-        print_depthwise_bandwidth(out, options, run, ti);
-        print_blocks(out, options, run, ti);
-        print_best_of(out, options, run, ti);
-        fprintf(out, "\n%s, %d thread%s: speed against %s (geometric mean of time ratios "
-                "over the layers both ran; >1 is faster)\n", net->name, options->threads[ti],
-                options->threads[ti] == 1 ? "" : "s", options->variants[baseline]->name);
-        fprintf(out, "  %-20s %8s %10s %18s\n", "variant", "layers", "speed", "network time ms");
-        for (size_t vi = 0; vi < options->variant_count; vi++) {
-            double log_sum = 0.0, network_us = 0.0;
-            size_t compared = 0, timed = 0;
-            for (size_t li = 0; li < net->layer_count; li++) {
-                if (!run->selected[li])
-                    continue;
-                const struct bench_record *r = bench_record_at(options, run, li, ti, vi);
-                const struct bench_record *b = bench_record_at(options, run, li, ti, baseline);
-                if (!r->timed)
-                    continue;
-                timed++;
-                network_us += (double)net->layers[li].repeat * r->median_us;
-                if (b->timed) {
-                    log_sum += log(b->median_us / r->median_us);
-                    compared++;
-                }
-            }
-            char layers[32], speed[32], time[48];
-            snprintf(layers, sizeof layers, "%zu/%zu", timed, selected);
-            if (compared)
-                snprintf(speed, sizeof speed, "%.2fx", exp(log_sum / (double)compared));
-            else
-                snprintf(speed, sizeof speed, "-");
-            if (timed == selected)
-                snprintf(time, sizeof time, "%.3f", network_us * 1e-3);
-            else
-                snprintf(time, sizeof time, "- (%zu layers missing)", selected - timed);
-            fprintf(out, "  %-20s %8s %10s %18s\n", options->variants[vi]->name, layers, speed,
-                    time);
-        }
+    struct summary s = {.options = options, .net = run->net};
+    for (size_t li = 0; li < run->net->layer_count; li++)
+        s.selected += run->selected[li];
+    if (result_grid_build(&s.grid, &run->results, NULL) != 0) {
+        fprintf(stderr, "convbench: out of memory for the summary of %s\n", run->net->name);
+        return;
+    }
+    for (size_t vi = 0; vi < options->variant_count && vi < 64; vi++) {
+        s.column[vi] = grid_variant_index(&s.grid, options->variants[vi]->name);
+        if (s.column[vi] >= 0)
+            s.grid.peer[s.column[vi]] = options->variants[vi]->peer;
+    }
+    for (size_t ti = 0; ti < s.grid.thread_count; ti++) {
+        print_layer_table(out, &s, ti);
+        print_depthwise_bandwidth(out, &s, ti);
+        print_blocks(out, &s, ti);
+        print_best_of(out, &s, ti);
+        print_speeds(out, &s, ti, baseline);
     }
     if (run->noisy)
         fprintf(out, "\n%zu timed row%s stayed noisy (CV above --max-cv=%g after %d rounds; "
                 "'noisy' in their note): rerun with nothing else on the machine\n",
                 run->noisy, run->noisy == 1 ? "" : "s", options->timing.max_cv,
                 options->timing.max_rounds);
+    result_grid_free(&s.grid);
 }

@@ -25,32 +25,19 @@ struct bench_options {
     size_t max_memory;         /* bytes a layer x variant may need; larger ones are errors */
 };
 
-/* What happened to one layer x thread count x variant, for the summary. */
-struct bench_record {
-    bool ran;           /* false: not reached (an interrupted run) */
-    enum row_status status;
-    bool timed;
-    double median_us;
-};
-
 struct bench_run {
     const struct network *net;
     const bool *selected;          /* per layer */
-    struct bench_record *records;  /* [layer][thread][variant] */
-    char (*impls)[512];            /* per variant: the distinct implementations used */
+    struct result_set results;     /* the rows, in the order they finished */
     size_t mismatches, errors;
     size_t noisy;                  /* timed rows whose CV stayed above --max-cv */
 };
 
-/* Runs every selected layer of net; rows go to sink as they finish. Returns
- * -1 when the sink cannot be written, 1 when options->timing.stop was set
+/* Runs every selected layer of net; rows go to run->results and to sink as
+ * they finish. Returns -1 when a row cannot be kept or written, 1 when options->timing.stop was set
  * (the row under way is dropped; those before it are in the sink), else 0. */
 int bench_network(const struct bench_options *options, struct bench_run *run,
                   struct csv_sink *sink);
-
-struct bench_record *bench_record_at(const struct bench_options *options,
-                                     const struct bench_run *run, size_t layer,
-                                     size_t thread, size_t variant);
 
 /* The closing summary: per thread count and variant, the geometric mean of
  * baseline time / variant time over the layers both ran, and the network

@@ -17,6 +17,7 @@
 
 #include <sys/wait.h>
 
+#include "analysis.h"
 #include "bench.h"
 #include "compare.h"
 #include "plotdata.h"
@@ -504,11 +505,8 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
         struct config_entry *e = &plan->configs[i];
         struct bench_run *run = &runs[ran];
         *run = (struct bench_run){.net = &e->net, .selected = e->selected};
-        run->records = calloc(e->net.layer_count * options->thread_count * options->variant_count,
-                              sizeof *run->records);
-        run->impls = calloc(options->variant_count, sizeof *run->impls);
         ran++;
-        int status = run->records && run->impls ? bench_network(options, run, &sink) : -1;
+        int status = bench_network(options, run, &sink);
         if (status < 0) {
             fprintf(stderr, "convbench: %s: cannot write the results: %s\n",
                     target->path ? target->path : "standard output", strerror(errno));
@@ -528,28 +526,16 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
             meta_add(&meta, "interrupted", "%s after %zu rows",
                      signals_stop == SIGINT ? "SIGINT" : "SIGTERM", rows);
         for (size_t vi = 0; vi < options->variant_count; vi++) {
-            size_t size = 1;
+            /* what each variant ran on: the distinct implementations its rows name */
+            char impls[1024] = "";
             for (size_t i = 0; i < ran; i++)
-                if (runs[i].impls && runs[i].impls[vi][0])
-                    size += strlen(runs[i].impls[vi]) + 2;
-            if (size == 1)
+                result_set_impls(&runs[i].results, options->variants[vi]->name, impls,
+                                 sizeof impls);
+            if (!impls[0])
                 continue;
-            char *impls = malloc(size);
-            if (!impls) {
-                meta.failed = true;
-                break;
-            }
-            impls[0] = '\0';
-            for (size_t i = 0; i < ran; i++)
-                if (runs[i].impls && runs[i].impls[vi][0]) {
-                    if (impls[0])
-                        strcat(impls, "; ");
-                    strcat(impls, runs[i].impls[vi]);
-                }
             char key[96];
             snprintf(key, sizeof key, "impl.%s", options->variants[vi]->name);
             meta_add(&meta, key, "%s", impls);
-            free(impls);
         }
         if (meta.failed) {
             snprintf(error, sizeof error, "cannot allocate the .meta lines");
@@ -574,14 +560,13 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
     if (partial)
         written = partial;
     for (size_t i = 0; i < ran; i++) {
-        if (!failed && !options->verify_only && runs[i].records)
+        if (!failed && !options->verify_only)
             bench_print_summary(report, options, &runs[i], plan->baseline);
         if (runs[i].mismatches)
             exit_code = EXIT_MISMATCH;
         else if (runs[i].errors && exit_code == EXIT_OK)
             exit_code = EXIT_RUNTIME;
-        free(runs[i].records);
-        free(runs[i].impls);
+        result_set_free(&runs[i].results);
     }
     if (!failed && interrupted) {
         fprintf(stderr, "convbench: interrupted by %s: the %zu rows finished are in %s%s%s\n",

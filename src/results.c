@@ -12,96 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char csv_header[] =
-    "config,layer,kind,block,repeat,batch,c_in,h_in,w_in,c_out,h_out,w_out,kernel_h,kernel_w,"
-    "stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,groups,bias,params,macs,macs_nopad,"
-    "flops,bytes,variant,threads,reps,time_min_us,time_median_us,time_cv,gflops,peak_gflops,"
-    "efficiency,max_abs_err,max_rel_err,status,note,reorder_us,impl,pad_bottom,pad_right";
-
-const char *row_status_name(enum row_status status)
-{
-    switch (status) {
-    case ROW_OK: return "ok";
-    case ROW_MISMATCH: return "mismatch";
-    case ROW_UNSUPPORTED: return "unsupported";
-    case ROW_ERROR: return "error";
-    }
-    return "error";
-}
-
-double row_gflops(const struct result_row *row)
-{
-    if (!row->timed || row->timing.median_us <= 0.0)
-        return 0.0;
-    return (double)row->cost.flops / (row->timing.median_us * 1e3);
-}
-
-void csv_put_field(FILE *file, const char *text, bool last)
-{
-    if (strpbrk(text, ",\"\r\n") || (text[0] == ' ') ||
-        (text[0] && text[strlen(text) - 1] == ' '))
-        csv_fwrite(file, text, strlen(text));
-    else
-        fputs(text, file);
-    fputc(last ? '\n' : ',', file);
-}
-
-static void put_int(FILE *file, int64_t value)
-{
-    fprintf(file, "%" PRId64 ",", value);
-}
-
-/* a number, or an empty field when there is none */
-static void put_real(FILE *file, bool present, const char *format, double value)
-{
-    if (present)
-        fprintf(file, format, value);
-    fputc(',', file);
-}
-
 static int write_row(struct csv_sink *sink, const struct result_row *row)
 {
-    FILE *f = sink->file;
-    const struct conv_layer *l = row->layer;
-    const struct layer_cost *c = &row->cost;
-
-    csv_put_field(f, row->config, false);
-    csv_put_field(f, l->name, false);
-    csv_put_field(f, layer_kind_name(layer_kind(l)), false);
-    csv_put_field(f, l->block, false);
-    const int64_t shape[] = {l->repeat,   l->batch,    l->c_in,       l->h_in,
-                             l->w_in,     l->c_out,    l->h_out,      l->w_out,
-                             l->kernel_h, l->kernel_w, l->stride_h,   l->stride_w,
-                             l->pad_h,    l->pad_w,    l->dilation_h, l->dilation_w,
-                             l->groups};
-    for (size_t i = 0; i < sizeof shape / sizeof *shape; i++)
-        put_int(f, shape[i]);
-    csv_put_field(f, l->bias ? "true" : "false", false);
-    put_int(f, c->params);
-    put_int(f, c->macs);
-    put_int(f, c->macs_nopad);
-    put_int(f, c->flops);
-    put_int(f, c->bytes);
-    csv_put_field(f, row->variant, false);
-    put_int(f, row->threads);
-    put_int(f, row->timed ? row->timing.samples : 0);
-
-    const double gflops = row_gflops(row);
-    put_real(f, row->timed, "%.3f", row->timing.min_us);
-    put_real(f, row->timed, "%.3f", row->timing.median_us);
-    put_real(f, row->timed, "%.4f", row->timing.cv);
-    put_real(f, row->timed, "%.3f", gflops);
-    put_real(f, row->peak_gflops > 0.0, "%.1f", row->peak_gflops);
-    put_real(f, row->timed && row->peak_gflops > 0.0, "%.4f", gflops / row->peak_gflops);
-    put_real(f, row->verified, "%.3e", row->check.max_abs_err);
-    put_real(f, row->verified, "%.3e", row->check.max_rel_err);
-    csv_put_field(f, row_status_name(row->status), false);
-    csv_put_field(f, row->note, false);
-    put_real(f, row->reorder_us >= 0.0, "%.3f", row->reorder_us);
-    csv_put_field(f, row->impl, false);
-    fprintf(f, "%" PRId64 ",%" PRId64 "\n", l->pad_bottom, l->pad_right);
+    result_write_row(sink->file, row);
     /* rows reach the file as they are measured */
-    if (fflush(f) != 0)
+    if (fflush(sink->file) != 0)
         return -1;
     sink->rows++;
     return 0;
@@ -341,7 +256,7 @@ int csv_sink_open(struct csv_sink *sink, const struct output_target *target, cha
         }
     }
     sink->writing = true;
-    fprintf(sink->file, "%s\n", csv_header);
+    result_write_header(sink->file);
     if (fflush(sink->file) != 0) {
         snprintf(error, error_size, "%s: cannot write: %s",
                  target->path ? target->path : "standard output", strerror(errno));

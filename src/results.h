@@ -10,33 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "layer.h"
-#include "timing.h"
-#include "verify.h"
-
-enum row_status { ROW_OK, ROW_MISMATCH, ROW_UNSUPPORTED, ROW_ERROR };
-
-struct result_row {
-    const char *config;
-    const struct conv_layer *layer;
-    struct layer_cost cost;
-    const char *variant;
-    int threads;
-    enum row_status status;
-    bool verified;                 /* check holds a comparison */
-    struct verify_result check;
-    bool timed;                    /* timing holds samples */
-    struct timing timing;
-    double peak_gflops;            /* 0 when not measured */
-    double reorder_us;             /* untimed layout conversions; < 0 when none */
-    char impl[160];                /* the implementation a library chose, if any */
-    char note[256];                /* why unsupported / error / mismatch */
-};
-
-const char *row_status_name(enum row_status status);
-
-/* GFLOP/s from the median time and the nominal flops; 0 when untimed. */
-double row_gflops(const struct result_row *row);
+#include "resultset.h"
 
 /* Where -o sends the result. */
 enum output_kind {
@@ -108,8 +82,5 @@ char *partial_path_for(const char *path);
 
 /* The .meta path beside a CSV path: "x.csv" -> "x.meta", else "x.meta" appended. */
 char *meta_path_for(const char *csv_path);
-
-/* Writes one field, quoted by libcsv only when it needs quoting. */
-void csv_put_field(FILE *file, const char *text, bool last);
 
 #endif

@@ -1,0 +1,272 @@
+#include "analysis.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Layers are found by (config, name, batch) through an open-addressing
+ * table of layer indices, so that a sweep of many layers builds in linear
+ * time. */
+static uint64_t layer_hash(const struct result_row *r)
+{
+    uint64_t h = 1469598103934665603u;
+    for (const char *s = r->config; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    h = (h ^ '/') * 1099511628211u;
+    for (const char *s = r->layer.name; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (h ^ (uint64_t)r->layer.batch) * 1099511628211u;
+}
+
+static bool same_layer(const struct result_row *a, const struct result_row *b)
+{
+    return a->layer.batch == b->layer.batch && strcmp(a->layer.name, b->layer.name) == 0 &&
+           strcmp(a->config, b->config) == 0;
+}
+
+static int intern_thread(struct result_grid *g, int threads, size_t capacity)
+{
+    for (size_t t = 0; t < g->thread_count; t++)
+        if (g->threads[t] == threads)
+            return (int)t;
+    if (g->thread_count == capacity)
+        return -1;
+    g->threads[g->thread_count] = threads;
+    return (int)g->thread_count++;
+}
+
+static int intern_variant(struct result_grid *g, const char *name, size_t capacity)
+{
+    for (size_t v = 0; v < g->variant_count; v++)
+        if (strcmp(g->variants[v], name) == 0)
+            return (int)v;
+    if (g->variant_count == capacity)
+        return -1;
+    g->variants[g->variant_count] = name;
+    return (int)g->variant_count++;
+}
+
+int result_grid_build(struct result_grid *g, const struct result_set *set, const char *config)
+{
+    *g = (struct result_grid){0};
+    const size_t n = set->count ? set->count : 1;
+    size_t slots = 16;
+    while (slots < 2 * n)
+        slots *= 2;
+    size_t *table = malloc(slots * sizeof *table);        /* layer index + 1; 0 empty */
+    size_t *row_layer = malloc(n * sizeof *row_layer);
+    int *row_thread = malloc(n * sizeof *row_thread), *row_variant = malloc(n * sizeof *row_variant);
+    g->layers = malloc(n * sizeof *g->layers);
+    g->threads = malloc(n * sizeof *g->threads);
+    g->variants = malloc(n * sizeof *g->variants);
+    int status = -1;
+    if (!table || !row_layer || !row_thread || !row_variant || !g->layers || !g->threads ||
+        !g->variants)
+        goto done;
+    memset(table, 0, slots * sizeof *table);
+
+    for (size_t i = 0; i < set->count; i++) {
+        const struct result_row *r = &set->rows[i];
+        row_variant[i] = -1;
+        if (config && strcmp(r->config, config) != 0)
+            continue;
+        size_t slot = (size_t)layer_hash(r) & (slots - 1);
+        while (table[slot] && !same_layer(g->layers[table[slot] - 1], r))
+            slot = (slot + 1) & (slots - 1);
+        if (!table[slot]) {
+            g->layers[g->layer_count++] = r;
+            table[slot] = g->layer_count;
+        }
+        row_layer[i] = table[slot] - 1;
+        row_thread[i] = intern_thread(g, r->threads, n);
+        row_variant[i] = intern_variant(g, r->variant, n);
+    }
+    const size_t cells = g->layer_count * g->thread_count * g->variant_count;
+    g->cells = calloc(cells ? cells : 1, sizeof *g->cells);
+    g->peer = calloc(g->variant_count ? g->variant_count : 1, sizeof *g->peer);
+    if (!g->cells || !g->peer)
+        goto done;
+    for (size_t i = 0; i < set->count; i++)
+        if (row_variant[i] >= 0)
+            g->cells[(row_layer[i] * g->thread_count + (size_t)row_thread[i]) *
+                         g->variant_count + (size_t)row_variant[i]] = &set->rows[i];
+    status = 0;
+done:
+    free(table);
+    free(row_layer);
+    free(row_thread);
+    free(row_variant);
+    if (status != 0)
+        result_grid_free(g);
+    return status;
+}
+
+void result_grid_free(struct result_grid *g)
+{
+    free(g->layers);
+    free(g->threads);
+    free(g->variants);
+    free(g->peer);
+    free(g->cells);
+    *g = (struct result_grid){0};
+}
+
+const struct result_row *grid_cell(const struct result_grid *g, size_t layer, size_t thread,
+                                   size_t variant)
+{
+    return g->cells[(layer * g->thread_count + thread) * g->variant_count + variant];
+}
+
+const struct result_row *grid_measured(const struct result_grid *g, size_t layer, size_t thread,
+                                       size_t variant)
+{
+    const struct result_row *r = grid_cell(g, layer, thread, variant);
+    return r && row_measured(r) ? r : NULL;
+}
+
+int grid_thread_index(const struct result_grid *g, int threads)
+{
+    for (size_t t = 0; t < g->thread_count; t++)
+        if (g->threads[t] == threads)
+            return (int)t;
+    return -1;
+}
+
+int grid_variant_index(const struct result_grid *g, const char *variant)
+{
+    for (size_t v = 0; v < g->variant_count; v++)
+        if (strcmp(g->variants[v], variant) == 0)
+            return (int)v;
+    return -1;
+}
+
+int grid_fastest(const struct result_grid *g, size_t layer, size_t thread, bool own_only)
+{
+    int best = -1;
+    double best_us = 0.0;
+    for (size_t v = 0; v < g->variant_count; v++) {
+        const struct result_row *r = grid_measured(g, layer, thread, v);
+        if (!r || (own_only && g->peer[v]))
+            continue;
+        if (best < 0 || r->timing.median_us < best_us) {
+            best = (int)v;
+            best_us = r->timing.median_us;
+        }
+    }
+    return best;
+}
+
+const struct result_row *grid_pick(const struct result_grid *g, size_t layer, size_t thread,
+                                   int variant)
+{
+    if (variant < 0)
+        variant = grid_fastest(g, layer, thread, variant == GRID_FASTEST_OWN);
+    return variant >= 0 ? grid_measured(g, layer, thread, (size_t)variant) : NULL;
+}
+
+double grid_time_us(const struct result_grid *g, size_t layer, size_t thread, int variant)
+{
+    const struct result_row *r = grid_pick(g, layer, thread, variant);
+    return r ? r->timing.median_us : 0.0;
+}
+
+double grid_speed(const struct result_grid *g, size_t thread, size_t variant, size_t base,
+                  size_t *compared)
+{
+    double log_sum = 0.0;
+    size_t n = 0;
+    for (size_t l = 0; l < g->layer_count; l++) {
+        const struct result_row *r = grid_measured(g, l, thread, variant),
+                                *b = grid_measured(g, l, thread, base);
+        if (r && b) {
+            log_sum += log(b->timing.median_us / r->timing.median_us);
+            n++;
+        }
+    }
+    *compared = n;
+    return n ? exp(log_sum / (double)n) : 0.0;
+}
+
+double grid_thread_speedup(const struct result_grid *g, size_t variant, size_t base,
+                           size_t thread, size_t *compared)
+{
+    double log_sum = 0.0;
+    size_t n = 0;
+    for (size_t l = 0; l < g->layer_count; l++) {
+        const struct result_row *a = grid_measured(g, l, base, variant),
+                                *b = grid_measured(g, l, thread, variant);
+        if (a && b) {
+            log_sum += log(a->timing.median_us / b->timing.median_us);
+            n++;
+        }
+    }
+    *compared = n;
+    return n ? exp(log_sum / (double)n) : 0.0;
+}
+
+static void add_layer(struct grid_total *t, const struct result_grid *g, size_t layer,
+                      size_t thread, int variant)
+{
+    const struct result_row *first = g->layers[layer];
+    const double repeat = (double)first->layer.repeat;
+    t->layers++;
+    t->macs += repeat * (double)first->cost.macs;
+    const struct result_row *r = grid_pick(g, layer, thread, variant);
+    if (r) {
+        t->measured++;
+        t->time_us += repeat * r->timing.median_us;
+        t->flops += repeat * (double)r->cost.flops;
+    }
+}
+
+bool grid_block_first(const struct result_grid *g, size_t layer)
+{
+    const struct result_row *r = g->layers[layer];
+    if (!r->layer.block[0])
+        return false;
+    for (size_t j = 0; j < layer; j++)
+        if (strcmp(g->layers[j]->layer.block, r->layer.block) == 0 &&
+            strcmp(g->layers[j]->config, r->config) == 0 &&
+            g->layers[j]->layer.batch == r->layer.batch)
+            return false;
+    return true;
+}
+
+struct grid_total grid_block_total(const struct result_grid *g, size_t first, size_t thread,
+                                   int variant)
+{
+    struct grid_total t = {0};
+    const struct result_row *r = g->layers[first];
+    for (size_t j = first; j < g->layer_count; j++)
+        if (strcmp(g->layers[j]->layer.block, r->layer.block) == 0 &&
+            strcmp(g->layers[j]->config, r->config) == 0 &&
+            g->layers[j]->layer.batch == r->layer.batch)
+            add_layer(&t, g, j, thread, variant);
+    return t;
+}
+
+struct grid_total grid_network_total(const struct result_grid *g, size_t thread, int variant)
+{
+    struct grid_total t = {0};
+    for (size_t l = 0; l < g->layer_count; l++)
+        add_layer(&t, g, l, thread, variant);
+    return t;
+}
+
+void result_set_impls(const struct result_set *set, const char *variant, char *list, size_t size)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        const char *impl = set->rows[i].impl;
+        if (!impl[0] || strcmp(set->rows[i].variant, variant) != 0)
+            continue;
+        const size_t n = strlen(impl);
+        bool listed = false;
+        for (const char *p = list; !listed && (p = strstr(p, impl)); p++)
+            listed = (p == list || p[-1] == ' ') && (p[n] == ';' || p[n] == '\0');
+        if (!listed) {
+            const size_t used = strlen(list);
+            snprintf(list + used, size - used, "%s%s", used ? "; " : "", impl);
+        }
+    }
+}

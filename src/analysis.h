@@ -1,0 +1,86 @@
+/* What the closing summary, --compare and the charts compute from a result
+ * set, computed in one place: the grid of rows by layer, thread count and
+ * variant; the fastest variant of a layer; geometric means of time ratios;
+ * blocks; network times. Only verified, timed rows (row_measured) count. */
+#ifndef CONVBENCH_ANALYSIS_H
+#define CONVBENCH_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "resultset.h"
+
+struct result_grid {
+    size_t layer_count, thread_count, variant_count;
+    const struct result_row **layers; /* per layer (config, name, batch): its first row */
+    int *threads;                     /* thread counts, in first-seen order */
+    const char **variants;            /* variant names, in first-seen order */
+    bool *peer;                       /* per variant: another library's; set by the caller */
+    const struct result_row **cells;  /* [layer][thread][variant], NULL where no row */
+};
+
+/* The grid of the rows of set, of one config (or of all when config is
+ * NULL), in the order the rows came. -1 when out of memory. */
+int result_grid_build(struct result_grid *grid, const struct result_set *set, const char *config);
+void result_grid_free(struct result_grid *grid);
+
+const struct result_row *grid_cell(const struct result_grid *grid, size_t layer, size_t thread,
+                                   size_t variant);
+/* The cell when it is verified and timed, else NULL. */
+const struct result_row *grid_measured(const struct result_grid *grid, size_t layer,
+                                       size_t thread, size_t variant);
+
+/* The index of a thread count or a variant, or -1. */
+int grid_thread_index(const struct result_grid *grid, int threads);
+int grid_variant_index(const struct result_grid *grid, const char *variant);
+
+/* The fastest measured variant of a layer (among non-peers when own_only),
+ * or -1. */
+int grid_fastest(const struct result_grid *grid, size_t layer, size_t thread, bool own_only);
+
+/* Variant indices that stand for the fastest measured variant of each
+ * layer, and the fastest of convbench's own. */
+enum { GRID_FASTEST = -1, GRID_FASTEST_OWN = -2 };
+
+/* The measured row of a layer under variant (an index, GRID_FASTEST or
+ * GRID_FASTEST_OWN), or NULL. */
+const struct result_row *grid_pick(const struct result_grid *grid, size_t layer, size_t thread,
+                                   int variant);
+
+/* The median time of grid_pick's row; 0 when there is none. */
+double grid_time_us(const struct result_grid *grid, size_t layer, size_t thread, int variant);
+
+/* The geometric mean of time(base) / time(variant) over the layers both
+ * measured at that thread count; *compared gets their number (0: returns 0). */
+double grid_speed(const struct result_grid *grid, size_t thread, size_t variant, size_t base,
+                  size_t *compared);
+
+/* The geometric mean over layers of time(variant at thread base) /
+ * time(variant at thread), on the layers measured at both. */
+double grid_thread_speedup(const struct result_grid *grid, size_t variant, size_t base,
+                           size_t thread, size_t *compared);
+
+/* A sum over layers of repeat x median time, and the MACs (x repeat) of
+ * those layers. */
+struct grid_total {
+    double time_us, macs, flops;
+    size_t layers;   /* layers summed over */
+    size_t measured; /* of them, those with a time */
+};
+
+/* The layers that belong to the block of layer first (the layers of its
+ * config sharing its block tag), under variant (as for grid_pick). */
+struct grid_total grid_block_total(const struct result_grid *grid, size_t first, size_t thread,
+                                   int variant);
+/* Whether layer is the first of its block (and in one). */
+bool grid_block_first(const struct result_grid *grid, size_t layer);
+
+/* Every layer under variant (as for grid_pick). */
+struct grid_total grid_network_total(const struct result_grid *grid, size_t thread, int variant);
+
+/* Adds to the "; "-separated list the implementations (impl) the rows of
+ * variant name that the list does not hold yet. */
+void result_set_impls(const struct result_set *set, const char *variant, char *list,
+                      size_t size);
+
+#endif

@@ -1,0 +1,458 @@
+#include "resultset.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvread.h"
+
+const char *row_status_name(enum row_status status)
+{
+    switch (status) {
+    case ROW_OK: return "ok";
+    case ROW_MISMATCH: return "mismatch";
+    case ROW_UNSUPPORTED: return "unsupported";
+    case ROW_ERROR: return "error";
+    }
+    return "error";
+}
+
+double row_gflops(const struct result_row *row)
+{
+    if (!row->timed || row->timing.median_us <= 0.0)
+        return 0.0;
+    return (double)row->cost.flops / (row->timing.median_us * 1e3);
+}
+
+bool row_measured(const struct result_row *row)
+{
+    return row->status == ROW_OK && row->timed && row->timing.median_us > 0.0;
+}
+
+int result_set_add(struct result_set *set, const struct result_row *row)
+{
+    if (set->count == set->capacity) {
+        size_t capacity = set->capacity ? 2 * set->capacity : 64;
+        struct result_row *grown = realloc(set->rows, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        set->rows = grown;
+        set->capacity = capacity;
+    }
+    set->rows[set->count++] = *row;
+    return 0;
+}
+
+void result_set_free(struct result_set *set)
+{
+    free(set->rows);
+    *set = (struct result_set){0};
+}
+
+/* Writing fields */
+
+/* a text field, quoted by libcsv only when it needs quoting */
+static void put_text(FILE *file, const char *text)
+{
+    if (strpbrk(text, ",\"\r\n") || (text[0] == ' ') ||
+        (text[0] && text[strlen(text) - 1] == ' '))
+        csv_fwrite(file, text, strlen(text));
+    else
+        fputs(text, file);
+}
+
+static void put_int(FILE *file, int64_t value)
+{
+    fprintf(file, "%" PRId64, value);
+}
+
+/* a number, or an empty field when there is none */
+static void put_real(FILE *file, bool present, const char *format, double value)
+{
+    if (present)
+        fprintf(file, format, value);
+}
+
+/* Reading fields: each returns NULL, or what is wrong with the text */
+
+static const char *get_int(const char *text, int64_t *value, int64_t min)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (!*text || *end || errno || v < min || v > LAYER_MAX_EXTENT * LAYER_MAX_EXTENT)
+        return min > 0 ? "is not a positive integer" : "is not an integer of at least 0";
+    *value = v;
+    return NULL;
+}
+
+/* A plain decimal number ("12.5", "1e3"): no hex, inf or nan, finite, and
+ * normal unless zero. */
+static bool parse_decimal(const char *text, double *value)
+{
+    if (!*text || strspn(text, "0123456789.eE+-") != strlen(text))
+        return false;
+    char *end;
+    errno = 0;
+    *value = strtod(text, &end);
+    return !*end && errno == 0 && isfinite(*value) &&
+           (*value == 0.0 || fabs(*value) >= DBL_MIN);
+}
+
+/* An optional decimal: empty leaves *present false. */
+static const char *get_real(const char *text, bool *present, double *value, bool positive)
+{
+    if (!*text) {
+        if (present)
+            *present = false;
+        return NULL;
+    }
+    double v;
+    if (!parse_decimal(text, &v) || (positive ? !(v > 0.0) : v < 0.0))
+        return positive ? "is not a positive decimal number"
+                        : "is not a decimal number of at least 0";
+    *value = v;
+    if (present)
+        *present = true;
+    return NULL;
+}
+
+static const char *get_text(const char *text, char *out, size_t size)
+{
+    if (strlen(text) >= size)
+        return "is too long";
+    memcpy(out, text, strlen(text) + 1);
+    return NULL;
+}
+
+static const char *get_name(const char *text, char *out, size_t size)
+{
+    if (!*text)
+        return "is empty";
+    return get_text(text, out, size);
+}
+
+/* The column table. Each column writes its field from a row and, unless it
+ * is computed from other columns (kind, the costs, gflops, efficiency),
+ * reads it back into one. */
+
+struct column {
+    const char *name;
+    void (*put)(FILE *file, const struct result_row *row);
+    const char *(*get)(struct result_row *row, const char *text); /* NULL: computed */
+    bool optional; /* a saved result may lack it (written before it existed) */
+};
+
+#define TEXT_COLUMN(column, field, getter)                                                  \
+    static void put_##column(FILE *f, const struct result_row *r)                           \
+    {                                                                                       \
+        put_text(f, r->field);                                                  \
+    }                                                                                       \
+    static const char *get_##column(struct result_row *r, const char *text)                 \
+    {                                                                                       \
+        return getter(text, r->field, sizeof r->field);                                     \
+    }
+TEXT_COLUMN(config, config, get_name)
+TEXT_COLUMN(layer, layer.name, get_name)
+TEXT_COLUMN(block, layer.block, get_text)
+TEXT_COLUMN(variant, variant, get_name)
+TEXT_COLUMN(note, note, get_text)
+TEXT_COLUMN(impl, impl, get_text)
+
+#define SHAPE_COLUMN(field, min)                                                            \
+    static void put_##field(FILE *f, const struct result_row *r)                            \
+    {                                                                                       \
+        put_int(f, r->layer.field);                                                         \
+    }                                                                                       \
+    static const char *get_##field(struct result_row *r, const char *text)                  \
+    {                                                                                       \
+        return get_int(text, &r->layer.field, min);                                         \
+    }
+SHAPE_COLUMN(repeat, 1)
+SHAPE_COLUMN(batch, 1)
+SHAPE_COLUMN(c_in, 1)
+SHAPE_COLUMN(h_in, 1)
+SHAPE_COLUMN(w_in, 1)
+SHAPE_COLUMN(c_out, 1)
+SHAPE_COLUMN(h_out, 1)
+SHAPE_COLUMN(w_out, 1)
+SHAPE_COLUMN(kernel_h, 1)
+SHAPE_COLUMN(kernel_w, 1)
+SHAPE_COLUMN(stride_h, 1)
+SHAPE_COLUMN(stride_w, 1)
+SHAPE_COLUMN(pad_h, 0)
+SHAPE_COLUMN(pad_w, 0)
+SHAPE_COLUMN(pad_bottom, 0)
+SHAPE_COLUMN(pad_right, 0)
+SHAPE_COLUMN(dilation_h, 1)
+SHAPE_COLUMN(dilation_w, 1)
+SHAPE_COLUMN(groups, 1)
+
+#define COST_COLUMN(field)                                                                  \
+    static void put_##field(FILE *f, const struct result_row *r)                            \
+    {                                                                                       \
+        put_int(f, r->cost.field);                                                          \
+    }
+COST_COLUMN(params)
+COST_COLUMN(macs)
+COST_COLUMN(macs_nopad)
+COST_COLUMN(flops)
+COST_COLUMN(bytes)
+
+static void put_kind(FILE *f, const struct result_row *r)
+{
+    put_text(f, layer_kind_name(layer_kind(&r->layer)));
+}
+
+static void put_bias(FILE *f, const struct result_row *r)
+{
+    put_text(f, r->layer.bias ? "true" : "false");
+}
+
+static const char *get_bias(struct result_row *r, const char *text)
+{
+    if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
+        return "is not true or false";
+    r->layer.bias = text[0] == 't';
+    return NULL;
+}
+
+static void put_threads(FILE *f, const struct result_row *r)
+{
+    put_int(f, r->threads);
+}
+
+static const char *get_threads(struct result_row *r, const char *text)
+{
+    int64_t v = 0;
+    const char *wrong = get_int(text, &v, 1);
+    if (!wrong && v > 4096)
+        wrong = "is more than 4096 threads";
+    r->threads = (int)v;
+    return wrong;
+}
+
+static void put_reps(FILE *f, const struct result_row *r)
+{
+    put_int(f, r->timed ? r->timing.samples : 0);
+}
+
+static const char *get_reps(struct result_row *r, const char *text)
+{
+    int64_t v = 0;
+    const char *wrong = get_int(text, &v, 0);
+    if (!wrong && v > INT32_MAX)
+        wrong = "is too large";
+    r->timing.samples = (int)v;
+    return wrong;
+}
+
+static void put_time_min_us(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->timed, "%.3f", r->timing.min_us);
+}
+
+static const char *get_time_min_us(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->timing.min_us, true);
+}
+
+static void put_time_median_us(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->timed, "%.3f", r->timing.median_us);
+}
+
+static const char *get_time_median_us(struct result_row *r, const char *text)
+{
+    return get_real(text, &r->timed, &r->timing.median_us, true);
+}
+
+static void put_time_cv(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->timed, "%.4f", r->timing.cv);
+}
+
+static const char *get_time_cv(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->timing.cv, false);
+}
+
+static void put_gflops(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->timed, "%.3f", row_gflops(r));
+}
+
+static void put_peak_gflops(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->peak_gflops > 0.0, "%.1f", r->peak_gflops);
+}
+
+static const char *get_peak_gflops(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->peak_gflops, true);
+}
+
+static void put_efficiency(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->timed && r->peak_gflops > 0.0, "%.4f", row_gflops(r) / r->peak_gflops);
+}
+
+static void put_max_abs_err(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->verified, "%.3e", r->check.max_abs_err);
+}
+
+static const char *get_max_abs_err(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->check.max_abs_err, false);
+}
+
+static void put_max_rel_err(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->verified, "%.3e", r->check.max_rel_err);
+}
+
+static const char *get_max_rel_err(struct result_row *r, const char *text)
+{
+    return get_real(text, &r->verified, &r->check.max_rel_err, false);
+}
+
+static void put_status(FILE *f, const struct result_row *r)
+{
+    put_text(f, row_status_name(r->status));
+}
+
+static const char *get_status(struct result_row *r, const char *text)
+{
+    for (enum row_status s = ROW_OK; s <= ROW_ERROR; s++)
+        if (strcmp(text, row_status_name(s)) == 0) {
+            r->status = s;
+            return NULL;
+        }
+    return "is not ok, mismatch, unsupported or error";
+}
+
+static void put_reorder_us(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->reorder_us >= 0.0, "%.3f", r->reorder_us);
+}
+
+static const char *get_reorder_us(struct result_row *r, const char *text)
+{
+    r->reorder_us = -1.0;
+    return get_real(text, NULL, &r->reorder_us, false);
+}
+
+#define COLUMN(name) {#name, put_##name, get_##name, false}
+#define COMPUTED(name) {#name, put_##name, NULL, false}
+#define OPTIONAL(name) {#name, put_##name, get_##name, true}
+
+static const struct column columns[] = {
+    COLUMN(config),      COLUMN(layer),          COMPUTED(kind),       COLUMN(block),
+    COLUMN(repeat),      COLUMN(batch),          COLUMN(c_in),         COLUMN(h_in),
+    COLUMN(w_in),        COLUMN(c_out),          COLUMN(h_out),        COLUMN(w_out),
+    COLUMN(kernel_h),    COLUMN(kernel_w),       COLUMN(stride_h),     COLUMN(stride_w),
+    COLUMN(pad_h),       COLUMN(pad_w),          COLUMN(dilation_h),   COLUMN(dilation_w),
+    COLUMN(groups),      COLUMN(bias),           COMPUTED(params),     COMPUTED(macs),
+    COMPUTED(macs_nopad), COMPUTED(flops),       COMPUTED(bytes),      COLUMN(variant),
+    COLUMN(threads),     COLUMN(reps),           COLUMN(time_min_us),  COLUMN(time_median_us),
+    COLUMN(time_cv),     COMPUTED(gflops),       COLUMN(peak_gflops),  COMPUTED(efficiency),
+    COLUMN(max_abs_err), COLUMN(max_rel_err),    COLUMN(status),       OPTIONAL(note),
+    OPTIONAL(reorder_us), OPTIONAL(impl),        OPTIONAL(pad_bottom), OPTIONAL(pad_right),
+};
+enum { COLUMN_COUNT = sizeof columns / sizeof *columns };
+
+void result_write_header(FILE *file)
+{
+    for (size_t c = 0; c < COLUMN_COUNT; c++)
+        fprintf(file, "%s%c", columns[c].name, c + 1 < COLUMN_COUNT ? ',' : '\n');
+}
+
+void result_write_row(FILE *file, const struct result_row *row)
+{
+    for (size_t c = 0; c < COLUMN_COUNT; c++) {
+        columns[c].put(file, row);
+        fputc(c + 1 < COLUMN_COUNT ? ',' : '\n', file);
+    }
+}
+
+/* Loading */
+
+static size_t column_index(const char *name)
+{
+    size_t c = 0;
+    while (c + 1 < COLUMN_COUNT && strcmp(columns[c].name, name) != 0)
+        c++;
+    return c;
+}
+
+/* Fills one row from a record; -1 with the message in error. where[c] is the
+ * record's field of column c, or -1. */
+static int load_row(const char *path, size_t record, char **fields, const int *where,
+                    struct result_row *row, char *error, size_t error_size)
+{
+    *row = (struct result_row){.reorder_us = -1.0};
+    for (size_t c = 0; c < COLUMN_COUNT; c++) {
+        if (!columns[c].get || where[c] < 0)
+            continue;
+        const char *text = fields[where[c]];
+        const char *wrong = columns[c].get(row, text);
+        if (wrong) {
+            snprintf(error, error_size, "%s: record %zu: %s = '%.40s' %s", path, record,
+                     columns[c].name, text, wrong);
+            return -1;
+        }
+    }
+    struct conv_layer *l = &row->layer;
+    /* a result written before asymmetric padding: the end pads the begin */
+    if (where[column_index("pad_bottom")] < 0)
+        l->pad_bottom = l->pad_h;
+    if (where[column_index("pad_right")] < 0)
+        l->pad_right = l->pad_w;
+    const int64_t h_out = l->h_out, w_out = l->w_out;
+    const char *invalid = layer_derive(l);
+    if (!invalid && (l->h_out != h_out || l->w_out != w_out))
+        invalid = "h_out and w_out do not follow from the input, kernel, stride, padding and "
+                  "dilation";
+    if (invalid) {
+        snprintf(error, error_size, "%s: record %zu: layer %s: %s", path, record, l->name,
+                 invalid);
+        return -1;
+    }
+    row->cost = layer_cost(l);
+    return 0;
+}
+
+int result_set_load(const char *path, struct result_set *set, char *error, size_t error_size)
+{
+    *set = (struct result_set){0};
+    struct csv_table table;
+    if (csv_table_read(path, &table, error, error_size) != 0)
+        return -1;
+    int where[COLUMN_COUNT];
+    int status = 0;
+    for (size_t c = 0; c < COLUMN_COUNT && status == 0; c++) {
+        where[c] = csv_table_column(&table, columns[c].name);
+        if (where[c] < 0 && columns[c].get && !columns[c].optional) {
+            snprintf(error, error_size, "%s: not a convbench result (no column '%s')", path,
+                     columns[c].name);
+            status = -1;
+        }
+    }
+    for (size_t i = 0; i < table.row_count && status == 0; i++) {
+        struct result_row row;
+        status = load_row(path, i + 2, table.rows[i], where, &row, error, error_size);
+        if (status == 0 && result_set_add(set, &row) != 0) {
+            snprintf(error, error_size, "%s: out of memory", path);
+            status = -1;
+        }
+    }
+    csv_table_free(&table);
+    if (status != 0)
+        result_set_free(set);
+    return status;
+}

@@ -1,0 +1,65 @@
+/* The result model: one row per layer x thread count x variant, filled by
+ * the runner or loaded from a saved CSV, and the column table from which the
+ * CSV header, the row writer and the by-name reader all come (docs/DESIGN.md
+ * "CSV columns"). A column is one entry of that table. */
+#ifndef CONVBENCH_RESULTSET_H
+#define CONVBENCH_RESULTSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "layer.h"
+#include "timing.h"
+#include "verify.h"
+
+enum row_status { ROW_OK, ROW_MISMATCH, ROW_UNSUPPORTED, ROW_ERROR };
+
+#define RESULT_NAME_MAX 63 /* config and variant names */
+
+struct result_row {
+    char config[RESULT_NAME_MAX + 1];
+    struct conv_layer layer;
+    struct layer_cost cost;        /* of layer */
+    char variant[RESULT_NAME_MAX + 1];
+    int threads;
+    enum row_status status;
+    bool verified;                 /* check holds a comparison */
+    struct verify_result check;
+    bool timed;                    /* timing holds samples */
+    struct timing timing;
+    double peak_gflops;            /* 0 when not measured */
+    double reorder_us;             /* untimed layout conversions; < 0 when none */
+    char impl[160];                /* the implementation a library chose, if any */
+    char note[256];                /* why unsupported / error / mismatch / noisy */
+};
+
+struct result_set {
+    struct result_row *rows;
+    size_t count, capacity;
+};
+
+const char *row_status_name(enum row_status status);
+
+/* GFLOP/s from the median time and the nominal flops; 0 when untimed. */
+double row_gflops(const struct result_row *row);
+
+/* Whether the row is verified and timed: the rows charts and ratios use. */
+bool row_measured(const struct result_row *row);
+
+/* Appends a copy of row; -1 when out of memory. */
+int result_set_add(struct result_set *set, const struct result_row *row);
+void result_set_free(struct result_set *set);
+
+/* The CSV header line, and one row as a CSV line (text fields quoted only
+ * when they need it). */
+void result_write_header(FILE *file);
+void result_write_row(FILE *file, const struct result_row *row);
+
+/* Loads a saved result: columns are found by name (so a CSV written before
+ * a column was added still loads), every field is checked, and the cost
+ * columns are computed again from the shape. On failure returns -1 with a
+ * message naming the file, and the record and column, in error. */
+int result_set_load(const char *path, struct result_set *set, char *error, size_t error_size);
+
+#endif
