@@ -47,10 +47,10 @@ static int intern_variant(struct result_grid *g, const char *name, size_t capaci
     return (int)g->variant_count++;
 }
 
-int result_grid_build(struct result_grid *g, const struct result_set *set, const char *config)
+int result_grid_build(struct result_grid *g, const struct result_row *rows, size_t count)
 {
     *g = (struct result_grid){0};
-    const size_t n = set->count ? set->count : 1;
+    const size_t n = count ? count : 1;
     size_t slots = 16;
     while (slots < 2 * n)
         slots *= 2;
@@ -66,11 +66,8 @@ int result_grid_build(struct result_grid *g, const struct result_set *set, const
         goto done;
     memset(table, 0, slots * sizeof *table);
 
-    for (size_t i = 0; i < set->count; i++) {
-        const struct result_row *r = &set->rows[i];
-        row_variant[i] = -1;
-        if (config && strcmp(r->config, config) != 0)
-            continue;
+    for (size_t i = 0; i < count; i++) {
+        const struct result_row *r = &rows[i];
         size_t slot = (size_t)layer_hash(r) & (slots - 1);
         while (table[slot] && !same_layer(g->layers[table[slot] - 1], r))
             slot = (slot + 1) & (slots - 1);
@@ -87,10 +84,9 @@ int result_grid_build(struct result_grid *g, const struct result_set *set, const
     g->peer = calloc(g->variant_count ? g->variant_count : 1, sizeof *g->peer);
     if (!g->cells || !g->peer)
         goto done;
-    for (size_t i = 0; i < set->count; i++)
-        if (row_variant[i] >= 0)
-            g->cells[(row_layer[i] * g->thread_count + (size_t)row_thread[i]) *
-                         g->variant_count + (size_t)row_variant[i]] = &set->rows[i];
+    for (size_t i = 0; i < count; i++)
+        g->cells[(row_layer[i] * g->thread_count + (size_t)row_thread[i]) * g->variant_count +
+                 (size_t)row_variant[i]] = &rows[i];
     status = 0;
 done:
     free(table);
@@ -171,31 +167,16 @@ double grid_time_us(const struct result_grid *g, size_t layer, size_t thread, in
     return r ? r->timing.median_us : 0.0;
 }
 
-double grid_speed(const struct result_grid *g, size_t thread, size_t variant, size_t base,
-                  size_t *compared)
+/* The geometric mean over layers of time(thread a, variant a) / time(thread
+ * b, variant b), on the layers measured at both. */
+static double geomean_ratio(const struct result_grid *g, size_t thread_a, size_t variant_a,
+                            size_t thread_b, size_t variant_b, size_t *compared)
 {
     double log_sum = 0.0;
     size_t n = 0;
     for (size_t l = 0; l < g->layer_count; l++) {
-        const struct result_row *r = grid_measured(g, l, thread, variant),
-                                *b = grid_measured(g, l, thread, base);
-        if (r && b) {
-            log_sum += log(b->timing.median_us / r->timing.median_us);
-            n++;
-        }
-    }
-    *compared = n;
-    return n ? exp(log_sum / (double)n) : 0.0;
-}
-
-double grid_thread_speedup(const struct result_grid *g, size_t variant, size_t base,
-                           size_t thread, size_t *compared)
-{
-    double log_sum = 0.0;
-    size_t n = 0;
-    for (size_t l = 0; l < g->layer_count; l++) {
-        const struct result_row *a = grid_measured(g, l, base, variant),
-                                *b = grid_measured(g, l, thread, variant);
+        const struct result_row *a = grid_measured(g, l, thread_a, variant_a),
+                                *b = grid_measured(g, l, thread_b, variant_b);
         if (a && b) {
             log_sum += log(a->timing.median_us / b->timing.median_us);
             n++;
@@ -203,6 +184,18 @@ double grid_thread_speedup(const struct result_grid *g, size_t variant, size_t b
     }
     *compared = n;
     return n ? exp(log_sum / (double)n) : 0.0;
+}
+
+double grid_speed(const struct result_grid *g, size_t thread, size_t variant, size_t base,
+                  size_t *compared)
+{
+    return geomean_ratio(g, thread, base, thread, variant, compared);
+}
+
+double grid_thread_speedup(const struct result_grid *g, size_t variant, size_t base,
+                           size_t thread, size_t *compared)
+{
+    return geomean_ratio(g, base, variant, thread, variant, compared);
 }
 
 static void add_layer(struct grid_total *t, const struct result_grid *g, size_t layer,

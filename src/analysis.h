@@ -19,9 +19,8 @@ struct result_grid {
     const struct result_row **cells;  /* [layer][thread][variant], NULL where no row */
 };
 
-/* The grid of the rows of set, of one config (or of all when config is
- * NULL), in the order the rows came. -1 when out of memory. */
-int result_grid_build(struct result_grid *grid, const struct result_set *set, const char *config);
+/* The grid of count rows, in the order they came. -1 when out of memory. */
+int result_grid_build(struct result_grid *grid, const struct result_row *rows, size_t count);
 void result_grid_free(struct result_grid *grid);
 
 const struct result_row *grid_cell(const struct result_grid *grid, size_t layer, size_t thread,

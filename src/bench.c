@@ -161,6 +161,7 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
             snprintf(row->note, sizeof row->note, "a timed run failed");
         } else {
             row->timed = true;
+            row_set_speed(row);
             if (row->timing.noisy)
                 snprintf(row->note, sizeof row->note, "noisy: cv %.2f after %d rounds",
                          row->timing.cv, row->timing.rounds);
@@ -192,6 +193,8 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
 {
     const struct network *net = run->net;
     size_t total = 0, done = 0;
+    run->first_row = run->results->count;
+    run->row_count = 0;
     for (size_t i = 0; i < net->layer_count; i++)
         total += run->selected[i] ? options->thread_count * options->variant_count : 0;
 
@@ -243,7 +246,8 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                 run->mismatches += row.status == ROW_MISMATCH;
                 run->errors += row.status == ROW_ERROR;
                 run->noisy += row.timed && row.timing.noisy;
-                if (result_set_add(&run->results, &row) != 0 ||
+                run->row_count++;
+                if (result_set_add(run->results, &row) != 0 ||
                     csv_sink_write(sink, &row) != 0) {
                     layer_data_free(&data);
                     return -1;
@@ -487,7 +491,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
     struct summary s = {.options = options, .net = run->net};
     for (size_t li = 0; li < run->net->layer_count; li++)
         s.selected += run->selected[li];
-    if (result_grid_build(&s.grid, &run->results, NULL) != 0) {
+    if (result_grid_build(&s.grid, run->results->rows + run->first_row, run->row_count) != 0) {
         fprintf(stderr, "convbench: out of memory for the summary of %s\n", run->net->name);
         return;
     }

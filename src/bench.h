@@ -28,7 +28,8 @@ struct bench_options {
 struct bench_run {
     const struct network *net;
     const bool *selected;          /* per layer */
-    struct result_set results;     /* the rows, in the order they finished */
+    struct result_set *results;    /* where the rows go, in the order they finish */
+    size_t first_row, row_count;   /* this run's rows in results */
     size_t mismatches, errors;
     size_t noisy;                  /* timed rows whose CV stayed above --max-cv */
 };

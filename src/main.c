@@ -19,10 +19,12 @@
 
 #include "analysis.h"
 #include "bench.h"
+#include "charts.h"
 #include "compare.h"
 #include "plotdata.h"
 #include "build_info.h"
 #include "config.h"
+#include "meta.h"
 #include "model.h"
 #include "cpu.h"
 #include "probe.h"
@@ -103,8 +105,11 @@ static const char usage_text[] =
     "      --compare OLD.csv NEW.csv\n"
     "                         per-row time ratio of two results, geometric mean, and the\n"
     "                         changes beyond the runs' noise; no run\n"
+    "      --plot=PREFIX RESULT.csv\n"
+    "                         draw the charts of a saved result to PREFIX-*.png and .svg\n"
+    "                         (what scripts/plot RESULT.csv does); no run\n"
     "      --plot-data=DIR RESULT.csv\n"
-    "                         write the tables scripts/plot draws from; no run\n"
+    "                         write only the tables the charts are drawn from; no run\n"
     "  -q, --quiet            no progress line (shown on stderr only when it is a terminal)\n"
     "  -h, --help             this text\n"
     "      --version          version and build\n"
@@ -224,129 +229,9 @@ struct config_entry {
     size_t selected_count;
 };
 
-/* "key = value" lines of the .meta file, each allocated to its full length
-   (config paths and the command line have no length limit); a line that
-   cannot be allocated sets failed, and the run stops before committing */
-struct meta_lines {
-    char **lines;
-    size_t count, capacity;
-    bool failed;
-};
-
-static void meta_append(struct meta_lines *m, char *line)
-{
-    if (!line) {
-        m->failed = true;
-        return;
-    }
-    if (m->count == m->capacity) {
-        size_t capacity = m->capacity ? 2 * m->capacity : 32;
-        char **lines = realloc(m->lines, capacity * sizeof *lines);
-        if (!lines) {
-            free(line);
-            m->failed = true;
-            return;
-        }
-        m->lines = lines;
-        m->capacity = capacity;
-    }
-    m->lines[m->count++] = line;
-}
-
-static void meta_add(struct meta_lines *m, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void meta_add(struct meta_lines *m, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int length = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    size_t prefix = strlen(key) + 3;
-    char *line = length < 0 ? NULL : malloc(prefix + (size_t)length + 1);
-    if (line) {
-        snprintf(line, prefix + 1, "%s = ", key);
-        va_start(ap, fmt);
-        vsnprintf(line + prefix, (size_t)length + 1, fmt, ap);
-        va_end(ap);
-    }
-    meta_append(m, line);
-}
-
-/* "key = a b c": the strings joined by spaces */
-static void meta_add_joined(struct meta_lines *m, const char *key, size_t count,
-                            const char *(*item)(const void *, size_t), const void *items)
-{
-    size_t size = strlen(key) + 4;
-    for (size_t i = 0; i < count; i++)
-        size += strlen(item(items, i)) + 1;
-    char *line = malloc(size);
-    if (line) {
-        char *end = line + sprintf(line, "%s =", key);
-        for (size_t i = 0; i < count; i++)
-            end += sprintf(end, " %s", item(items, i));
-    }
-    meta_append(m, line);
-}
-
 static const char *config_path_item(const void *items, size_t i)
 {
     return ((const struct config_entry *)items)[i].path;
-}
-
-static const char *argv_item(const void *items, size_t i)
-{
-    return ((char *const *)items)[i];
-}
-
-static void meta_free(struct meta_lines *m)
-{
-    for (size_t i = 0; i < m->count; i++)
-        free(m->lines[i]);
-    free(m->lines);
-    *m = (struct meta_lines){0};
-}
-
-static void fill_meta(struct meta_lines *m, const struct bench_options *o, double bandwidth,
-                      int argc, char **argv, const struct config_entry *configs,
-                      size_t config_count)
-{
-    char text[512];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    meta_add(m, "date", "%s", text);
-    meta_add(m, "convbench_version", "%s", CONVBENCH_VERSION);
-    meta_add(m, "git_revision", "%s", CONVBENCH_REVISION);
-    cpu_model_name(text, sizeof text);
-    meta_add(m, "cpu_model", "%s", text);
-    meta_add(m, "cores", "%d", omp_get_num_procs());
-    meta_add(m, "isa", "%s", cpu_isa_name(cpu_best_isa()));
-    meta_add(m, "compiler", "%s", CONVBENCH_COMPILER);
-    meta_add(m, "compiler_flags", "%s", CONVBENCH_CFLAGS);
-    meta_add(m, "libcsv_version", "%s", CONVBENCH_LIBCSV_VERSION);
-    meta_add(m, "inih_version", "%s", CONVBENCH_INIH_VERSION);
-    if (CONVBENCH_ONEDNN_VERSION[0])
-        meta_add(m, "onednn_version", "%s", CONVBENCH_ONEDNN_VERSION);
-    meta_add_joined(m, "configs", config_count, config_path_item, configs);
-    meta_add_joined(m, "command", (size_t)argc, argv_item, argv);
-    meta_add(m, "seed", "%" PRIu64, o->seed);
-    meta_add(m, "mode", "%s", o->verify_only ? "verify-only" : "timed");
-    meta_add(m, "min_time_s", "%g", o->timing.min_time);
-    meta_add(m, "max_time_s", "%g", o->timing.max_time);
-    meta_add(m, "reps", "%d", o->timing.reps);
-    meta_add(m, "max_cv", "%g", o->timing.max_cv);
-    meta_add(m, "max_rounds", "%d", o->timing.max_rounds);
-    meta_add(m, "cold_cache", "%s", o->timing.cold_cache ? "true" : "false");
-    for (size_t i = 0; i < o->thread_count; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "peak_gflops_%dt", o->threads[i]);
-        if (o->peak_gflops)
-            meta_add(m, key, "%.1f", o->peak_gflops[i]);
-    }
-    if (bandwidth > 0.0)
-        meta_add(m, "bandwidth_gbs", "%.1f", bandwidth);
 }
 
 /* --peak-gflops=LIST: one GFLOP/s figure per --threads entry. */
@@ -380,63 +265,55 @@ static int parse_peaks(const char *text, double *peaks, size_t count)
     return 0;
 }
 
-/* Whether program is an executable file in a directory of $PATH. */
-static bool on_path(const char *program)
+/* The charts of a result: from the rows in memory after a run, or from a
+ * saved CSV (--plot), to PREFIX-CHART.png and .svg, each named on stdout. */
+static int draw_charts(const struct result_set *results, double bandwidth, const char *csv_path,
+                       const char *prefix, bool quiet)
 {
-    const char *path = getenv("PATH");
-    if (!path)
-        path = "/usr/bin:/bin";
-    while (*path) {
-        size_t length = strcspn(path, ":");
-        char candidate[4096];
-        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)length, length ? path : ".",
-                 program);
-        if (access(candidate, X_OK) == 0)
-            return true;
-        path += length + (path[length] == ':');
-    }
-    return false;
-}
-
-/* After a run: scripts/plot draws the charts beside the CSV, when gnuplot is
- * installed. The script is found beside the binary (build/convbench ->
- * scripts/plot) or in the source tree the binary was built from. It runs
- * in a process group of its own: a signal meanwhile is forwarded to it, and
- * nothing of it outlives this process. */
-static void draw_plots(const char *csv_path, bool quiet)
-{
-    if (!on_path("gnuplot")) {
+    if (!charts_available()) {
         if (!quiet)
-            fprintf(stderr, "convbench: gnuplot is not installed: no plots (scripts/plot "
-                    "draws them later)\n");
-        return;
+            fprintf(stderr, "convbench: gnuplot is not installed: no charts (scripts/plot %s "
+                    "draws them later)\n", csv_path);
+        return EXIT_RUNTIME;
     }
-    char script[4200] = "", exe[4000] = "", dir[4000];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        memcpy(dir, exe, (size_t)n + 1);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(script, sizeof script, "%s/../scripts/plot", dir);
-        }
+    char derived[4096];
+    if (!prefix) {
+        const size_t length = strlen(csv_path);
+        snprintf(derived, sizeof derived, "%.*s", (int)(length > 4 && strcmp(csv_path + length -
+                 4, ".csv") == 0 ? length - 4 : length), csv_path);
+        prefix = derived;
     }
-    if (!script[0] || access(script, X_OK) != 0)
-        snprintf(script, sizeof script, "%s/scripts/plot", CONVBENCH_SOURCE_DIR);
-    if (access(script, X_OK) != 0) {
-        fprintf(stderr, "convbench: no scripts/plot found: no plots\n");
-        return;
-    }
-    setenv("CONVBENCH", exe[0] ? exe : "convbench", 0);
-    char *argv[] = {script, (char *)csv_path, NULL};
-    int status = signals_run_child(argv);
-    if (signals_stop)
+    fflush(NULL); /* the summary comes before the chart paths */
+    switch (charts_draw(results, bandwidth > 0.0 ? bandwidth : NAN, prefix, stdout)) {
+    case CHARTS_OK:
+        return EXIT_OK;
+    case CHARTS_INTERRUPTED:
         fprintf(stderr, "convbench: interrupted while drawing the charts of %s: some may be "
                 "missing (scripts/plot %s draws them)\n", csv_path, csv_path);
-    else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fprintf(stderr, "convbench: scripts/plot %s failed; the results are unaffected\n",
-                csv_path);
+        return 128 + signals_stop;
+    case CHARTS_FAILED:
+        break;
+    }
+    fprintf(stderr, "convbench: the charts of %s are incomplete; the results are unaffected\n",
+            csv_path);
+    return EXIT_RUNTIME;
+}
+
+/* --plot=PREFIX RESULT.csv */
+static int plot_saved(const char *csv_path, const char *prefix)
+{
+    struct result_set results;
+    double bandwidth;
+    if (plot_data_load(csv_path, &results, &bandwidth) != 0)
+        return EXIT_USAGE;
+    if (signals_start() != 0) {
+        fputs("convbench: cannot start the signal thread\n", stderr);
+        result_set_free(&results);
+        return EXIT_RUNTIME;
+    }
+    const int status = draw_charts(&results, bandwidth, csv_path, prefix, false);
+    result_set_free(&results);
+    return status;
 }
 
 static size_t physical_memory(void)
@@ -485,8 +362,8 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
     const bool file = target->kind == OUTPUT_FILE;
     FILE *report = target->kind == OUTPUT_STDOUT ? stderr : stdout; /* a CSV on stdout stays clean */
     struct meta_lines meta = {0};
-    fill_meta(&meta, options, plan->bandwidth, plan->argc, plan->argv, &plan->configs[first],
-              last - first);
+    meta_describe_run(&meta, options, plan->bandwidth, plan->argc, plan->argv, last - first,
+                      config_path_item, &plan->configs[first]);
     if (meta.failed ||
         (file && csv_sink_set_meta(&sink, (const char *const *)meta.lines, meta.count) != 0)) {
         fprintf(stderr, "convbench: cannot allocate the .meta lines\n");
@@ -498,13 +375,14 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
     }
 
     int exit_code = EXIT_OK;
+    struct result_set results = {0};
     struct bench_run runs[last - first];
     size_t ran = 0; /* runs[0 .. ran) hold rows */
     bool interrupted = false, failed = false;
     for (size_t i = first; i < last && !interrupted; i++) {
         struct config_entry *e = &plan->configs[i];
         struct bench_run *run = &runs[ran];
-        *run = (struct bench_run){.net = &e->net, .selected = e->selected};
+        *run = (struct bench_run){.net = &e->net, .selected = e->selected, .results = &results};
         ran++;
         int status = bench_network(options, run, &sink);
         if (status < 0) {
@@ -528,9 +406,7 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
         for (size_t vi = 0; vi < options->variant_count; vi++) {
             /* what each variant ran on: the distinct implementations its rows name */
             char impls[1024] = "";
-            for (size_t i = 0; i < ran; i++)
-                result_set_impls(&runs[i].results, options->variants[vi]->name, impls,
-                                 sizeof impls);
+            result_set_impls(&results, options->variants[vi]->name, impls, sizeof impls);
             if (!impls[0])
                 continue;
             char key[96];
@@ -566,7 +442,6 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
             exit_code = EXIT_MISMATCH;
         else if (runs[i].errors && exit_code == EXIT_OK)
             exit_code = EXIT_RUNTIME;
-        result_set_free(&runs[i].results);
     }
     if (!failed && interrupted) {
         fprintf(stderr, "convbench: interrupted by %s: the %zu rows finished are in %s%s%s\n",
@@ -576,10 +451,11 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
                 partial ? "; left untouched: " : "", partial ? target->path : "");
     } else if (!failed && file) {
         fprintf(report, "%s: results in %s\n", plan->configs[first].path, target->path);
-        if (plan->plot && !options->verify_only && !signals_stop)
-            draw_plots(target->path, plan->quiet);
+        if (plan->plot && !options->verify_only && !signals_stop && results.count)
+            draw_charts(&results, plan->bandwidth, target->path, NULL, plan->quiet);
     }
     free(partial);
+    result_set_free(&results);
     if (signals_stop) {
         *stopped = true;
         if (!interrupted && !failed)
@@ -644,7 +520,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_MIN_TIME = 256, OPT_MAX_TIME, OPT_REPS, OPT_COLD_CACHE, OPT_SEED, OPT_BASELINE,
            OPT_SUMMARY, OPT_VERIFY_ONLY, OPT_LIST_VARIANTS, OPT_VERSION, OPT_MAX_MEMORY,
-           OPT_COMPARE, OPT_PLOT_DATA, OPT_NO_PLOT, OPT_PEAK, OPT_BATCH, OPT_EXPORT_INI, OPT_MAX_CV };
+           OPT_COMPARE, OPT_PLOT_DATA, OPT_PLOT, OPT_NO_PLOT, OPT_PEAK, OPT_BATCH, OPT_EXPORT_INI, OPT_MAX_CV };
     static const struct option long_options[] = {
         {"variants", required_argument, NULL, 'v'},
         {"threads", required_argument, NULL, 't'},
@@ -658,6 +534,7 @@ int main(int argc, char **argv)
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
         {"compare", no_argument, NULL, OPT_COMPARE},
         {"plot-data", required_argument, NULL, OPT_PLOT_DATA},
+        {"plot", required_argument, NULL, OPT_PLOT},
         {"no-plot", no_argument, NULL, OPT_NO_PLOT},
         {"peak-gflops", required_argument, NULL, OPT_PEAK},
         {"baseline", required_argument, NULL, OPT_BASELINE},
@@ -686,7 +563,7 @@ int main(int argc, char **argv)
     };
     bool summary_only = false, quiet = false, compare = false, plot = true, export_ini = false;
     int64_t batch = 0;
-    const char *plot_data_dir = NULL, *peak_text = NULL;
+    const char *plot_data_dir = NULL, *plot_prefix = NULL, *peak_text = NULL;
 
     opterr = 0; /* our own messages */
     int c;
@@ -704,6 +581,7 @@ int main(int argc, char **argv)
         case OPT_BASELINE: baseline_name = optarg; break;
         case OPT_COMPARE: compare = true; break;
         case OPT_PLOT_DATA: plot_data_dir = optarg; break;
+        case OPT_PLOT: plot_prefix = optarg; break;
         case OPT_NO_PLOT: plot = false; break;
         case OPT_PEAK: peak_text = optarg; break;
         case OPT_MAX_MEMORY: {
@@ -763,6 +641,11 @@ int main(int argc, char **argv)
         if (argc - optind != 1)
             usage_error("--plot-data=DIR takes one result file");
         return plot_data_write(argv[optind], plot_data_dir);
+    }
+    if (plot_prefix) {
+        if (argc - optind != 1 || !plot_prefix[0])
+            usage_error("--plot=PREFIX takes a non-empty prefix and one result file");
+        return plot_saved(argv[optind], plot_prefix);
     }
 
     /* every config is read and checked before anything runs or is written */

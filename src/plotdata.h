@@ -1,11 +1,26 @@
-/* convbench --plot-data=DIR RESULT.csv: the tables scripts/plot draws from,
- * as whitespace-separated files gnuplot reads directly (gnuplot's own CSV
- * reading does not handle quoted fields). */
+/* The tables the charts are drawn from (the gnuplot scripts in
+ * scripts/plots), written from a
+ * result set as whitespace-separated files gnuplot reads directly
+ * (gnuplot's own CSV reading does not handle quoted fields). */
 #ifndef CONVBENCH_PLOTDATA_H
 #define CONVBENCH_PLOTDATA_H
 
+#include "resultset.h"
+
 /* Writes DIR/{layers,kinds,points,roofline,separable,threads}.dat and
- * DIR/params.gp. Returns 0, or 2 with a message on stderr. */
+ * DIR/params.gp for the rows of set (at least one); bandwidth_gbs is NaN
+ * when unknown. Sets how many rows the separable chart has and how many
+ * thread counts there are (the charts drawn depend on them). Returns 0, or
+ * -1 with a message on stderr. */
+int plot_data_write_set(const struct result_set *set, double bandwidth_gbs, const char *dir,
+                        int *separable_rows, int *thread_counts);
+
+/* Loads a saved result and the bandwidth its .meta gives (NaN when none);
+ * -1 with a message on stderr, also when it has no rows. */
+int plot_data_load(const char *csv_path, struct result_set *set, double *bandwidth_gbs);
+
+/* convbench --plot-data=DIR RESULT.csv. Returns 0, or 2 with a message on
+ * stderr. */
 int plot_data_write(const char *csv_path, const char *dir);
 
 #endif

@@ -21,11 +21,12 @@ const char *row_status_name(enum row_status status)
     return "error";
 }
 
-double row_gflops(const struct result_row *row)
+void row_set_speed(struct result_row *row)
 {
-    if (!row->timed || row->timing.median_us <= 0.0)
-        return 0.0;
-    return (double)row->cost.flops / (row->timing.median_us * 1e3);
+    row->gflops = row->timed && row->timing.median_us > 0.0
+                      ? (double)row->cost.flops / (row->timing.median_us * 1e3)
+                      : 0.0;
+    row->efficiency = row->peak_gflops > 0.0 ? row->gflops / row->peak_gflops : 0.0;
 }
 
 bool row_measured(const struct result_row *row)
@@ -137,8 +138,9 @@ static const char *get_name(const char *text, char *out, size_t size)
 }
 
 /* The column table. Each column writes its field from a row and, unless it
- * is computed from other columns (kind, the costs, gflops, efficiency),
- * reads it back into one. */
+ * is computed from the shape (kind and the costs), reads it back into one.
+ * GFLOP/s and efficiency are read as written: recomputed from the median
+ * as the CSV rounds it, they could differ in their last digit. */
 
 struct column {
     const char *name;
@@ -283,7 +285,12 @@ static const char *get_time_cv(struct result_row *r, const char *text)
 
 static void put_gflops(FILE *f, const struct result_row *r)
 {
-    put_real(f, r->timed, "%.3f", row_gflops(r));
+    put_real(f, r->timed, "%.3f", r->gflops);
+}
+
+static const char *get_gflops(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->gflops, false);
 }
 
 static void put_peak_gflops(FILE *f, const struct result_row *r)
@@ -298,7 +305,12 @@ static const char *get_peak_gflops(struct result_row *r, const char *text)
 
 static void put_efficiency(FILE *f, const struct result_row *r)
 {
-    put_real(f, r->timed && r->peak_gflops > 0.0, "%.4f", row_gflops(r) / r->peak_gflops);
+    put_real(f, r->timed && r->peak_gflops > 0.0, "%.4f", r->efficiency);
+}
+
+static const char *get_efficiency(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->efficiency, false);
 }
 
 static void put_max_abs_err(FILE *f, const struct result_row *r)
@@ -360,7 +372,7 @@ static const struct column columns[] = {
     COLUMN(groups),      COLUMN(bias),           COMPUTED(params),     COMPUTED(macs),
     COMPUTED(macs_nopad), COMPUTED(flops),       COMPUTED(bytes),      COLUMN(variant),
     COLUMN(threads),     COLUMN(reps),           COLUMN(time_min_us),  COLUMN(time_median_us),
-    COLUMN(time_cv),     COMPUTED(gflops),       COLUMN(peak_gflops),  COMPUTED(efficiency),
+    COLUMN(time_cv),     COLUMN(gflops),       COLUMN(peak_gflops),  COLUMN(efficiency),
     COLUMN(max_abs_err), COLUMN(max_rel_err),    COLUMN(status),       OPTIONAL(note),
     OPTIONAL(reorder_us), OPTIONAL(impl),        OPTIONAL(pad_bottom), OPTIONAL(pad_right),
 };

@@ -28,7 +28,9 @@ struct result_row {
     struct verify_result check;
     bool timed;                    /* timing holds samples */
     struct timing timing;
+    double gflops;                 /* flops / median time; 0 when untimed */
     double peak_gflops;            /* 0 when not measured */
+    double efficiency;             /* gflops / peak_gflops; 0 when either is missing */
     double reorder_us;             /* untimed layout conversions; < 0 when none */
     char impl[160];                /* the implementation a library chose, if any */
     char note[256];                /* why unsupported / error / mismatch / noisy */
@@ -41,8 +43,8 @@ struct result_set {
 
 const char *row_status_name(enum row_status status);
 
-/* GFLOP/s from the median time and the nominal flops; 0 when untimed. */
-double row_gflops(const struct result_row *row);
+/* Sets gflops and efficiency from the timing, the flops and the peak. */
+void row_set_speed(struct result_row *row);
 
 /* Whether the row is verified and timed: the rows charts and ratios use. */
 bool row_measured(const struct result_row *row);

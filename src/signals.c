@@ -104,7 +104,7 @@ int signals_run_child(char *const argv[])
         sigset_t none;
         sigemptyset(&none);
         pthread_sigmask(SIG_SETMASK, &none, NULL);
-        execv(argv[0], argv);
+        execvp(argv[0], argv);
         _exit(127);
     }
     if (pid > 0) {

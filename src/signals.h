@@ -28,10 +28,10 @@ int signals_start(void);
 /* The sink a second signal saves the finished rows of (NULL: none). */
 void signals_watch_sink(struct csv_sink *sink);
 
-/* Runs argv[0] with argv as a child in a process group of its own, with the
- * default signal mask, and waits for it; signals arriving meanwhile are
- * forwarded to that group, and whatever is left of the group once the child
- * has exited is killed. Returns the child's wait status, or -1 when it
+/* Runs argv[0] (looked up in PATH when it has no slash) with argv as a
+ * child in a process group of its own, with the default signal mask, and
+ * waits for it; signals arriving meanwhile are forwarded to that group, and
+ * whatever is left of the group once the child has exited is killed. Returns the child's wait status, or -1 when it
  * could not be started. */
 int signals_run_child(char *const argv[]);
 

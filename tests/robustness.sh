@@ -163,8 +163,8 @@ expect_exit 130 $? "SIGINT in --verify-only"
 [ "$(wc -l <"$tmp/verify.partial.csv" 2>/dev/null || echo 0)" -eq 2 ] && ok ||
     bad "SIGINT in --verify-only: $(($(wc -l <"$tmp/verify.partial.csv") - 1)) rows, want 1 (the row under way)"
 
-# a signal while the charts are drawn: forwarded to the plotter, whose
-# process group is gone when convbench exits 130; nothing is drawn after
+# a signal while the charts are drawn: forwarded to gnuplot, whose process
+# group is gone when convbench exits 130; no chart is drawn after
 if command -v gnuplot >/dev/null 2>&1; then
     step "SIGINT while plotting"
     mkdir "$tmp/plot"
@@ -179,7 +179,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     before=$(ls "$tmp/plot" | wc -l)
     sleep 1
     [ "$(ls "$tmp/plot" | wc -l)" -eq "$before" ] && ok || bad "charts were drawn after convbench exited"
-    pgrep -f "scripts/plot $tmp/plot" >/dev/null && bad "scripts/plot outlived convbench" || ok
+    pgrep -f "out='$tmp/plot/run-" >/dev/null && bad "gnuplot outlived convbench" || ok
     grep -q 'interrupted while drawing the charts' "$tmp/plot.txt" && ok ||
         bad "SIGINT while plotting: $(cat "$tmp/plot.txt")"
     [ -f "$tmp/plot/run.csv" ] && ok || bad "the result of a run interrupted while plotting is missing"
