@@ -1,0 +1,235 @@
+/* The result model and its analysis, on hand-made rows: a CSV written from
+ * the column table loads back to the same rows; the loader names the record
+ * and column of a bad field; and the grid's fastest variants, geometric
+ * means, block and network totals are what the rows make them by hand. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "check.h"
+#include "resultset.h"
+
+static struct result_row make_row(const char *layer, const char *block, int64_t repeat,
+                                  int64_t groups, const char *variant, int threads,
+                                  double median_us)
+{
+    struct result_row r = {.threads = threads, .status = ROW_OK, .reorder_us = -1.0};
+    snprintf(r.config, sizeof r.config, "net");
+    snprintf(r.variant, sizeof r.variant, "%s", variant);
+    struct conv_layer *l = &r.layer;
+    *l = (struct conv_layer){.repeat = repeat, .batch = 1, .c_in = 8, .h_in = 10, .w_in = 10,
+                             .c_out = 8, .kernel_h = 3, .kernel_w = 3, .stride_h = 1,
+                             .stride_w = 1, .pad_h = 1, .pad_w = 1, .pad_bottom = 1,
+                             .pad_right = 1, .dilation_h = 1, .dilation_w = 1, .groups = groups};
+    snprintf(l->name, sizeof l->name, "%s", layer);
+    snprintf(l->block, sizeof l->block, "%s", block);
+    CHECK(layer_derive(l) == NULL, "the test layer %s is valid", layer);
+    r.cost = layer_cost(l);
+    if (median_us > 0.0) {
+        r.timed = true;
+        r.timing = (struct timing){.samples = 5, .runs_per_sample = 1, .min_us = median_us * 0.9,
+                                   .median_us = median_us, .cv = 0.01, .rounds = 1};
+        r.verified = true;
+        r.check.max_rel_err = 1e-7;
+        r.check.max_abs_err = 2e-6;
+        r.peak_gflops = 100.0;
+        row_set_speed(&r);
+    } else {
+        r.status = ROW_UNSUPPORTED;
+        snprintf(r.note, sizeof r.note, "no, because \"reasons\", with a comma");
+    }
+    return r;
+}
+
+static void add(struct result_set *set, struct result_row row)
+{
+    CHECK(result_set_add(set, &row) == 0, "result_set_add");
+}
+
+/* Writes text to a temporary file and returns its path (static). */
+static const char *temp_file(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/convbench-test-results-XXXXXX");
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void check_round_trip(const struct result_set *set)
+{
+    char path[] = "/tmp/convbench-test-results-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    FILE *f = fdopen(fd, "w");
+    result_write_header(f);
+    for (size_t i = 0; i < set->count; i++)
+        result_write_row(f, &set->rows[i]);
+    fclose(f);
+    struct result_set loaded;
+    char error[512];
+    CHECK(result_set_load(path, &loaded, error, sizeof error) == 0, "load: %s", error);
+    CHECK_INT(loaded.count, set->count, "rows loaded");
+    for (size_t i = 0; i < loaded.count && i < set->count; i++) {
+        const struct result_row *a = &set->rows[i], *b = &loaded.rows[i];
+        CHECK_STR(b->config, a->config, "config");
+        CHECK_STR(b->layer.name, a->layer.name, "layer");
+        CHECK_STR(b->layer.block, a->layer.block, "block");
+        CHECK_STR(b->variant, a->variant, "variant");
+        CHECK_STR(b->note, a->note, "note (quoted in the CSV)");
+        CHECK_INT(b->threads, a->threads, "threads");
+        CHECK_INT(b->status, a->status, "status");
+        CHECK_INT(b->timed, a->timed, "timed");
+        CHECK_INT(b->layer.groups, a->layer.groups, "groups");
+        CHECK_INT(b->layer.repeat, a->layer.repeat, "repeat");
+        CHECK_INT(b->cost.macs, a->cost.macs, "macs");
+        CHECK(fabs(b->timing.median_us - a->timing.median_us) < 1e-3, "median %g vs %g",
+              b->timing.median_us, a->timing.median_us);
+        CHECK(fabs(b->gflops - a->gflops) < 1e-3, "gflops %g vs %g", b->gflops, a->gflops);
+        CHECK(row_measured(b) == row_measured(a), "measured");
+    }
+    result_set_free(&loaded);
+    unlink(path);
+}
+
+/* A saved CSV with one field changed: the loader's message. */
+static void check_bad_field(const struct result_set *set, const char *column, const char *value,
+                            const char *want)
+{
+    char path[] = "/tmp/convbench-test-results-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    result_write_header(f);
+    result_write_row(f, &set->rows[0]);
+    fclose(f);
+    /* the same file with the field replaced, by column name */
+    struct result_set loaded;
+    char error[512], header[2048], row[4096], rebuilt[8192] = "";
+    f = fopen(path, "r");
+    CHECK(fgets(header, sizeof header, f) && fgets(row, sizeof row, f), "read back");
+    fclose(f);
+    int index = 0, at = -1;
+    for (char *p = header, *comma; p; p = comma ? comma + 1 : NULL, index++) {
+        comma = strchr(p, ',');
+        if ((size_t)(comma ? comma - p : (long)strcspn(p, "\n")) == strlen(column) &&
+            strncmp(p, column, strlen(column)) == 0)
+            at = index;
+    }
+    CHECK(at >= 0, "column %s in the header", column);
+    index = 0;
+    strcat(rebuilt, header);
+    for (char *p = row, *comma; p; p = comma ? comma + 1 : NULL, index++) {
+        comma = strchr(p, ',');
+        if (index)
+            strcat(rebuilt, ",");
+        if (index == at)
+            strcat(rebuilt, value);
+        else
+            strncat(rebuilt, p, comma ? (size_t)(comma - p) : strcspn(p, "\n"));
+    }
+    strcat(rebuilt, "\n");
+    unlink(path);
+    const char *bad = temp_file(rebuilt);
+    CHECK(result_set_load(bad, &loaded, error, sizeof error) != 0, "%s = %s loads", column, value);
+    CHECK(strstr(error, want) != NULL, "%s = %s:\n  got  '%s'\n  want '%s'", column, value, error,
+          want);
+    unlink(bad);
+}
+
+int main(void)
+{
+    struct result_set set = {0};
+    /* a regular layer: fast 100 us, slow 400 us, peer 50 us; threads 1 */
+    add(&set, make_row("conv", "", 1, 1, "fast", 1, 100.0));
+    add(&set, make_row("conv", "", 1, 1, "slow", 1, 400.0));
+    add(&set, make_row("conv", "", 1, 1, "peer", 1, 50.0));
+    /* a wrong answer's time is no time: never the fastest */
+    struct result_row wrong = make_row("conv", "", 1, 1, "wrong", 1, 1.0);
+    wrong.status = ROW_MISMATCH;
+    add(&set, wrong);
+    /* a block of two layers, repeated twice: dw and pw */
+    add(&set, make_row("dw", "blk", 2, 8, "fast", 1, 30.0));
+    add(&set, make_row("dw", "blk", 2, 8, "slow", 1, 10.0));
+    add(&set, make_row("dw", "blk", 2, 8, "peer", 1, 0.0)); /* unsupported */
+    add(&set, make_row("pw", "blk", 2, 1, "fast", 1, 20.0));
+    add(&set, make_row("pw", "blk", 2, 1, "slow", 1, 80.0));
+    add(&set, make_row("pw", "blk", 2, 1, "peer", 1, 40.0));
+    /* the same at 2 threads, fast only, twice as fast */
+    add(&set, make_row("conv", "", 1, 1, "fast", 2, 50.0));
+    add(&set, make_row("dw", "blk", 2, 8, "fast", 2, 15.0));
+    add(&set, make_row("pw", "blk", 2, 1, "fast", 2, 10.0));
+
+    check_round_trip(&set);
+    check_bad_field(&set, "time_median_us", "inf", "record 2: time_median_us = 'inf' is not a positive decimal number");
+    check_bad_field(&set, "status", "fine", "record 2: status = 'fine' is not ok, mismatch");
+    check_bad_field(&set, "groups", "0", "record 2: groups = '0' is not a positive integer");
+    check_bad_field(&set, "h_out", "11", "h_out and w_out do not follow");
+    check_bad_field(&set, "threads", "two", "record 2: threads = 'two'");
+
+    struct result_grid g;
+    CHECK(result_grid_build(&g, set.rows, set.count) == 0, "grid");
+    CHECK_INT(g.layer_count, 3, "layers");
+    CHECK_INT(g.thread_count, 2, "thread counts");
+    CHECK_INT(g.variant_count, 4, "variants");
+    const int fast = grid_variant_index(&g, "fast"), slow = grid_variant_index(&g, "slow"),
+              peer = grid_variant_index(&g, "peer");
+    g.peer[peer] = true;
+    CHECK_INT(grid_fastest(&g, 0, 0, false), peer, "fastest of conv");
+    CHECK_INT(grid_fastest(&g, 0, 0, true), fast, "fastest own of conv");
+    CHECK_INT(grid_fastest(&g, 1, 0, false), slow, "fastest of dw (peer unsupported)");
+    CHECK(grid_measured(&g, 1, 0, (size_t)peer) == NULL, "an unsupported row is not measured");
+
+    /* speed of slow against fast: (100/400 * 30/10 * 20/80)^(1/3) */
+    size_t compared;
+    double speed = grid_speed(&g, 0, (size_t)slow, (size_t)fast, &compared);
+    CHECK_INT(compared, 3, "layers compared");
+    CHECK(fabs(speed - cbrt(0.25 * 3.0 * 0.25)) < 1e-12, "geometric mean %g", speed);
+    speed = grid_speed(&g, 0, (size_t)peer, (size_t)fast, &compared);
+    CHECK_INT(compared, 2, "layers the peer ran");
+    CHECK(fabs(speed - sqrt(2.0 * 0.5)) < 1e-12, "peer's geometric mean %g", speed);
+
+    /* the block: repeat 2 x (dw + pw) */
+    CHECK(!grid_block_first(&g, 0) && grid_block_first(&g, 1) && !grid_block_first(&g, 2),
+          "the block starts at dw");
+    struct grid_total t = grid_block_total(&g, 1, 0, fast);
+    CHECK_INT(t.layers, 2, "block layers");
+    CHECK(t.measured == 2 && fabs(t.time_us - 2 * (30.0 + 20.0)) < 1e-9, "block time %g",
+          t.time_us);
+    t = grid_block_total(&g, 1, 0, peer);
+    CHECK_INT(t.measured, 1, "the peer's block is incomplete");
+    t = grid_block_total(&g, 1, 0, GRID_FASTEST);
+    CHECK(t.measured == 2 && fabs(t.time_us - 2 * (10.0 + 20.0)) < 1e-9, "fastest block %g",
+          t.time_us);
+    CHECK(fabs(t.macs - 2.0 * (double)(g.layers[1]->cost.macs + g.layers[2]->cost.macs)) < 1.0,
+          "block MACs x repeat");
+
+    /* network totals: each layer on its fastest, and on the fastest own */
+    t = grid_network_total(&g, 0, GRID_FASTEST);
+    CHECK(t.measured == 3 && fabs(t.time_us - (50.0 + 2 * 10.0 + 2 * 20.0)) < 1e-9,
+          "best-of network %g", t.time_us);
+    t = grid_network_total(&g, 0, GRID_FASTEST_OWN);
+    CHECK(fabs(t.time_us - (100.0 + 2 * 10.0 + 2 * 20.0)) < 1e-9, "best-of own %g", t.time_us);
+
+    /* two threads against one, variant fast: every layer 2x */
+    speed = grid_thread_speedup(&g, (size_t)fast, 0, 1, &compared);
+    CHECK(compared == 3 && fabs(speed - 2.0) < 1e-12, "thread speed-up %g", speed);
+    speed = grid_thread_speedup(&g, (size_t)slow, 0, 1, &compared);
+    CHECK_INT(compared, 0, "no layer of slow at 2 threads");
+
+    char impls[256] = "";
+    /* the rows of fast name a, b, a, then none */
+    const char *names[] = {"a", "b", "a", ""};
+    for (size_t i = 0, n = 0; i < set.count; i++)
+        if (strcmp(set.rows[i].variant, "fast") == 0 && n < 4)
+            snprintf(set.rows[i].impl, sizeof set.rows[i].impl, "%s", names[n++]);
+    result_set_impls(&set, "fast", impls, sizeof impls);
+    CHECK_STR(impls, "a; b", "distinct implementations");
+
+    result_grid_free(&g);
+    result_set_free(&set);
+    return check_report("result model");
+}
