@@ -273,6 +273,7 @@ check_usage() { # message args...
     expect_message "$want" "$tmp/err.txt" "$*"
 }
 check_usage "convbench: option '--quiet' takes no value" --quiet=1
+check_usage "convbench: --summary and --export-ini exclude each other" --summary --export-ini
 check_usage "convbench: option '--help' takes no value" --help=x
 check_usage "convbench: option '--verify-only' takes no value" --verify-only=yes
 check_usage "convbench: option '--verify-only' takes no value" --verif=yes
