@@ -10,6 +10,17 @@
 /* NULL on failure (or when count * size overflows). Free with free(). */
 void *tensor_alloc(size_t count, size_t element_size);
 
+/* The bytes an allocation of size bytes may hold, malloc's bookkeeping and
+ * tensor_alloc's rounding included: the unit of the variants' memory()
+ * estimates, one term per allocation their plan makes. */
+static inline size_t tensor_held_bytes(size_t bytes)
+{
+    const size_t padded =
+        (bytes + TENSOR_ALIGNMENT - 1) / TENSOR_ALIGNMENT * TENSOR_ALIGNMENT + 2 * TENSOR_ALIGNMENT;
+    /* a large block may come from mmap, in whole pages */
+    return bytes < ((size_t)64 << 10) ? padded : (padded + 4095) / 4096 * 4096;
+}
+
 /* Uniform in [-1, 1), element i a function of (seed, stream, i) only, so a
  * tensor is the same whatever the thread count. */
 void tensor_fill_random(float *data, size_t count, uint64_t seed, uint64_t stream);

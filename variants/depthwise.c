@@ -1052,11 +1052,13 @@ static const char *depthwise_describe(void *state)
     return ((struct depthwise_state *)state)->kernel->name;
 }
 
+/* What depthwise_plan allocates: the state, the zeros, the bands. */
 static size_t depthwise_memory(const struct conv_layer *l, int threads)
 {
-    const struct depthwise_kernel *k = pick_kernel();
-    return (depthwise_zeros_floats(l) + band_floats_for(l, k) * (size_t)threads) *
-           sizeof(float);
+    const size_t band_floats = band_floats_for(l, pick_kernel());
+    return tensor_held_bytes(sizeof(struct depthwise_state)) +
+           tensor_held_bytes(depthwise_zeros_floats(l) * sizeof(float)) +
+           (band_floats ? tensor_held_bytes(band_floats * (size_t)threads * sizeof(float)) : 0);
 }
 
 const struct conv_variant variant_depthwise = {

@@ -113,20 +113,20 @@ static const char *im2col_gemm_describe(void *state)
     return ((struct im2col_gemm_state *)state)->description;
 }
 
+/* What im2col_gemm_plan allocates, from the same layout and sizes. */
 static size_t im2col_gemm_memory(const struct conv_layer *l, int threads)
 {
     struct lowering lw;
     lowering_layout(&lw, l, threads, false);
     const struct gemm_kernel *kernel = gemm_kernel_for_m(lw.m);
     const struct gemm_blocking b = gemm_blocking_for_shape(kernel, lw.m, lw.n, lw.k);
-    const int64_t m_padded = (lw.m + kernel->mr - 1) / kernel->mr * kernel->mr;
-    const size_t weights = (size_t)(l->groups * m_padded * lw.k) * sizeof(float);
-    const size_t workspace =
-        (size_t)lw.buffers *
-        gemm_workspace_floats_for(kernel, b, lw.m, lw.n, lw.k,
-                                  lw.parallel_groups ? 1 : lw.threads) *
-        sizeof(float);
-    return weights + workspace + (size_t)lw.k * sizeof(struct im2col_tap);
+    const size_t workspace_floats =
+        gemm_workspace_floats_for(kernel, b, lw.m, lw.n, lw.k, lw.parallel_groups ? 1 : lw.threads);
+    return tensor_held_bytes(sizeof(struct im2col_gemm_state)) +
+           tensor_held_bytes((size_t)l->groups * sizeof(struct gemm_packed_a)) +
+           (size_t)l->groups * tensor_held_bytes(gemm_packed_a_bytes(kernel, lw.m, lw.k)) +
+           tensor_held_bytes((size_t)lw.k * sizeof(struct im2col_tap)) +
+           tensor_held_bytes(workspace_floats * (size_t)lw.buffers * sizeof(float));
 }
 
 const struct conv_variant variant_im2col_gemm = {

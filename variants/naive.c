@@ -4,6 +4,7 @@
  * channels. */
 #include <stdlib.h>
 
+#include "tensor.h"
 #include "variant.h"
 
 struct naive_state {
@@ -65,6 +66,12 @@ static enum conv_status naive_run(void *state, const float *in, float *out)
     return CONV_OK;
 }
 
+static size_t naive_memory(const struct conv_layer *l, int threads)
+{
+    (void)l, (void)threads;
+    return tensor_held_bytes(sizeof(struct naive_state));
+}
+
 const struct conv_variant variant_naive = {
     .name = "naive",
     .summary = "direct loops over NCHW, one output at a time; every shape",
@@ -73,4 +80,5 @@ const struct conv_variant variant_naive = {
     .plan = naive_plan,
     .run = naive_run,
     .destroy = free,
+    .memory = naive_memory,
 };

@@ -109,6 +109,8 @@ struct winograd_state {
     int64_t tiles_h, tiles_w, tiles;  /* per image */
     int64_t batch_tiles;               /* tiles per batch (a multiple of the GEMM's NR) */
     bool blocks;                       /* per-thread tile blocks (blocks_run) */
+    bool small_k;                      /* few input channels: no GEMMs (small_k_run) */
+    const struct gemm_kernel *kernel;  /* of the GEMMs on U */
     int64_t c_in, c_out;               /* per group */
     struct gemm_packed_a *u;           /* [group][xi] transformed, packed weights */
     float *u_small;                    /* few input channels: [group][co][xi][ci], unpacked */
@@ -328,8 +330,8 @@ static size_t thread_floats(const struct winograd_state *s)
     if (s->blocks)
         return 2 * a2 * (size_t)s->batch_tiles +
                a2 * (size_t)vb_stride(s->c_in, s->batch_tiles) +
-               a2 * (size_t)(s->u[0].kernel->mr * s->batch_tiles);
-    const size_t own_v = s->u_small ? a2 * (size_t)(s->c_in * s->batch_tiles) : 0;
+               a2 * (size_t)(s->kernel->mr * s->batch_tiles);
+    const size_t own_v = s->small_k ? a2 * (size_t)(s->c_in * s->batch_tiles) : 0;
     return 2 * a2 * (size_t)s->batch_tiles + own_v;
 }
 
@@ -338,7 +340,7 @@ static size_t thread_floats(const struct winograd_state *s)
 static size_t shared_floats(const struct winograd_state *s)
 {
     const size_t a2 = (size_t)(s->form->alpha * s->form->alpha);
-    return s->u_small || s->blocks ? 0
+    return s->small_k || s->blocks ? 0
                                    : a2 * (size_t)vb_stride(s->c_in, s->batch_tiles) +
                                          a2 * (size_t)(s->c_out * s->batch_tiles);
 }
@@ -397,6 +399,31 @@ static void winograd_destroy(void *state)
     free(s);
 }
 
+/* What plan_form decides before it allocates: tiles, strategy (few input
+ * channels, tile blocks or batches), batch size and workspace. memory_form
+ * sizes its estimate from the same decisions. */
+static void layout(struct winograd_state *s, const struct winograd_form *f,
+                   const struct conv_layer *l, int threads)
+{
+    *s = (struct winograd_state){.layer = *l, .form = f, .isa = cpu_best_isa(),
+                                 .threads = threads};
+    s->c_in = l->c_in / l->groups;
+    s->c_out = l->c_out / l->groups;
+    s->tiles_h = (l->h_out + f->m - 1) / f->m;
+    s->tiles_w = (l->w_out + f->m - 1) / f->m;
+    s->tiles = s->tiles_h * s->tiles_w;
+    s->kernel = gemm_kernel_for_m(s->c_out);
+    /* few input channels: no GEMMs, so no packed U and no M */
+    s->small_k = s->c_in <= WINO_SMALL_K;
+    /* otherwise, when U is small: each thread takes blocks of tiles through
+     * all three phases alone */
+    s->blocks = !s->small_k && use_blocks(f, s->c_in, s->c_out, s->tiles, s->kernel->nr, threads);
+    s->batch_tiles = s->small_k ? WINO_SMALL_K_TILES
+                     : s->blocks ? s->kernel->nr
+                                 : batch_tiles(f, s->c_in, s->c_out, s->tiles, s->kernel->nr);
+    s->workspace_floats = shared_floats(s) + (size_t)threads * thread_floats(s);
+}
+
 static enum conv_status plan_form(const struct winograd_form *f, const struct conv_layer *l,
                                   const float *weights, const float *bias, int threads,
                                   void **state, const char **why)
@@ -406,22 +433,10 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     if (!s)
         goto fail;
     const int a = f->alpha, a2 = a * a;
-    *s = (struct winograd_state){
-        .layer = *l, .form = f, .isa = cpu_best_isa(), .threads = threads, .bias = bias};
-    s->c_in = l->c_in / l->groups;
-    s->c_out = l->c_out / l->groups;
-    s->tiles_h = (l->h_out + f->m - 1) / f->m;
-    s->tiles_w = (l->w_out + f->m - 1) / f->m;
-    s->tiles = s->tiles_h * s->tiles_w;
-    const struct gemm_kernel *kernel = gemm_kernel_for_m(s->c_out);
-    /* few input channels: no GEMMs, so no packed U and no M */
-    const bool small_k = s->c_in <= WINO_SMALL_K;
-    /* few input channels: each thread takes blocks of tiles through all
-     * three phases alone */
-    s->blocks = !small_k && use_blocks(f, s->c_in, s->c_out, s->tiles, kernel->nr, threads);
-    s->batch_tiles = small_k    ? WINO_SMALL_K_TILES
-                     : s->blocks ? kernel->nr
-                                 : batch_tiles(f, s->c_in, s->c_out, s->tiles, kernel->nr);
+    layout(s, f, l, threads);
+    s->bias = bias;
+    const struct gemm_kernel *kernel = s->kernel;
+    const bool small_k = s->small_k;
 
     /* U[g][xi] = (G g G^T)[xi] for every (co, ci) of group g, in double */
     s->u = calloc((size_t)(l->groups * a2), sizeof *s->u);
@@ -470,7 +485,6 @@ static enum conv_status plan_form(const struct winograd_form *f, const struct co
     free(u);
     u = NULL;
 
-    s->workspace_floats = shared_floats(s) + (size_t)threads * thread_floats(s);
     s->workspace = tensor_alloc(s->workspace_floats, sizeof(float));
     if (!s->workspace)
         goto fail;
@@ -1207,29 +1221,26 @@ static const char *winograd_describe(void *state)
     return ((const struct winograd_state *)state)->description;
 }
 
+/* What plan_form holds at most, from the same layout: the state and U
+ * (packed, or unpacked with few input channels), with either the unpacked
+ * copy U is made from (freed once packed) or the workspace (allocated
+ * after). */
 static size_t memory_form(const struct winograd_form *f, const struct conv_layer *l,
                           int threads)
 {
-    const int64_t a2 = f->alpha * f->alpha, c_in = l->c_in / l->groups,
-                  c_out = l->c_out / l->groups;
-    const int64_t tiles = ((l->h_out + f->m - 1) / f->m) * ((l->w_out + f->m - 1) / f->m);
-    const bool small_k = c_in <= WINO_SMALL_K;
-    /* packed U (M padded to at most 12 rows more; unpacked when small_k), V
-     * and M, per-thread scratch and, when small_k, V (as plan_form sizes it) */
-    const struct gemm_kernel *kernel = gemm_kernel_for_m(c_out);
-    if (!small_k && use_blocks(f, c_in, c_out, tiles, kernel->nr, threads)) {
-        /* packed U; per thread a gathered tile set, Y, V and M of a block */
-        const int64_t T = kernel->nr;
-        return (size_t)(l->groups * a2 * (c_out + 12) * c_in +
-                        threads * (2 * a2 * T + a2 * vb_stride(c_in, T) + a2 * kernel->mr * T)) *
-               sizeof(float);
-    }
-    const int64_t nt = small_k ? WINO_SMALL_K_TILES
-                               : batch_tiles(f, c_in, c_out, tiles, kernel->nr);
-    const int64_t floats = l->groups * a2 * (c_out + 12) * c_in +
-                           (small_k ? 0 : a2 * vb_stride(c_in, nt) + a2 * c_out * nt) +
-                           threads * (3 * a2 * nt + (small_k ? a2 * c_in * nt : 0));
-    return (size_t)floats * sizeof(float);
+    struct winograd_state s;
+    layout(&s, f, l, threads);
+    const size_t a2 = (size_t)(f->alpha * f->alpha), groups = (size_t)l->groups;
+    const size_t u_floats = a2 * (size_t)(s.c_out * s.c_in);
+    const size_t u = s.small_k ? tensor_held_bytes(groups * u_floats * sizeof(float))
+                               : groups * a2 *
+                                     tensor_held_bytes(gemm_packed_a_bytes(s.kernel, s.c_out,
+                                                                           s.c_in));
+    const size_t copy = tensor_held_bytes(u_floats * sizeof(float)),
+                 workspace = tensor_held_bytes(s.workspace_floats * sizeof(float));
+    return tensor_held_bytes(sizeof s) +
+           tensor_held_bytes(groups * a2 * sizeof(struct gemm_packed_a)) + u +
+           (copy > workspace ? copy : workspace);
 }
 
 static enum conv_status plan_2x3(const struct conv_layer *l, const float *w, const float *b,

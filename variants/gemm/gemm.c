@@ -96,11 +96,11 @@ int gemm_pack_a_blocked(struct gemm_packed_a *packed, const struct gemm_kernel *
                         struct gemm_blocking blocking, int64_t m, int64_t k, const float *a,
                         int64_t lda)
 {
-    const int mr = kernel->mr;
     *packed = (struct gemm_packed_a){
         .kernel = kernel, .blocking = blocking, .m = m, .k = k,
-        .m_padded = (m + mr - 1) / mr * mr,
+        .m_padded = (m + kernel->mr - 1) / kernel->mr * kernel->mr,
     };
+    const int mr = kernel->mr;
     packed->data = tensor_alloc((size_t)(packed->m_padded * k), sizeof(float));
     if (!packed->data)
         return -1;
@@ -118,6 +118,11 @@ int gemm_pack_a_blocked(struct gemm_packed_a *packed, const struct gemm_kernel *
         }
     }
     return 0;
+}
+
+size_t gemm_packed_a_bytes(const struct gemm_kernel *kernel, int64_t m, int64_t k)
+{
+    return (size_t)((m + kernel->mr - 1) / kernel->mr * kernel->mr * k) * sizeof(float);
 }
 
 void gemm_packed_a_free(struct gemm_packed_a *packed)

@@ -90,6 +90,8 @@ int gemm_pack_a_blocked(struct gemm_packed_a *packed, const struct gemm_kernel *
                         struct gemm_blocking blocking, int64_t m, int64_t k, const float *a,
                         int64_t lda);
 void gemm_packed_a_free(struct gemm_packed_a *packed);
+/* The bytes of the data a packing of an m x k A allocates for kernel. */
+size_t gemm_packed_a_bytes(const struct gemm_kernel *kernel, int64_t m, int64_t k);
 
 /* Floats of workspace gemm_compute needs for packing B (and, when narrow B
  * is split along K, each extra thread's partial C), called with the same n
