@@ -1,6 +1,9 @@
 /* Every variant listed in variants/variants.inc against the reference on a
- * set of edge shapes, and the checker against outputs that are wrong in one
- * element, hold a NaN, or are all zero. */
+ * set of edge shapes and on adversarial inputs (large values, zero weights,
+ * constant planes, a NaN), and the checker against outputs that are wrong in
+ * one element, hold a NaN, or are all zero. Large values that cancel to a
+ * small output are left out: no fp32 kernel meets a bound relative to the
+ * output there. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +226,86 @@ static void test_variant_on_shapes(const struct conv_variant *v, int threads)
     CHECK(checked > 0, "%s supports none of the edge shapes", v->name);
 }
 
+/* Inputs beside uniform random, where a kernel's shortcuts show: each
+ * changes the tensors of a fresh set (given the layer's seed) in place. */
+enum adversary { LARGE, ZERO_WEIGHTS, CONSTANT_PLANES, NAN_INPUT, ADVERSARY_COUNT };
+static const char *const adversary_names[] = {
+    "values scaled by 1e3 (products near 1e6)", "zero weights (the output is the bias)",
+    "constant input planes (only the borders differ)", "one NaN in the input"};
+
+static void make_adversarial(struct tensors *t, const struct conv_layer *l, enum adversary a)
+{
+    const size_t in = (size_t)layer_input_elements(l), w = (size_t)layer_weight_elements(l),
+                 plane = (size_t)(l->h_in * l->w_in);
+    switch (a) {
+    case LARGE:
+        for (size_t i = 0; i < in; i++)
+            t->in[i] *= 1e3f;
+        for (size_t i = 0; i < w; i++)
+            t->weights[i] *= 1e3f;
+        break;
+    case ZERO_WEIGHTS:
+        tensor_fill(t->weights, w, 0.0f);
+        break;
+    case CONSTANT_PLANES:
+        for (size_t i = 0; i < in; i++)
+            t->in[i] = 0.25f + (float)(i / plane % 7) * 0.125f;
+        break;
+    case NAN_INPUT:
+        t->in[in / 2] = NAN;
+        break;
+    case ADVERSARY_COUNT:
+        break;
+    }
+    reference_conv(l, t->in, t->weights, t->bias, t->ref);
+}
+
+/* Every variant on the adversarial inputs, two shapes each kind can run: a
+ * NaN must come out as a NaN (a mismatch for the harness); the others must
+ * agree with the reference as random data does. */
+static void test_adversarial(const struct conv_variant *v)
+{
+    static const struct shape shapes[] = {
+        {"3x3 pad 1, bias", 1, 16, 9, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, 0, 0},
+        /* no bias: zero weights make an all-zero output, which is right here */
+        {"depthwise 3x3 pad 1", 1, 16, 9, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16, false, false, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        struct conv_layer l = layer_of(&shapes[i]);
+        const char *why = NULL;
+        if (v->supports(&l, &why) != CONV_OK)
+            continue;
+        for (enum adversary a = 0; a < ADVERSARY_COUNT; a++) {
+            struct tensors t = make_tensors(&l, 99 + i);
+            make_adversarial(&t, &l, a);
+            void *state = NULL;
+            enum conv_status st = v->plan(&l, t.weights, t.bias, 2, &state, &why);
+            if (st == CONV_OK) {
+                tensor_fill(t.out, t.out_count, -1.0f);
+                st = variant_execute(v, state, t.in, t.out);
+                v->destroy(state);
+            }
+            if (st == CONV_UNSUPPORTED) {
+                free_tensors(&t);
+                continue;
+            }
+            CHECK(st == CONV_OK, "%s on %s, %s: plan or run failed", v->name, shapes[i].what,
+                  adversary_names[a]);
+            const struct verify_result r =
+                verify_output(t.out, t.ref, t.out_count, verify_bound(&l, v->tolerance));
+            if (a == NAN_INPUT)
+                CHECK(r.verdict == VERIFY_NOT_FINITE,
+                      "%s on %s: a NaN in the input came out as %s (the NaN was lost)",
+                      v->name, shapes[i].what, verify_verdict_text(r.verdict));
+            else
+                CHECK(r.verdict == VERIFY_OK, "%s on %s, %s: %s, max_rel_err %.3e > %.3e",
+                      v->name, shapes[i].what, adversary_names[a],
+                      verify_verdict_text(r.verdict), r.max_rel_err, r.bound);
+            free_tensors(&t);
+        }
+    }
+}
+
 /* The checker must reject each kind of wrong output at the bound a variant of
  * that tolerance is held to. */
 static void test_checker(double tolerance)
@@ -278,14 +361,29 @@ static int require_variants(const char *list)
     return check_report("required variants");
 }
 
+/* Arguments: "--require a,b,c" checks only that those variants are built;
+ * "--only NAME" runs the tests of one variant alone. */
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--require") == 0)
         return require_variants(argv[2]);
-    for (size_t i = 0; i < conv_variant_count; i++)
-        test_checker(conv_variants[i]->tolerance);
-    for (size_t i = 0; i < conv_variant_count; i++)
+    const char *only = argc == 3 && strcmp(argv[1], "--only") == 0 ? argv[2] : NULL;
+    if (argc > 1 && !only) {
+        fprintf(stderr, "usage: test_variants [--only NAME | --require A,B,...]\n");
+        return 2;
+    }
+    if (only && !variant_find(only)) {
+        fprintf(stderr, "test_variants: no variant %s is built\n", only);
+        return 2;
+    }
+    for (size_t i = 0; i < conv_variant_count; i++) {
+        const struct conv_variant *v = conv_variants[i];
+        if (only && strcmp(v->name, only) != 0)
+            continue;
+        test_checker(v->tolerance);
         for (int threads = 1; threads <= 2; threads++)
-            test_variant_on_shapes(conv_variants[i], threads);
+            test_variant_on_shapes(v, threads);
+        test_adversarial(v);
+    }
     return check_report("variants");
 }
