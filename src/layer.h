@@ -1,5 +1,6 @@
-/* One convolution layer: its shape, as read from a config, and the cost model
- * derived from it (seed conventions, see docs/DESIGN.md "Cost model"). */
+/* One convolution layer: its shape, as read from an INI config or an ONNX
+ * model, and the cost model derived from it (seed conventions, see
+ * docs/DESIGN.md "Cost model"). */
 #ifndef CONVBENCH_LAYER_H
 #define CONVBENCH_LAYER_H
 

@@ -1,8 +1,9 @@
-/* Result rows, the CSV they are written to (docs/DESIGN.md "Results"), and the
- * .meta file beside it. Files are written under a temporary name and renamed
- * into place only when complete, so a failed run never leaves a half-written
- * result nor destroys an earlier one, and the path -o names is written
- * through, never replaced by something else (see output_resolve). */
+/* The result files: where -o sends a run's rows, the CSV sink they are
+ * written to as they finish (src/resultset.h has the rows and the columns),
+ * and the .meta committed with it. Files are written under a temporary name
+ * and renamed into place only when complete, so a failed run never leaves a
+ * half-written result nor destroys an earlier one, and the path -o names is
+ * written through, never replaced by something else (see output_resolve). */
 #ifndef CONVBENCH_RESULTS_H
 #define CONVBENCH_RESULTS_H
 

@@ -364,17 +364,17 @@ static const char *get_reorder_us(struct result_row *r, const char *text)
 #define OPTIONAL(name) {#name, put_##name, get_##name, true}
 
 static const struct column columns[] = {
-    COLUMN(config),      COLUMN(layer),          COMPUTED(kind),       COLUMN(block),
-    COLUMN(repeat),      COLUMN(batch),          COLUMN(c_in),         COLUMN(h_in),
-    COLUMN(w_in),        COLUMN(c_out),          COLUMN(h_out),        COLUMN(w_out),
-    COLUMN(kernel_h),    COLUMN(kernel_w),       COLUMN(stride_h),     COLUMN(stride_w),
-    COLUMN(pad_h),       COLUMN(pad_w),          COLUMN(dilation_h),   COLUMN(dilation_w),
-    COLUMN(groups),      COLUMN(bias),           COMPUTED(params),     COMPUTED(macs),
-    COMPUTED(macs_nopad), COMPUTED(flops),       COMPUTED(bytes),      COLUMN(variant),
-    COLUMN(threads),     COLUMN(reps),           COLUMN(time_min_us),  COLUMN(time_median_us),
-    COLUMN(time_cv),     COLUMN(gflops),       COLUMN(peak_gflops),  COLUMN(efficiency),
-    COLUMN(max_abs_err), COLUMN(max_rel_err),    COLUMN(status),       OPTIONAL(note),
-    OPTIONAL(reorder_us), OPTIONAL(impl),        OPTIONAL(pad_bottom), OPTIONAL(pad_right),
+    COLUMN(config),         COLUMN(layer),          COMPUTED(kind),         COLUMN(block),
+    COLUMN(repeat),         COLUMN(batch),          COLUMN(c_in),           COLUMN(h_in),
+    COLUMN(w_in),           COLUMN(c_out),          COLUMN(h_out),          COLUMN(w_out),
+    COLUMN(kernel_h),       COLUMN(kernel_w),       COLUMN(stride_h),       COLUMN(stride_w),
+    COLUMN(pad_h),          COLUMN(pad_w),          COLUMN(dilation_h),     COLUMN(dilation_w),
+    COLUMN(groups),         COLUMN(bias),           COMPUTED(params),       COMPUTED(macs),
+    COMPUTED(macs_nopad),   COMPUTED(flops),        COMPUTED(bytes),        COLUMN(variant),
+    COLUMN(threads),        COLUMN(reps),           COLUMN(time_min_us),    COLUMN(time_median_us),
+    COLUMN(time_cv),        COLUMN(gflops),         COLUMN(peak_gflops),    COLUMN(efficiency),
+    COLUMN(max_abs_err),    COLUMN(max_rel_err),    COLUMN(status),         OPTIONAL(note),
+    OPTIONAL(reorder_us),   OPTIONAL(impl),         OPTIONAL(pad_bottom),   OPTIONAL(pad_right),
 };
 enum { COLUMN_COUNT = sizeof columns / sizeof *columns };
 

@@ -704,9 +704,7 @@ rows_generic_avx2(const struct conv_layer *l, const float *x, const float *w, fl
  * reads into a buffer, with the padding as zeros and, at stride 2, each row
  * split into its even and odd columns, so that every tap of every output
  * vector is one plain load. Reading the input in place would take a mask
- * built in vectors per tap at each edge and a gather per tap at stride 2,
- * which made MobileNet's depthwise layers 7x slower than oneDNN's AVX2
- * kernels on a Zen 3. */
+ * built in vectors per tap at each edge and a gather per tap at stride 2. */
 struct padded_band {
     float *data;
     int64_t first;   /* the input row of data's row 0 (negative in the padding) */

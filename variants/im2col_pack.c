@@ -266,9 +266,7 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             const uintptr_t from =
                 at + (uintptr_t)(src->taps[k0 + p].offset * (int64_t)sizeof(float));
             const uint32_t lanes = masks[kk];
-            /* the same window two panels on, as for the copies below
-             * (the ResNet-18 and VGG-16 3x3 layers on this path: 2% faster
-             * in geomean, VGG-16 conv1_2 5-6%) */
+            /* the same window two panels on, as for the copies below */
             _mm_prefetch((const char *)(from + 64 * sizeof(float)), _MM_HINT_T0);
             _mm_prefetch((const char *)(from + 80 * sizeof(float)), _MM_HINT_T0);
             _mm512_storeu_ps(panel + p * 32,
@@ -314,7 +312,7 @@ im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int6
             const float *from = plane + ih0 * W + tap->column + ow0;
             /* the same row two panels on: a panel's taps read rows of up
              * to KC different planes, too many streams for the hardware
-             * prefetchers (VGG-16 conv1_2, 12.8 MB of input: 7-12% faster) */
+             * prefetchers */
             _mm_prefetch((const char *)(from + 64), _MM_HINT_T0);
             _mm_prefetch((const char *)(from + 80), _MM_HINT_T0);
             _mm512_storeu_ps(dst, _mm512_loadu_ps(from));

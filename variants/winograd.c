@@ -370,9 +370,8 @@ static int64_t batch_tiles(const struct winograd_form *f, int64_t c_in, int64_t 
 /* Whether a layer runs in per-thread tile blocks (see blocks_run): when its
  * transformed weights (per group) take at most an eighth of L3, since every
  * block reads all of them again, and there are tiles enough for a block per
- * thread. Measured on VGG-16 and ResNet-18 under F(4x4,3x3) against
- * batches: conv1_2 and layer1 (U of 0.6 MB) 1.4x faster, conv2_x (2.4 MB)
- * 1.1x, conv3_x and conv4_1 (4.7 to 19 MB) even or slower. */
+ * thread. Past that share, a block's re-reading of U costs more than the
+ * batches' V and M shared through L3. */
 static bool use_blocks(const struct winograd_form *f, int64_t c_in, int64_t c_out,
                        int64_t tiles, int nr, int threads)
 {

@@ -162,8 +162,7 @@ static enum gemm_split split_for(const struct gemm_kernel *kernel, struct gemm_b
     if (threads == 1 || n_panels >= 4 * threads)
         return OWN_PANELS;
     /* two K-blocks or more for each thread (with less, the B packing saved
-     * does not repay a partial C per thread: MobileNet's 512-channel
-     * pointwise layers on 14x14 no faster, up to 10% slower), one N-block */
+     * does not repay a partial C per thread), one N-block */
     if (k >= 2 * b.kc * threads && n <= b.nc)
         return SPLIT_K;
     return (last_mc + mr - 1) / mr >= threads ? OWN_ROWS : SHARED;
@@ -372,8 +371,8 @@ skinny_panel(const float *panel, int64_t kc_cur, const __m512 *bx, int64_t row0,
 }
 
 /* k steps per expansion of B (even): the expanded rows, 24 KB with four
- * columns, stay in L1 while the A panels stream past them (512 steps, 64
- * KB, made ResNet-18 layer4 under F(4x4,3x3) 15% slower) */
+ * columns, stay in L1 while the A panels stream past them (at 64 KB they
+ * would not) */
 enum { SKINNY_STEPS_MAX = 192 };
 
 /* C (+)= A[:, pc + p0 : pc + p0 + len] B for GEMM_NARROW_N < n <=
@@ -438,11 +437,9 @@ struct gemm_blocking gemm_blocking_for_shape(const struct gemm_kernel *kernel, i
     struct gemm_blocking b = gemm_blocking_for(kernel);
     /* a K of up to three K-blocks is taken in one: C is written once
      * instead of read back and rewritten per K-block, and B is packed in
-     * one pass; the micro-panel of B then streams from L2. VGG-16 conv1_2
-     * and conv2_1, ResNet-18 layer1 (K = 576) and MobileNet's 512-channel
-     * pointwise layers 5-20% faster. The A block keeps its share of L2.
-     * Not for the few-column paths, which stream A in K-block order
-     * (ResNet-18 layer4 under F(4x4,3x3), 4 columns: 15-20% slower). */
+     * one pass; the micro-panel of B then streams from L2, and the A block
+     * keeps its share of L2. Not for the few-column paths, which stream A
+     * in K-block order. */
     if (k > b.kc && k <= 3 * b.kc && n > GEMM_SKINNY_N) {
         b.mc = b.mc * b.kc / k;
         if (b.mc < kernel->mr)
@@ -552,9 +549,7 @@ static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_sour
     const size_t block = (size_t)(kc * n_panels * nr);
     /* B panels per pass over a thread's run of K: every K-block updates
      * the pass's columns of C, which should stay in L2 beside the A block
-     * (half of L2); A is read once per pass. VGG-16 conv5_x (a 400 KB C in
-     * passes of 3, 3 and 1 panels): 14% faster than the OWN_ROWS split,
-     * 10% in one pass. */
+     * (half of L2); A is read once per pass. */
     int64_t chunk = mc * kc / 2 / (m * nr);
     if (chunk < 1)
         chunk = 1;

@@ -1,5 +1,7 @@
-/* Portable C micro-kernel, 4 x 16, and the reference every SIMD micro-kernel
- * is tested against: the same contract, written as plain loops. */
+/* Portable C micro-kernel, 4 x 16: the micro-kernel contract written as
+ * plain loops, for CPUs without AVX2 or AVX-512 (CONVBENCH_ISA=generic).
+ * tests/test_gemm.c holds it, like the SIMD ones, to a product computed in
+ * double. */
 #include "gemm-ukernels.h"
 
 #define MR 4
