@@ -1,11 +1,24 @@
 /* Winograd's generic transforms and small_k_m for one ISA, on GCC vectors
- * of LANES floats (that ISA's register width). Included by winograd.c
- * once per ISA, with LANES, ISA (the name suffix) and ISA_TARGET (the
- * target attribute, or nothing) defined; it undefines them. Defines
- * input_transform_ISA, output_transform_ISA and small_k_m_ISA. */
+ * of LANES floats (that ISA's register width). Included by one
+ * transforms__ISA.c each, with LANES, ISA (the name suffix) and ISA_TARGET
+ * (the target attribute, or nothing) defined. Defines
+ * winograd_input_transform__ISA, winograd_output_transform__ISA and
+ * winograd_small_k_m__ISA. The coefficients are compile-time constants in
+ * each instance, so the zero ones vanish. */
+static const float bt_2x3[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+static const float at_2x3[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+static const float bt_4x3[6][6] = {
+    {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+    {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+};
+static const float at_4x3[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
+};
+
 #define LANES_CAT2(name, isa) name##_##isa
 #define LANES_CAT(name, isa) LANES_CAT2(name, isa)
 #define ISA_NAME(name) LANES_CAT(name, ISA)
+#define EXPORT_NAME(name) LANES_CAT(winograd_##name##_, ISA)
 
 #define vec_t ISA_NAME(vec)
 #define vec_unaligned_t ISA_NAME(vec_unaligned)
@@ -87,7 +100,7 @@ ISA_NAME(output_transform_alpha)(int m, int alpha, const float *restrict at,
 }
 
 /* Instances with alpha a constant (4 for F(2x2,3x3), 6 for F(4x4,3x3)). */
-ISA_TARGET static void ISA_NAME(input_transform)(int alpha, const float *restrict d,
+ISA_TARGET void EXPORT_NAME(input_transform)(int alpha, const float *restrict d,
                                                  float *restrict out, int64_t out_stride,
                                                  int64_t n, int64_t stride)
 {
@@ -97,7 +110,7 @@ ISA_TARGET static void ISA_NAME(input_transform)(int alpha, const float *restric
         ISA_NAME(input_transform_alpha)(6, &bt_4x3[0][0], d, out, out_stride, n, stride);
 }
 
-ISA_TARGET static void ISA_NAME(output_transform)(int m, const float *restrict mt,
+ISA_TARGET void EXPORT_NAME(output_transform)(int m, const float *restrict mt,
                                                   int64_t mt_stride, float *restrict out,
                                                   int64_t n, int64_t stride, float bias)
 {
@@ -130,7 +143,7 @@ ISA_NAME(small_k_m_c)(const float *restrict u_co, const float *restrict V, const
     }
 }
 
-ISA_TARGET static void ISA_NAME(small_k_m)(const float *restrict u_co, const float *restrict V,
+ISA_TARGET void EXPORT_NAME(small_k_m)(const float *restrict u_co, const float *restrict V,
                                            int64_t c_in, int a2, float *restrict mt)
 {
     switch (c_in) {
@@ -146,6 +159,7 @@ ISA_TARGET static void ISA_NAME(small_k_m)(const float *restrict u_co, const flo
 #undef vec_t
 #undef vec_unaligned_t
 #undef ISA_NAME
+#undef EXPORT_NAME
 #undef LANES_CAT
 #undef LANES_CAT2
 #undef LANES
