@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "depthwise.h"
+#include "depthwise/depthwise.h"
 #include "reference.h"
 #include "tensor.h"
 #include "verify.h"

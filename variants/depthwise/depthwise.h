@@ -28,13 +28,20 @@ typedef void (*depthwise_planes_fn)(const struct conv_layer *l, const float *in,
                                     const struct depthwise_work *work);
 
 size_t depthwise_zeros_floats(const struct conv_layer *l);
+/* The largest band any kernel needs on l. */
 size_t depthwise_band_floats(const struct conv_layer *l);
 
 struct depthwise_kernel {
     const char *name;
     enum cpu_isa isa;
     depthwise_planes_fn planes;
+    /* floats of the band the kernel needs per thread on l; NULL: none */
+    size_t (*band_floats)(const struct conv_layer *l);
 };
+
+/* planes__{avx512,avx2,c}.c */
+extern const struct depthwise_kernel depthwise_kernel__avx512, depthwise_kernel__avx2,
+    depthwise_kernel__c;
 
 extern const struct depthwise_kernel *const depthwise_kernels[];
 extern const size_t depthwise_kernel_count;
