@@ -13,15 +13,17 @@
 
 #if defined(__x86_64__)
 static const struct gemm_kernel kernel_avx512 = {"12x32__avx512", CPU_ISA_AVX512, 12, 32,
-                                                 sgemm_ukernel_12x32__avx512, NULL};
+                                                 sgemm_ukernel_12x32__avx512, NULL,
+                                                 sgemm_narrow, NULL};
 static const struct gemm_kernel kernel_avx512_8 = {"8x32__avx512", CPU_ISA_AVX512, 8, 32,
                                                    sgemm_ukernel_8x32__avx512,
-                                                   sgemm_ukernel_8x49__avx512};
+                                                   sgemm_ukernel_8x49__avx512, sgemm_narrow,
+                                                   sgemm_skinny_8__avx512};
 static const struct gemm_kernel kernel_avx2 = {"6x16__avx2", CPU_ISA_AVX2_FMA, 6, 16,
-                                               sgemm_ukernel_6x16__avx2, NULL};
+                                               sgemm_ukernel_6x16__avx2, NULL, NULL, NULL};
 #endif
 static const struct gemm_kernel kernel_c = {"4x16__c", CPU_ISA_GENERIC, 4, 16,
-                                            sgemm_ukernel_4x16__c, NULL};
+                                            sgemm_ukernel_4x16__c, NULL, sgemm_narrow, NULL};
 
 const struct gemm_kernel *const gemm_kernels[] = {
 #if defined(__x86_64__)
@@ -209,226 +211,14 @@ static void pack_b_matrix(const void *context, int64_t k0, int64_t kc_cur, int64
     }
 }
 
-/* A product with one or two columns (a fully connected layer: N = 1) would
- * fill NR-wide panels mostly with padding; it runs as matrix-vector products
- * on the packed A panels instead, vectorized along each panel's MR rows. It
- * reads all of A per call, so beyond two columns the padded panels win. */
-#define GEMM_NARROW_N 2
-
-/* One MR-row panel against NC columns of B (MR a multiple of 4, NC <= 2, both
- * constants in each instance): each 4-row slice of the panel is loaded once
- * per k and used for every column. With one or two columns there would be
- * too few independent FMA chains to hide FMA latency, so k is split into
- * partial sums as well (PARTS chains per column). */
-typedef float narrow_v4 __attribute__((vector_size(16)));
-
-__attribute__((always_inline)) static inline void
-narrow_panel(const struct gemm_packed_a *a, int64_t k0, int64_t k1, int64_t row, const float *b,
-             int64_t ldb, float *acc, const int MR, const int NC)
-{
-    enum { MAX_V = 3, MAX_NC = 2, MAX_PARTS = 4 };
-    const int V = MR / 4, PARTS = NC == 1 ? 4 : NC == 2 ? 2 : 1;
-    const int64_t kc = a->blocking.kc;
-    narrow_v4 part[MAX_PARTS][MAX_NC][MAX_V];
-    for (int q = 0; q < PARTS; q++)
-        for (int j = 0; j < NC; j++)
-            for (int v = 0; v < V; v++)
-                part[q][j][v] = (narrow_v4){0, 0, 0, 0};
-    for (int64_t pc = k0; pc < k1; pc += kc) {
-        const int64_t kc_cur = a->k - pc < kc ? a->k - pc : kc;
-        const float *panel = a->data + pc * a->m_padded + row * kc_cur;
-        const float *bk = b + (pc - k0) * ldb;
-        int64_t p = 0;
-        for (; p + PARTS <= kc_cur; p += PARTS)
-            for (int q = 0; q < PARTS; q++) {
-                narrow_v4 x[MAX_V];
-                for (int v = 0; v < V; v++)
-                    memcpy(&x[v], panel + (p + q) * MR + 4 * v, sizeof x[v]);
-                for (int j = 0; j < NC; j++) {
-                    const float bv = bk[(p + q) * ldb + j];
-                    for (int v = 0; v < V; v++)
-                        part[q][j][v] += x[v] * bv;
-                }
-            }
-        for (; p < kc_cur; p++) {
-            narrow_v4 x[MAX_V];
-            for (int v = 0; v < V; v++)
-                memcpy(&x[v], panel + p * MR + 4 * v, sizeof x[v]);
-            for (int j = 0; j < NC; j++)
-                for (int v = 0; v < V; v++)
-                    part[0][j][v] += x[v] * bk[p * ldb + j];
-        }
-    }
-    /* acc[j * 16 + r]: column j, row r of the panel */
-    for (int j = 0; j < NC; j++)
-        for (int v = 0; v < V; v++) {
-            narrow_v4 sum = part[0][j][v];
-            for (int q = 1; q < PARTS; q++)
-                sum += part[q][j][v];
-            for (int i = 0; i < 4; i++)
-                acc[j * 16 + 4 * v + i] = sum[i];
-        }
-}
-
-#define NARROW_COLUMNS(MR)                                                                 \
-    switch (n) {                                                                           \
-    case 1: narrow_panel(a, k0, k1, row, b, ldb, acc, MR, 1); break;                       \
-    case 2: narrow_panel(a, k0, k1, row, b, ldb, acc, MR, 2); break;                       \
-    default: narrow_panel(a, k0, k1, row, b, ldb, acc, MR, 2); break;                      \
-    }
-
-/* C (+)= A[:, k0:k1] B for n <= GEMM_NARROW_N columns; k0 and k1 on K-block
- * boundaries of the packed A; B holds rows k0 .. k1. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
-gemm_narrow(const struct gemm_packed_a *a, int64_t k0, int64_t k1, const float *b, int64_t ldb,
-            int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias, int threads)
-{
-    const int mr = a->kernel->mr;
-    const int64_t m = a->m;
-    const int64_t panels = a->m_padded / mr;
-    #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (int64_t ip = 0; ip < panels; ip++) {
-        const int64_t row = ip * mr, rows = m - row < mr ? m - row : mr;
-        float acc[GEMM_NARROW_N * 16];
-        switch (mr) {
-        case 4: NARROW_COLUMNS(4) break;
-        case 8: NARROW_COLUMNS(8) break;
-        default: NARROW_COLUMNS(12) break;
-        }
-        for (int64_t j = 0; j < n; j++)
-            for (int64_t r = 0; r < rows; r++) {
-                float *out = c + (row + r) * ldc + j;
-                *out = acc[j * 16 + r] + (accumulate ? *out : bias ? bias[row + r] : 0.0f);
-            }
-    }
-}
-
 static bool narrow(const struct gemm_packed_a *a, int64_t n)
 {
-    const int mr = a->kernel->mr;
-    return n <= GEMM_NARROW_N && (mr == 4 || mr == 8 || mr == 12);
+    return n <= GEMM_NARROW_N && a->kernel->narrow;
 }
-
-/* Products with a few more columns (Winograd's tile-element GEMMs on a 7x7
- * image have 4) would use a quarter of each 16-lane vector of a 32-wide
- * panel. With 8-row A panels (the AVX-512 8x32 kernel's) one vector holds
- * two k steps of a panel instead, 8 rows each, against a vector of the
- * matching column of B: b[k][j] in its low 8 lanes, b[k + 1][j] in its high
- * 8, expanded once per K-block. Every lane does useful work, each A panel
- * is read once, in order, and the two halves are added at the end. */
-#define GEMM_SKINNY_N 4
-/* How far ahead (floats) the skinny path prefetches A: 4 KiB. On ResNet-18's
- * 7x7 layer under F(4x4,3x3) (36 products of 512 x 512 by 4 columns, A
- * read once from memory) 256 and 512 floats gained less, none 10-20% less. */
-#define SKINNY_PF 1024
-
-#if defined(__x86_64__)
-__attribute__((target("avx512f"), always_inline)) static inline void
-skinny_panel(const float *panel, int64_t kc_cur, const __m512 *bx, int64_t row0, int64_t m,
-             float *c, int64_t ldc, bool accumulate, const float *bias, const int N)
-{
-    /* whole pairs of k steps; an odd K-block ends in a half pair, loaded
-     * under a mask (the 8 floats after it belong to the next panel) */
-    const int64_t pairs = kc_cur / 2;
-    /* two sets of accumulators (even and odd pairs): 2N independent chains */
-    __m512 acc[2][GEMM_SKINNY_N];
-#pragma GCC unroll 4
-    for (int j = 0; j < N; j++)
-        acc[0][j] = acc[1][j] = _mm512_setzero_ps();
-    int64_t q = 0;
-    for (; q + 2 <= pairs; q += 2) {
-        /* A streams from memory (Winograd's transformed weights for a few
-         * tiles, read once per run): ask for it well ahead */
-        _mm_prefetch((const char *)(panel + q * 16 + SKINNY_PF), _MM_HINT_T0);
-        _mm_prefetch((const char *)(panel + q * 16 + SKINNY_PF + 16), _MM_HINT_T0);
-#pragma GCC unroll 2
-        for (int h = 0; h < 2; h++) {
-            const __m512 x = _mm512_loadu_ps(panel + (q + h) * 16);
-#pragma GCC unroll 4
-            for (int j = 0; j < N; j++)
-                acc[h][j] = _mm512_fmadd_ps(x, bx[(q + h) * N + j], acc[h][j]);
-        }
-    }
-    for (; q < (kc_cur + 1) / 2; q++) {
-        const __m512 x = _mm512_maskz_loadu_ps(2 * q + 1 < kc_cur ? 0xffff : 0x00ff,
-                                               panel + q * 16);
-#pragma GCC unroll 4
-        for (int j = 0; j < N; j++)
-            acc[0][j] = _mm512_fmadd_ps(x, bx[q * N + j], acc[0][j]);
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < N; j++) {
-        const __m512 both = _mm512_add_ps(acc[0][j], acc[1][j]);
-        float sum[8];
-        _mm256_storeu_ps(sum, _mm256_add_ps(_mm512_castps512_ps256(both),
-                                            _mm256_castpd_ps(_mm512_extractf64x4_pd(
-                                                _mm512_castps_pd(both), 1))));
-        for (int r = 0; r < 8 && row0 + r < m; r++) {
-            float *out = c + (row0 + r) * ldc + j;
-            *out = sum[r] + (accumulate ? *out : bias ? bias[row0 + r] : 0.0f);
-        }
-    }
-}
-
-/* k steps per expansion of B (even): the expanded rows, 24 KB with four
- * columns, stay in L1 while the A panels stream past them (at 64 KB they
- * would not) */
-enum { SKINNY_STEPS_MAX = 192 };
-
-/* C (+)= A[:, pc + p0 : pc + p0 + len] B for GEMM_NARROW_N < n <=
- * GEMM_SKINNY_N columns with 8-row A panels; pc on a K-block boundary, p0
- * even; B holds rows pc + p0 .. pc + p0 + len. */
-__attribute__((target("avx512f"))) static void
-skinny_part(const struct gemm_packed_a *a, int64_t pc, int64_t kc_cur, int64_t p0, int64_t len,
-            const float *b, int64_t ldb, int64_t n, float *c, int64_t ldc, bool accumulate,
-            const float *bias, int threads)
-{
-    const int64_t pairs = (len + 1) / 2;
-    /* bx[q * n + j]: b[2q][j] in the low 8 lanes, b[2q + 1][j] (or 0 past
-     * the part) in the high 8 */
-    __m512 bx[SKINNY_STEPS_MAX / 2 * GEMM_SKINNY_N];
-    for (int64_t q = 0; q < pairs; q++)
-        for (int64_t j = 0; j < n; j++) {
-            const float lo = b[2 * q * ldb + j], hi = 2 * q + 1 < len ? b[(2 * q + 1) * ldb + j] : 0.0f;
-            bx[q * n + j] = _mm512_castpd_ps(_mm512_insertf64x4(
-                _mm512_castps_pd(_mm512_set1_ps(lo)), _mm256_castps_pd(_mm256_set1_ps(hi)), 1));
-        }
-    const float *block = a->data + pc * a->m_padded + p0 * 8;
-    const int64_t panels = a->m_padded / 8;
-    #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (int64_t ip = 0; ip < panels; ip++) {
-        const float *panel = block + ip * 8 * kc_cur;
-        switch (n) {
-        case 3: skinny_panel(panel, len, bx, ip * 8, a->m, c, ldc, accumulate, bias, 3); break;
-        default: skinny_panel(panel, len, bx, ip * 8, a->m, c, ldc, accumulate, bias, 4); break;
-        }
-    }
-}
-
-/* The same for a whole K-block (B holds rows pc .. pc + kc_cur), in parts
- * of at most SKINNY_STEPS_MAX steps. */
-static void gemm_skinny(const struct gemm_packed_a *a, int64_t pc, int64_t kc_cur,
-                        const float *b, int64_t ldb, int64_t n, float *c, int64_t ldc,
-                        bool accumulate, const float *bias, int threads)
-{
-    for (int64_t p0 = 0; p0 < kc_cur; p0 += SKINNY_STEPS_MAX)
-        skinny_part(a, pc, kc_cur, p0,
-                    kc_cur - p0 < SKINNY_STEPS_MAX ? kc_cur - p0 : SKINNY_STEPS_MAX,
-                    b + p0 * ldb, ldb, n, c, ldc, p0 > 0 || accumulate, p0 == 0 ? bias : NULL,
-                    threads);
-}
-#endif
 
 static bool skinny(const struct gemm_packed_a *a, int64_t n)
 {
-#if defined(__x86_64__)
-    return n > GEMM_NARROW_N && n <= GEMM_SKINNY_N && a->kernel->mr == 8 &&
-           a->kernel->isa == CPU_ISA_AVX512;
-#else
-    (void)a;
-    (void)n;
-    return false;
-#endif
+    return n > GEMM_NARROW_N && n <= GEMM_SKINNY_N && a->kernel->skinny;
 }
 
 struct gemm_blocking gemm_blocking_for_shape(const struct gemm_kernel *kernel, int64_t m,
@@ -465,20 +255,18 @@ void gemm_compute(const struct gemm_packed_a *a, const float *b, int64_t ldb, in
                   int threads)
 {
     if (narrow(a, n)) {
-        gemm_narrow(a, 0, a->k, b, ldb, n, c, ldc, accumulate, bias, threads);
+        a->kernel->narrow(a, 0, a->k, b, ldb, n, c, ldc, accumulate, bias, threads);
         return;
     }
-#if defined(__x86_64__)
     if (skinny(a, n)) {
         /* one K-block at a time, so that A is read in the order it is
          * stored; C (n columns) collects the partial sums */
         const int64_t kc = a->blocking.kc;
         for (int64_t pc = 0; pc < a->k; pc += kc)
-            gemm_skinny(a, pc, a->k - pc < kc ? a->k - pc : kc, b + pc * ldb, ldb, n, c, ldc,
-                        pc > 0 || accumulate, pc == 0 ? bias : NULL, threads);
+            a->kernel->skinny(a, pc, a->k - pc < kc ? a->k - pc : kc, b + pc * ldb, ldb, n, c,
+                              ldc, pc > 0 || accumulate, pc == 0 ? bias : NULL, threads);
         return;
     }
-#endif
     const struct matrix matrix = {b, ldb};
     const struct gemm_b_source source = {pack_b_matrix, &matrix};
     gemm_compute_source(a, &source, n, c, ldc, accumulate, bias, workspace, threads);
@@ -616,15 +404,12 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
         for (int64_t pc = 0; pc < k; pc += kc) {
             const int64_t kc_cur = k - pc < kc ? k - pc : kc;
             b->pack(b->context, pc, kc_cur, 0, n, nr, workspace);
-#if defined(__x86_64__)
-            if (skinny(a, n)) {
-                gemm_skinny(a, pc, kc_cur, workspace, nr, n, c, ldc, pc > 0 || accumulate,
-                            pc == 0 ? bias : NULL, threads);
-                continue;
-            }
-#endif
-            gemm_narrow(a, pc, pc + kc_cur, workspace, nr, n, c, ldc, pc > 0 || accumulate,
-                        pc == 0 ? bias : NULL, threads);
+            if (skinny(a, n))
+                kernel->skinny(a, pc, kc_cur, workspace, nr, n, c, ldc, pc > 0 || accumulate,
+                               pc == 0 ? bias : NULL, threads);
+            else
+                kernel->narrow(a, pc, pc + kc_cur, workspace, nr, n, c, ldc,
+                               pc > 0 || accumulate, pc == 0 ? bias : NULL, threads);
         }
         return;
     }

@@ -36,12 +36,30 @@ typedef void (*gemm_ukernel_tail_fn)(int64_t k, const float *a, const float *b,
                                      const float *b_next, float *c, int64_t ldc, int m,
                                      int n_tail, enum gemm_store store, const float *bias);
 
+struct gemm_packed_a;
+
+/* Products with few columns of B run on the packed A panels without packing
+ * B: C (+)= A[:, k0:k1] B with B holding rows k0 .. k1 (k0 and k1 on A's
+ * K-block boundaries) for n <= GEMM_NARROW_N ... */
+#define GEMM_NARROW_N 2
+typedef void (*gemm_narrow_fn)(const struct gemm_packed_a *a, int64_t k0, int64_t k1,
+                               const float *b, int64_t ldb, int64_t n, float *c, int64_t ldc,
+                               bool accumulate, const float *bias, int threads);
+/* ... and for GEMM_NARROW_N < n <= GEMM_SKINNY_N, one K-block (pc, kc_cur)
+ * at a time. */
+#define GEMM_SKINNY_N 4
+typedef void (*gemm_skinny_fn)(const struct gemm_packed_a *a, int64_t pc, int64_t kc_cur,
+                               const float *b, int64_t ldb, int64_t n, float *c, int64_t ldc,
+                               bool accumulate, const float *bias, int threads);
+
 struct gemm_kernel {
     const char *name;
     enum cpu_isa isa;
     int mr, nr;
     gemm_ukernel_fn ukernel;
     gemm_ukernel_tail_fn tail; /* NULL: a short last panel runs on its own */
+    gemm_narrow_fn narrow;     /* NULL: one or two columns go through ukernel */
+    gemm_skinny_fn skinny;     /* NULL: three or four columns go through ukernel */
 };
 
 /* Cache blocking, derived from the cache sizes for one kernel:
