@@ -154,53 +154,72 @@ static void check_list(const char *option, const char *text)
         usage_error("--%s=%s: an empty item in the list", option, text);
 }
 
-static size_t parse_threads(const char *text, int *threads)
+/* Calls take(item, count so far, context) for each item of a comma list
+ * (checked for empty items); returns the count. */
+static size_t for_each_item(const char *option, const char *text,
+                            void (*take)(const char *item, size_t count, void *context),
+                            void *context)
 {
-    size_t count = 0;
-    check_list("threads", text);
+    check_list(option, text);
     char *copy = strdup(text);
     if (!copy)
         usage_error("out of memory");
+    size_t count = 0;
     for (char *save = NULL, *item = strtok_r(copy, ",", &save); item;
-         item = strtok_r(NULL, ",", &save)) {
-        if (count == MAX_THREAD_COUNTS)
-            usage_error("--threads: at most %d thread counts", MAX_THREAD_COUNTS);
-        int n = (int)parse_whole("threads", item, 1, 1024);
-        for (size_t i = 0; i < count; i++)
-            if (threads[i] == n)
-                usage_error("--threads=%s: %d is given twice", text, n);
-        threads[count++] = n;
-    }
+         item = strtok_r(NULL, ",", &save))
+        take(item, count++, context);
     free(copy);
     return count;
 }
 
+struct list_context {
+    const char *text; /* the whole option value, for messages */
+    void *out;
+};
+
+static void take_thread_count(const char *item, size_t count, void *context)
+{
+    const struct list_context *c = context;
+    int *threads = c->out;
+    if (count == MAX_THREAD_COUNTS)
+        usage_error("--threads: at most %d thread counts", MAX_THREAD_COUNTS);
+    const int n = (int)parse_whole("threads", item, 1, 1024);
+    for (size_t i = 0; i < count; i++)
+        if (threads[i] == n)
+            usage_error("--threads=%s: %d is given twice", c->text, n);
+    threads[count] = n;
+}
+
+static size_t parse_threads(const char *text, int *threads)
+{
+    struct list_context context = {text, threads};
+    return for_each_item("threads", text, take_thread_count, &context);
+}
+
+static void take_variant(const char *item, size_t count, void *context)
+{
+    const struct list_context *c = context;
+    const struct conv_variant **out = c->out;
+    const struct conv_variant *v = variant_find(item);
+    if (!v) {
+        fprintf(stderr, "convbench: unknown variant '%s'; built:", item);
+        for (size_t i = 0; i < conv_variant_count; i++)
+            fprintf(stderr, " %s", conv_variants[i]->name);
+        fputc('\n', stderr);
+        exit(EXIT_USAGE);
+    }
+    for (size_t i = 0; i < count; i++)
+        if (out[i] == v)
+            usage_error("--variants=%s: %s is given twice", c->text, item);
+    if (count == MAX_VARIANTS)
+        usage_error("--variants: at most %d variants", MAX_VARIANTS);
+    out[count] = v;
+}
+
 static size_t parse_variants(const char *text, const struct conv_variant **out)
 {
-    size_t count = 0;
-    check_list("variants", text);
-    char *copy = strdup(text);
-    if (!copy)
-        usage_error("out of memory");
-    for (char *save = NULL, *item = strtok_r(copy, ",", &save); item;
-         item = strtok_r(NULL, ",", &save)) {
-        const struct conv_variant *v = variant_find(item);
-        if (!v) {
-            fprintf(stderr, "convbench: unknown variant '%s'; built:", item);
-            for (size_t i = 0; i < conv_variant_count; i++)
-                fprintf(stderr, " %s", conv_variants[i]->name);
-            fputc('\n', stderr);
-            exit(EXIT_USAGE);
-        }
-        for (size_t i = 0; i < count; i++)
-            if (out[i] == v)
-                usage_error("--variants=%s: %s is given twice", text, item);
-        if (count == 64)
-            usage_error("--variants: at most 64 variants");
-        out[count++] = v;
-    }
-    free(copy);
-    return count;
+    struct list_context context = {text, out};
+    return for_each_item("variants", text, take_variant, &context);
 }
 
 static void list_variants(void)

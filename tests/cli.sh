@@ -2,19 +2,7 @@
 # The command line end to end: exit codes, the CSV and .meta it writes, and
 # that a failed run leaves no result and never touches an earlier one.
 # Usage: cli.sh PATH/TO/convbench SOURCE_ROOT
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
-expect_exit() { # expected actual what
-    if [ "$1" -eq "$2" ]; then ok; else bad "$3: exit $2, want $1"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 header='config,layer,kind,block,repeat,batch,c_in,h_in,w_in,c_out,h_out,w_out,kernel_h,kernel_w,stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,groups,bias,params,macs,macs_nopad,flops,bytes,variant,threads,reps,time_min_us,time_median_us,time_cv,gflops,peak_gflops,efficiency,max_abs_err,max_rel_err,status'
 
@@ -144,5 +132,4 @@ ls "$tmp" | grep -q 'sig\.csv\.' && bad "SIGINT left a temporary file" || ok
 "$bin" --help | grep -q -- '--verify-only' && ok || bad "--help"
 "$bin" --version | grep -q '^convbench ' && ok || bad "--version"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

@@ -5,18 +5,7 @@
 # that must be refused at once: FIFOs and devices as configs, malformed
 # option values, two configs writing one result, --max-memory beyond the
 # machine. Usage: robustness.sh PATH/TO/convbench SOURCE_ROOT
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
-expect_exit() { # expected actual what
-    if [ "$1" -eq "$2" ]; then ok; else bad "$3: exit $2, want $1"; fi
-}
+. "$(dirname "$0")/lib.sh"
 # expect_message WANT FILE WHAT: FILE holds the line WANT
 expect_message() {
     grep -qxF -- "$1" "$2" && ok || bad "$3: got '$(head -c 300 "$2")', want '$1'"
@@ -295,5 +284,4 @@ expect_message "convbench: $seed and $tmp/other/seed.ini would both write result
     "$tmp/err.txt" "two configs named seed"
 [ -z "$(ls "$tmp/cwd/results" 2>/dev/null)" ] && ok || bad "two configs named seed wrote $(ls "$tmp/cwd/results")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

@@ -67,10 +67,21 @@ interleave_avx2(const float *y, int64_t y_stride, float *dst, int64_t u_end, int
     }
 }
 
+static void row_avx2(const float *src, float *dst, int64_t lo, int64_t hi, int64_t run, int m)
+{
+    int64_t u = 0;
+    for (; u < lo; u++)
+        dst[u] = 0.0f;
+    for (u = strided_copy_avx2(src, dst, u, hi, m); u < hi; u++)
+        dst[u] = src[u * m];
+    for (; u < run; u++)
+        dst[u] = 0.0f;
+}
+
 void winograd_gather_run__avx2(const struct conv_layer *l, const float *plane, int a, int m,
                                int64_t th, int64_t tw0, int64_t run, float *d, int64_t nt)
 {
-    winograd_gather_run_with(l, plane, a, m, th, tw0, run, d, nt, strided_copy_avx2);
+    winograd_gather_run_with(l, plane, a, m, th, tw0, run, d, nt, row_avx2);
 }
 
 int64_t winograd_interleave__avx2(const float *y, int64_t y_stride, float *dst, int64_t inside,

@@ -52,31 +52,18 @@ zero_avx512(float *dst, int64_t u, int64_t u_end)
         _mm512_mask_storeu_ps(dst + u, first_lanes(u_end - u), _mm512_setzero_ps());
 }
 
-/* One run of tiles (along tile row th, from column tile tw0): the columns
- * inside the image are found once per kernel column j, not once per element
- * of the tile. */
-__attribute__((target("avx512f"))) void
-winograd_gather_run__avx512(const struct conv_layer *l, const float *plane, int a, int m,
-                            int64_t th, int64_t tw0, int64_t run, float *d, int64_t nt)
+__attribute__((target("avx512f"))) static void
+row_avx512(const float *src, float *dst, int64_t lo, int64_t hi, int64_t run, int m)
 {
-    const int64_t W = l->w_in;
-    int64_t lo[MAX_ALPHA], hi[MAX_ALPHA];
-    for (int j = 0; j < a; j++)
-        layer_inside_range(tw0 * m + j - l->pad_w, m, W, run, &lo[j], &hi[j]);
-    for (int i = 0; i < a; i++) {
-        const int64_t ih = th * m - l->pad_h + i;
-        const bool inside = ih >= 0 && ih < l->h_in;
-        for (int j = 0; j < a; j++) {
-            float *dst = d + (i * a + j) * nt;
-            if (!inside) {
-                zero_avx512(dst, 0, run);
-                continue;
-            }
-            zero_avx512(dst, 0, lo[j]);
-            strided_copy_avx512(plane + ih * W + tw0 * m + j - l->pad_w, dst, lo[j], hi[j], m);
-            zero_avx512(dst, hi[j] > lo[j] ? hi[j] : lo[j], run);
-        }
-    }
+    zero_avx512(dst, 0, lo);
+    strided_copy_avx512(src, dst, lo, hi, m);
+    zero_avx512(dst, hi > lo ? hi : lo, run);
+}
+
+void winograd_gather_run__avx512(const struct conv_layer *l, const float *plane, int a, int m,
+                                 int64_t th, int64_t tw0, int64_t run, float *d, int64_t nt)
+{
+    winograd_gather_run_with(l, plane, a, m, th, tw0, run, d, nt, row_avx512);
 }
 
 /* The inverse for one output row: dst[m u + j] = y[j * y_stride + u] for

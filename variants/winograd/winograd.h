@@ -101,14 +101,15 @@ WINOGRAD_TRANSFORMS(c)
 WINOGRAD_TRANSFORMS(avx2)
 WINOGRAD_TRANSFORMS(avx512)
 
-/* tiles__c.c: a run gathered with plain loads, or with copy doing the
- * strided part where it can (it returns where it stopped) */
-void winograd_gather_run__c(const struct conv_layer *l, const float *plane, int a, int m,
-                            int64_t th, int64_t tw0, int64_t run, float *d, int64_t nt);
+/* tiles__c.c: the gather of one run, each of its rows filled by row:
+ * dst[u] = src[m u] for lo <= u < hi, 0 for the rest of 0 .. run */
+typedef void (*winograd_row_fn)(const float *src, float *dst, int64_t lo, int64_t hi,
+                                int64_t run, int m);
 void winograd_gather_run_with(const struct conv_layer *l, const float *plane, int a, int m,
                               int64_t th, int64_t tw0, int64_t run, float *d, int64_t nt,
-                              int64_t (*copy)(const float *src, float *dst, int64_t u,
-                                              int64_t u_end, int m));
+                              winograd_row_fn row);
+void winograd_gather_run__c(const struct conv_layer *l, const float *plane, int a, int m,
+                            int64_t th, int64_t tw0, int64_t run, float *d, int64_t nt);
 int64_t winograd_interleave__c(const float *y, int64_t y_stride, float *dst, int64_t inside,
                                int m);
 /* tiles__avx2.c, tiles__avx512.c */
