@@ -365,7 +365,7 @@ const struct conv_variant variant_onednn_winograd = {
     .summary = "oneDNN Winograd in its own layout (reorders untimed); 3x3 stride 1, "
                "undilated, where oneDNN offers it (AVX-512)",
     .peer = true,
-    .tolerance = 16.0, /* measured worst 1.7 (see winograd.c for the method) */
+    .tolerance = 16.0, /* measured worst 1.7 (see winograd/winograd.c for the method) */
     .supports = winograd_supports,
     .plan = plan_winograd,
     .run = onednn_run,

@@ -390,6 +390,14 @@ static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_sour
     }
 }
 
+/* Of count panels, the ones thread (of team) takes: its own share when
+ * own, else all. */
+static void share(int64_t count, bool own, int thread, int team, int64_t *begin, int64_t *end)
+{
+    *begin = own ? count * thread / team : 0;
+    *end = own ? count * (thread + 1) / team : count;
+}
+
 void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_source *b,
                          int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias,
                          float *workspace, int threads)
@@ -467,9 +475,8 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
         for (int64_t jc = 0; jc < n; jc += nc) {
             const int64_t nc_cur = n - jc < nc ? n - jc : nc;
             const int64_t n_panels = (nc_cur + nr - 1) / nr;
-            const int64_t jp_begin = split == OWN_PANELS ? n_panels * thread / team : 0;
-            const int64_t jp_end = split == OWN_PANELS ? n_panels * (thread + 1) / team
-                                                       : n_panels;
+            int64_t jp_begin, jp_end;
+            share(n_panels, split == OWN_PANELS, thread, team, &jp_begin, &jp_end);
             /* K-blocks of kc: one B micro-panel stays in L1 */
             for (int64_t pc = 0; pc < k; pc += kc) {
                 const int64_t kc_cur = k - pc < kc ? k - pc : kc;
@@ -490,9 +497,8 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                 for (int64_t ic = 0; ic < m; ic += mc) {
                     const int64_t mc_cur = m - ic < mc ? m - ic : mc;
                     const int64_t m_panels = (mc_cur + mr - 1) / mr;
-                    const int64_t ip_begin = split == OWN_ROWS ? m_panels * thread / team : 0;
-                    const int64_t ip_end = split == OWN_ROWS ? m_panels * (thread + 1) / team
-                                                             : m_panels;
+                    int64_t ip_begin, ip_end;
+                    share(m_panels, split == OWN_ROWS, thread, team, &ip_begin, &ip_end);
                     if (split != SHARED) {
                         run_tiles(kernel, kc_cur, kc_cur, kc, a_block, b_block,
                                   ic + ip_begin * mr, ic + ip_end * mr, m, jp_begin, jp_end,

@@ -69,13 +69,9 @@ interleave_avx2(const float *y, int64_t y_stride, float *dst, int64_t u_end, int
 
 static void row_avx2(const float *src, float *dst, int64_t lo, int64_t hi, int64_t run, int m)
 {
-    int64_t u = 0;
-    for (; u < lo; u++)
+    for (int64_t u = 0; u < lo; u++)
         dst[u] = 0.0f;
-    for (u = strided_copy_avx2(src, dst, u, hi, m); u < hi; u++)
-        dst[u] = src[u * m];
-    for (; u < run; u++)
-        dst[u] = 0.0f;
+    winograd_row_from(src, dst, strided_copy_avx2(src, dst, lo, hi, m), hi, run, m);
 }
 
 void winograd_gather_run__avx2(const struct conv_layer *l, const float *plane, int a, int m,

@@ -21,15 +21,19 @@ void winograd_gather_run_with(const struct conv_layer *l, const float *plane, in
     }
 }
 
-static void row_c(const float *src, float *dst, int64_t lo, int64_t hi, int64_t run, int m)
+void winograd_row_from(const float *src, float *dst, int64_t u, int64_t hi, int64_t run, int m)
 {
-    int64_t u = 0;
-    for (; u < lo; u++)
-        dst[u] = 0.0f;
     for (; u < hi; u++)
         dst[u] = src[u * m];
     for (; u < run; u++)
         dst[u] = 0.0f;
+}
+
+static void row_c(const float *src, float *dst, int64_t lo, int64_t hi, int64_t run, int m)
+{
+    for (int64_t u = 0; u < lo; u++)
+        dst[u] = 0.0f;
+    winograd_row_from(src, dst, lo, hi, run, m);
 }
 
 void winograd_gather_run__c(const struct conv_layer *l, const float *plane, int a, int m,

@@ -110,6 +110,8 @@ void winograd_gather_run_with(const struct conv_layer *l, const float *plane, in
                               winograd_row_fn row);
 void winograd_gather_run__c(const struct conv_layer *l, const float *plane, int a, int m,
                             int64_t th, int64_t tw0, int64_t run, float *d, int64_t nt);
+/* A row's end in plain C: dst[u] = src[m u] from u to hi, then zeros */
+void winograd_row_from(const float *src, float *dst, int64_t u, int64_t hi, int64_t run, int m);
 int64_t winograd_interleave__c(const float *y, int64_t y_stride, float *dst, int64_t inside,
                                int m);
 /* tiles__avx2.c, tiles__avx512.c */
