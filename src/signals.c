@@ -1,11 +1,16 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+
+/* How long a child may take to end after a forwarded signal. */
+#define CHILD_GRACE_MS 2000
 
 volatile sig_atomic_t signals_stop;
 
@@ -30,7 +35,9 @@ static void *signal_thread(void *unused)
             continue;
         pthread_mutex_lock(&state_lock);
         if (child_group > 0) {
-            kill(-child_group, sig);
+            /* SIGTERM whatever arrived: gnuplot takes SIGINT as "stop this
+             * plot" and carries on with the next command */
+            kill(-child_group, SIGTERM);
             child_signalled = true;
             if (!signals_stop)
                 signals_stop = sig;
@@ -95,9 +102,15 @@ int signals_run_child(char *const argv[])
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);
+        /* never the terminal's input, or the test's: a child that turned
+         * interactive would wait on it */
+        const int null = open("/dev/null", O_RDONLY);
+        if (null >= 0 && null != STDIN_FILENO) {
+            dup2(null, STDIN_FILENO);
+            close(null);
+        }
         /* a convbench started in the background of a script inherits
-         * SIGINT ignored; the plotter must not, or a forwarded SIGINT
-         * would leave it drawing */
+         * SIGINT ignored; the child must not, nor SIGTERM */
         struct sigaction fallback = {.sa_handler = SIG_DFL};
         sigaction(SIGINT, &fallback, NULL);
         sigaction(SIGTERM, &fallback, NULL);
@@ -116,9 +129,20 @@ int signals_run_child(char *const argv[])
     if (pid < 0)
         return -1;
 
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        continue;
+    /* polled, so that a child that outlives a forwarded SIGTERM by
+     * CHILD_GRACE_MS is killed */
+    int status = 0, signalled_for = 0;
+    for (;;) {
+        const pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR))
+            break;
+        const struct timespec tick = {0, 20 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+        pthread_mutex_lock(&state_lock);
+        if (child_signalled && (signalled_for += 20) >= CHILD_GRACE_MS)
+            kill(-pid, SIGKILL);
+        pthread_mutex_unlock(&state_lock);
+    }
     pthread_mutex_lock(&state_lock);
     /* an interrupted child may leave members of its group (gnuplot) behind */
     if (child_signalled)

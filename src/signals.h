@@ -9,8 +9,8 @@
  * The first signal sets signals_stop: the run ends after the row under way
  * and keeps its rows. A second signal saves the finished rows of the sink
  * being written (csv_sink_save_partial) and exits at once with 128 + the
- * first signal. While a child process runs (the plotter), every signal is
- * forwarded to the child's process group instead. */
+ * first signal. While a child process runs (gnuplot), a signal stops the
+ * child's process group instead (SIGTERM, then SIGKILL 2 s on). */
 #ifndef CONVBENCH_SIGNALS_H
 #define CONVBENCH_SIGNALS_H
 
@@ -29,8 +29,9 @@ int signals_start(void);
 void signals_watch_sink(struct csv_sink *sink);
 
 /* Runs argv[0] (looked up in PATH when it has no slash) with argv as a
- * child in a process group of its own, with the default signal mask, and
- * waits for it; signals arriving meanwhile are forwarded to that group, and
+ * child in a process group of its own, with the default signal mask and
+ * dispositions and /dev/null as its input, and waits for it; a signal
+ * arriving meanwhile stops that group (SIGTERM, SIGKILL after 2 s), and
  * whatever is left of the group once the child has exited is killed. Returns the child's wait status, or -1 when it
  * could not be started. */
 int signals_run_child(char *const argv[]);

@@ -157,8 +157,13 @@ expect_exit 130 $? "SIGINT in --verify-only"
 if command -v gnuplot >/dev/null 2>&1; then
     step "SIGINT while plotting"
     mkdir "$tmp/plot"
+    # standard input an open pipe that never speaks (as under a CI runner):
+    # a gnuplot that took the signal as "stop this plot" would wait on it
+    mkfifo "$tmp/silent"
+    sleep 150 >"$tmp/silent" &
+    silent=$!
     start -q -t 1 -v naive --min-time=0 --reps=1 -o "$tmp/plot/run.csv" "$seed" \
-        >/dev/null 2>"$tmp/plot.txt"
+        <"$tmp/silent" >/dev/null 2>"$tmp/plot.txt"
     while kill -0 "$pid" 2>/dev/null && ! ls "$tmp/plot" | grep -q '\.png$'; do
         sleep 0.05
     done
@@ -169,9 +174,34 @@ if command -v gnuplot >/dev/null 2>&1; then
     sleep 1
     [ "$(ls "$tmp/plot" | wc -l)" -eq "$before" ] && ok || bad "charts were drawn after convbench exited"
     pgrep -f "out='$tmp/plot/run-" >/dev/null && bad "gnuplot outlived convbench" || ok
+    kill "$silent" 2>/dev/null
     grep -q 'interrupted while drawing the charts' "$tmp/plot.txt" && ok ||
         bad "SIGINT while plotting: $(cat "$tmp/plot.txt")"
     [ -f "$tmp/plot/run.csv" ] && ok || bad "the result of a run interrupted while plotting is missing"
+    # a plotter that ignores SIGTERM (as a gnuplot stuck in its own SIGINT
+    # handler would) is killed with its group a little later, and the run
+    # still ends 130 (without the kill the watchdog would end it: 137)
+    step "a plotter that will not stop"
+    mkdir "$tmp/stuck" "$tmp/stuck-bin"
+    cat >"$tmp/stuck-bin/gnuplot" <<'STUCK'
+#!/bin/sh
+trap '' INT TERM
+: >"$STUCK_MARK"
+while :; do sleep 1; done
+STUCK
+    chmod +x "$tmp/stuck-bin/gnuplot"
+    PATH="$tmp/stuck-bin:$PATH" STUCK_MARK="$tmp/stuck/started" "$bin" -q -t 1 -v naive \
+        --min-time=0 --reps=1 -o "$tmp/stuck/run.csv" "$seed" >/dev/null 2>"$tmp/stuck.txt" &
+    pid=$!
+    (sleep 120 && kill -KILL "$pid") >/dev/null 2>&1 </dev/null &
+    watchdog=$!
+    while kill -0 "$pid" 2>/dev/null && [ ! -e "$tmp/stuck/started" ]; do
+        sleep 0.05
+    done
+    kill -INT "$pid" 2>/dev/null || bad "convbench had exited before its plotter started"
+    finish
+    expect_exit 130 $? "SIGINT with a plotter that will not stop"
+    pgrep -f "$tmp/stuck-bin/gnuplot" >/dev/null && bad "the stuck plotter outlived convbench" || ok
 else
     echo "NOTE: gnuplot is not installed: no signal while plotting"
     bad "gnuplot missing (scripts/bootstrap installs it)"
