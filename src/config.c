@@ -648,6 +648,9 @@ int config_open(const char *path, struct stat *st, char error[CONFIG_ERROR_MAX])
     return fd;
 }
 
+static int config_parse_buffer(const char *path, char *text, size_t size, struct network *net,
+                               char error[CONFIG_ERROR_MAX]);
+
 int config_parse_file(const char *path, struct network *net, char error[CONFIG_ERROR_MAX])
 {
     struct stat st;
@@ -684,8 +687,10 @@ int config_parse_file(const char *path, struct network *net, char error[CONFIG_E
     return status;
 }
 
-int config_parse_buffer(const char *path, char *text, size_t size, struct network *net,
-                        char error[CONFIG_ERROR_MAX])
+/* The same on the size bytes of text (which has room for one more, a NUL
+ * written after them): a NUL byte among them is an error naming its line. */
+static int config_parse_buffer(const char *path, char *text, size_t size, struct network *net,
+                               char error[CONFIG_ERROR_MAX])
 {
     const char *nul = memchr(text, '\0', size);
     if (nul) {

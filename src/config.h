@@ -50,11 +50,6 @@ int config_open(const char *path, struct stat *st, char error[CONFIG_ERROR_MAX])
 int network_set_batch(const char *path, struct network *net, int64_t batch,
                       char error[CONFIG_ERROR_MAX]);
 
-/* The same on the size bytes of text (which has room for one more, a NUL
- * written after them): a NUL byte among them is an error naming its line. */
-int config_parse_buffer(const char *path, char *text, size_t size, struct network *net,
-                        char error[CONFIG_ERROR_MAX]);
-
 /* The same on text in memory; path only names it in messages. */
 int config_parse_string(const char *path, const char *text, struct network *net,
                         char error[CONFIG_ERROR_MAX]);

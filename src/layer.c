@@ -60,8 +60,10 @@ void layer_inside_range(int64_t first, int64_t stride, int64_t limit, int64_t co
     *hi = h;
 }
 
-int64_t layer_valid_taps(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
-                         int64_t dilation)
+/* Taps of a kernel axis that land inside the input, summed over every output
+ * position of that axis (pad is the padding before the input). */
+static int64_t layer_valid_taps(int64_t in, int64_t out, int64_t kernel, int64_t stride,
+                                int64_t pad, int64_t dilation)
 {
     int64_t taps = 0;
     for (int64_t o = 0; o < out; o++) {

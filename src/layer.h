@@ -82,9 +82,4 @@ int64_t layer_output_elements(const struct conv_layer *l);
 void layer_inside_range(int64_t first, int64_t stride, int64_t limit, int64_t count, int64_t *lo,
                         int64_t *hi);
 
-/* Taps of a kernel axis that land inside the input, summed over every output
- * position of that axis (pad is the padding before the input). */
-int64_t layer_valid_taps(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
-                         int64_t dilation);
-
 #endif

@@ -11,7 +11,10 @@
 #include "onnx.h"
 #endif
 
-bool model_looks_like_onnx(const unsigned char *bytes, size_t count)
+/* Whether bytes, the start of a file, begin like a serialized ONNX
+ * ModelProto: the tag of one of its fields, and a control byte among the
+ * first 16 (protobuf lengths and varints) that no text config holds. */
+static bool model_looks_like_onnx(const unsigned char *bytes, size_t count)
 {
     /* ModelProto's fields: ir_version (1, varint), producer_name (2),
      * producer_version (3), domain (4), model_version (5, varint),

@@ -9,11 +9,6 @@
 
 #include "config.h"
 
-/* Whether bytes, the start of a file, begin like a serialized ONNX
- * ModelProto: the tag of one of its fields, and a control byte among the
- * first 16 (protobuf lengths and varints) that no text config holds. */
-bool model_looks_like_onnx(const unsigned char *bytes, size_t count);
-
 /* Reads path as an ONNX model when its content (or its .onnx name) says so,
  * else as an INI config. batch > 0 sets every layer's batch (and an ONNX
  * model's symbolic batch dimension); 0 keeps the file's, a symbolic one

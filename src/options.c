@@ -110,7 +110,10 @@ static const char usage_text[] =
     "an earlier <output>.csv is left as it was; a second signal does not wait for the\n"
     "row under way (the finished rows are kept).\n";
 
-void usage_error(const char *fmt, ...)
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Prints "convbench: MESSAGE" and the --help hint, exits 2. */
+static void usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

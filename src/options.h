@@ -49,7 +49,4 @@ struct cli {
  * exit 0; a usage error prints what is wrong and exits 2. */
 void cli_parse(int argc, char **argv, struct cli *cli);
 
-/* Prints "convbench: MESSAGE" and the --help hint, exits 2. */
-void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
 #endif

@@ -320,13 +320,6 @@ static void sink_release(struct csv_sink *sink)
     sink->writing = false;
 }
 
-const char *csv_sink_final_path(const struct csv_sink *sink, bool partial)
-{
-    if (sink->kind != OUTPUT_FILE)
-        return NULL;
-    return partial ? sink->partial_path : sink->path;
-}
-
 int csv_sink_commit(struct csv_sink *sink, bool partial, const char *const *meta_lines,
                     size_t meta_count, char *error, size_t error_size)
 {

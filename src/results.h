@@ -69,8 +69,6 @@ int csv_sink_set_meta(struct csv_sink *sink, const char *const *lines, size_t co
  * a failure neither earlier file is touched. Other targets are flushed. */
 int csv_sink_commit(struct csv_sink *sink, bool partial, const char *const *meta_lines,
                     size_t meta_count, char *error, size_t error_size);
-/* The file a commit wrote the rows to (NULL for standard output). */
-const char *csv_sink_final_path(const struct csv_sink *sink, bool partial);
 /* Drops the temporary file; an existing result is left untouched. */
 void csv_sink_abort(struct csv_sink *sink);
 /* For the signal thread, on a second signal: moves the rows finished so far

@@ -21,7 +21,8 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void timing_stats(double *seconds, int n, struct timing *result)
+/* Statistics of n per-run times in seconds (sorts them). */
+static void timing_stats(double *seconds, int n, struct timing *result)
 {
     qsort(seconds, (size_t)n, sizeof *seconds, compare_double);
     double mean = 0.0, var = 0.0;

@@ -44,9 +44,6 @@ enum conv_status time_variant(const struct conv_variant *v, void *state, const f
                               float *out, double warm_seconds,
                               const struct timing_options *options, struct timing *result);
 
-/* Statistics of n per-run times in seconds (sorts them). */
-void timing_stats(double *seconds, int n, struct timing *result);
-
 void timing_release(void); /* frees the cache-eviction buffer */
 
 #endif

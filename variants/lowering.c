@@ -79,8 +79,10 @@ static void im2col_row(const struct conv_layer *l, const float *plane, int64_t k
     }
 }
 
-void im2col_band(const struct conv_layer *l, const float *in, int64_t oh0, int64_t oh1,
-                 float *columns, int threads)
+/* Columns for output rows [oh0, oh1) of one image and group: in points at the
+ * group's first input channel; columns is K x ((oh1 - oh0) * W_out). */
+static void im2col_band(const struct conv_layer *l, const float *in, int64_t oh0, int64_t oh1,
+                        float *columns, int threads)
 {
     const int64_t taps = l->kernel_h * l->kernel_w;
     const int64_t rows = l->c_in / l->groups * taps;
@@ -93,44 +95,41 @@ void im2col_band(const struct conv_layer *l, const float *in, int64_t oh0, int64
 }
 
 /* Image n, group g: bands of output rows, columns then GEMM. */
-static int run_group(const struct lowering *lw, const float *in, float *out, int64_t n,
+static void run_group(const struct lowering *lw, const float *in, float *out, int64_t n,
                      int64_t g, lowered_gemm_fn gemm, void *context, int thread, int threads)
 {
     const struct conv_layer *l = &lw->layer;
     const float *in_g = in + (n * l->c_in + g * (l->c_in / l->groups)) * l->h_in * l->w_in;
     float *out_g = out + (n * l->c_out + g * lw->m) * lw->n;
-    if (lw->direct)
-        return gemm(context, g, in_g, lw->n, lw->n, out_g, lw->n, thread, threads);
-    if (!lw->columns_built)
-        return gemm(context, g, in_g, 0, lw->n, out_g, lw->n, thread, threads);
+    if (lw->direct) {
+        gemm(context, g, in_g, lw->n, lw->n, out_g, lw->n, thread, threads);
+        return;
+    }
+    if (!lw->columns_built) {
+        gemm(context, g, in_g, 0, lw->n, out_g, lw->n, thread, threads);
+        return;
+    }
     float *columns = lw->columns + (size_t)thread * lw->buffer_floats;
     for (int64_t oh0 = 0; oh0 < l->h_out; oh0 += lw->band_rows) {
         const int64_t oh1 = oh0 + lw->band_rows < l->h_out ? oh0 + lw->band_rows : l->h_out;
         const int64_t width = (oh1 - oh0) * l->w_out;
         im2col_band(l, in_g, oh0, oh1, columns, threads);
-        if (gemm(context, g, columns, width, width, out_g + oh0 * l->w_out, lw->n, thread,
-                 threads) != 0)
-            return -1;
+        gemm(context, g, columns, width, width, out_g + oh0 * l->w_out, lw->n, thread, threads);
     }
-    return 0;
 }
 
-int lowering_run(const struct lowering *lw, const float *in, float *out, lowered_gemm_fn gemm,
-                 void *context)
+void lowering_run(const struct lowering *lw, const float *in, float *out, lowered_gemm_fn gemm,
+                  void *context)
 {
     const struct conv_layer *l = &lw->layer;
     const int64_t units = l->batch * l->groups;
-    int failed = 0;
     if (lw->parallel_groups) {
-        #pragma omp parallel for num_threads(lw->threads) schedule(dynamic) reduction(| : failed)
-        for (int64_t u = 0; u < units; u++) {
-            failed |= run_group(lw, in, out, u / l->groups, u % l->groups, gemm, context,
-                                omp_get_thread_num(), 1) != 0;
-        }
+        #pragma omp parallel for num_threads(lw->threads) schedule(dynamic)
+        for (int64_t u = 0; u < units; u++)
+            run_group(lw, in, out, u / l->groups, u % l->groups, gemm, context,
+                      omp_get_thread_num(), 1);
     } else {
-        for (int64_t u = 0; u < units && !failed; u++)
-            failed = run_group(lw, in, out, u / l->groups, u % l->groups, gemm, context, 0,
-                               lw->threads) != 0;
+        for (int64_t u = 0; u < units; u++)
+            run_group(lw, in, out, u / l->groups, u % l->groups, gemm, context, 0, lw->threads);
     }
-    return failed ? -1 : 0;
 }

@@ -21,8 +21,8 @@
 /* The GEMM of one band: C (M x n, leading dimension ldc) = W_group * B (K x n,
  * leading dimension ldb) + bias. thread indexes per-thread scratch; threads
  * is how many threads the call may use (1 inside a parallel loop). */
-typedef int (*lowered_gemm_fn)(void *context, int64_t group, const float *b, int64_t ldb,
-                               int64_t n, float *c, int64_t ldc, int thread, int threads);
+typedef void (*lowered_gemm_fn)(void *context, int64_t group, const float *b, int64_t ldb,
+                                int64_t n, float *c, int64_t ldc, int thread, int threads);
 
 struct lowering {
     struct conv_layer layer;
@@ -49,13 +49,9 @@ int lowering_plan(struct lowering *lw, const struct conv_layer *l, int threads, 
  * returns the bytes of column buffers it would allocate. */
 size_t lowering_layout(struct lowering *lw, const struct conv_layer *l, int threads,
                        bool columns);
-int lowering_run(const struct lowering *lw, const float *in, float *out, lowered_gemm_fn gemm,
-                 void *context);
+void lowering_run(const struct lowering *lw, const float *in, float *out, lowered_gemm_fn gemm,
+                  void *context);
 void lowering_free(struct lowering *lw);
 
-/* Columns for output rows [oh0, oh1) of one image and group: in points at the
- * group's first input channel; columns is K x ((oh1 - oh0) * W_out). */
-void im2col_band(const struct conv_layer *l, const float *in, int64_t oh0, int64_t oh1,
-                 float *columns, int threads);
 
 #endif

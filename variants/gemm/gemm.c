@@ -35,7 +35,7 @@ const struct gemm_kernel *const gemm_kernels[] = {
 };
 const size_t gemm_kernel_count = sizeof gemm_kernels / sizeof gemm_kernels[0];
 
-const struct gemm_kernel *gemm_kernel_best(void)
+static const struct gemm_kernel *gemm_kernel_best(void)
 {
     for (size_t i = 0; i < gemm_kernel_count; i++)
         if (cpu_has_isa(gemm_kernels[i]->isa))
@@ -69,7 +69,7 @@ static int64_t clamp(int64_t x, int64_t lo, int64_t hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-struct gemm_blocking gemm_blocking_for(const struct gemm_kernel *kernel)
+static struct gemm_blocking gemm_blocking_for(const struct gemm_kernel *kernel)
 {
     size_t l1 = cpu_cache_size(1), l2 = cpu_cache_size(2), l3 = cpu_cache_size(3);
     if (!l1)

@@ -4,8 +4,9 @@
  *
  * A (M x K) is packed once, ahead of time: convolution weights do not change
  * between runs. B (K x N) is packed block by block inside gemm_compute.
- * Micro-kernels exist per ISA; gemm_kernel_best() picks the widest the CPU
- * runs, and every one the CPU runs can be chosen explicitly (tests do). */
+ * Micro-kernels exist per ISA; gemm_kernel_for_m() picks among the widest
+ * the CPU runs, and every one the CPU runs can be chosen explicitly (tests
+ * do). */
 #ifndef CONVBENCH_GEMM_H
 #define CONVBENCH_GEMM_H
 
@@ -75,13 +76,11 @@ struct gemm_blocking {
  * but must not be called (cpu_has_isa tells). */
 extern const struct gemm_kernel *const gemm_kernels[];
 extern const size_t gemm_kernel_count;
-const struct gemm_kernel *gemm_kernel_best(void);
 
 /* Among the kernels of the best ISA, the one that pads M the least (ties go
  * to the taller tile, which loads less per FMA). */
 const struct gemm_kernel *gemm_kernel_for_m(int64_t m);
 
-struct gemm_blocking gemm_blocking_for(const struct gemm_kernel *kernel);
 /* The blocking for an M x K matrix A to be multiplied by B of N columns:
  * the above, with a K of up to three K-blocks in one (where N is more than
  * a few columns), and M-blocks of even size. */
