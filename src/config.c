@@ -439,7 +439,8 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 }
 
 /* Fills in defaults and checks each layer against its input, in file order,
- * and that the network's totals fit in 64 bits. */
+ * and that the network's totals fit in 64 bits. (Long: one check per key,
+ * each with its own message naming the line.) */
 static void validate(struct parse_context *ctx)
 {
     enum { TOTAL_PARAMS, TOTAL_MACS, TOTAL_MACS_NOPAD, TOTAL_FLOPS, TOTAL_BYTES, TOTAL_COUNT };

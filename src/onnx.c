@@ -588,7 +588,8 @@ struct window {
 
 /* Reads strides, dilations, pads and auto_pad for a window of the given
  * kernel over input x (N, C, spatial...), and works out the output's
- * spatial extents. false after failing the walk. */
+ * spatial extents. false after failing the walk. (Long: one block per
+ * attribute, each with its own message.) */
 static bool window_of(struct walk *w, size_t index, const struct value *x, struct window *win,
                       bool ceil_mode, int64_t *out_dims)
 {
@@ -683,7 +684,8 @@ static bool window_of(struct walk *w, size_t index, const struct value *x, struc
 }
 
 /* Conv, ConvInteger, QLinearConv, ConvTranspose: the output shape, and a
- * layer for a 2-D float Conv. */
+ * layer for a 2-D float Conv. (Long: each check of the input, the weight
+ * and the group names its own fault.) */
 static void conv_node(struct walk *w, size_t index)
 {
     const Onnx__NodeProto *n = w->graph->node[index];
@@ -795,7 +797,8 @@ static void conv_node(struct walk *w, size_t index)
     add_layer(w, index, &l);
 }
 
-/* Gemm and MatMul: a 1x1 conv on C x 1 x 1 when B is a constant 2-D weight. */
+/* Gemm and MatMul: a 1x1 conv on C x 1 x 1 when B is a constant 2-D weight.
+ * (Long: Gemm's transposes and MatMul's ranks are each checked apart.) */
 static void product_node(struct walk *w, size_t index, bool gemm)
 {
     const Onnx__NodeProto *n = w->graph->node[index];
@@ -1580,6 +1583,8 @@ static bool prefix(const char *s, const char *p)
     return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* The shape rule of one node. (Long: one branch per operator family, each
+ * a call or a few lines.) */
 static void visit(struct walk *w, size_t index)
 {
     const Onnx__NodeProto *n = w->graph->node[index];
@@ -1834,7 +1839,8 @@ static bool setup(struct walk *w)
 
 /* The nodes in an order where each comes after the producers of its
  * inputs (ONNX files are sorted; this also finds cycles and inputs that
- * nothing produces). order has n_node entries. */
+ * nothing produces). order has n_node entries. (Long: Kahn's algorithm
+ * with the index of producers it builds, and a message for each fault.) */
 static bool sort_nodes(struct walk *w, size_t *order)
 {
     const Onnx__GraphProto *g = w->graph;

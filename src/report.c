@@ -50,6 +50,8 @@ static void rule(FILE *out, char c, int name_width)
     fputc('\n', out);
 }
 
+/* (Long: the table's header, rows, totals and the memory lines, printed in
+ * the order they appear.) */
 void print_cost_summary(FILE *out, const char *path, const struct network *net,
                         const bool *selected)
 {

@@ -243,7 +243,8 @@ static void flat_masks(const struct conv_layer *l, int64_t n0, int64_t cols, uin
  * columns and keeps the even ones). Other strides (and outputs narrower
  * than 5, with many segments per panel) gather 16 columns at a
  * time, with the row and column of each lane worked out once per panel and
- * the edges as lane masks. */
+ * the edges as lane masks. (Long: the load paths share the panel loop and
+ * its prefetches.) */
 __attribute__((target("avx512f"))) void
 im2col_pack_avx512(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols, int nr,
                    float *panel)
@@ -383,6 +384,7 @@ __attribute__((target("avx2"))) static inline __m256i lane_mask8(uint64_t bits)
     return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)(bits & 0xff)), bit), bit);
 }
 
+/* The same on AVX2, 8 columns at a time. (Long: as the AVX-512 one.) */
 __attribute__((target("avx2"))) void
 im2col_pack_avx2(const void *context, int64_t k0, int64_t kc, int64_t n0, int64_t cols, int nr,
                  float *panel)

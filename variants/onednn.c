@@ -136,6 +136,9 @@ static dnnl_status_t make_reorder(struct onednn_state *s, dnnl_memory_t from, dn
     return st;
 }
 
+/* A primitive for the mode, its memories and the weights reordered into
+ * them. (Long: oneDNN's C API takes a descriptor, a primitive and a memory
+ * per tensor, each of which can fail with its own message.) */
 static enum conv_status plan_mode(enum onednn_mode mode, const struct conv_layer *l,
                                   const float *weights, const float *bias, void **state,
                                   const char **why)

@@ -177,9 +177,10 @@ rows_avx512(const struct conv_layer *l, const float *x, const float *w, float bi
  * the neighbouring vector (one load and two shifts instead of three loads,
  * two of them straddling cache lines). Stride 2 splits each input vector
  * pair into its even and odd columns, which are two of the taps; the third
- * is one of them shifted by a lane. A
- * last block shorter than R is computed as the R rows that end the band:
- * its first rows are written twice, with the same values. */
+ * is one of them shifted by a lane. A last block shorter than R is
+ * computed as the R rows that end the band: its first rows are written
+ * twice, with the same values. (Long: one register-blocked loop nest, kept
+ * whole so that the accumulators stay in registers.) */
 __attribute__((target("avx512f"), always_inline)) static inline void
 planes3x3_avx512(const struct conv_layer *l, const float *in, const float *weights,
                  const float *bias, float *out, int64_t p0, int64_t p1, int64_t oh0, int64_t oh1,

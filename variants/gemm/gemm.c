@@ -398,6 +398,8 @@ static void share(int64_t count, bool own, int thread, int team, int64_t *begin,
     *end = own ? count * (thread + 1) / team : count;
 }
 
+/* (Long: the loop nest over N-, K- and M-blocks, with its work splits, is
+ * one parallel region, so that the threads meet only where they share B.) */
 void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_source *b,
                          int64_t n, float *c, int64_t ldc, bool accumulate, const float *bias,
                          float *workspace, int threads)

@@ -343,6 +343,9 @@ static void layout(struct winograd_state *s, const struct winograd_form *f,
     s->strategy = s->small_k ? small_k_run : s->blocks ? blocks_run : batches_run;
 }
 
+/* The plan: U = G g G^T for every weight, packed for the GEMMs (or kept
+ * unpacked with few input channels), and the workspace. (Long: the weight
+ * transform and its three packings are one loop over the groups.) */
 static enum conv_status plan_form(const struct winograd_form *f, const struct conv_layer *l,
                                   const float *weights, const float *bias, int threads,
                                   void **state, const char **why)
