@@ -263,3 +263,45 @@ void result_set_impls(const struct result_set *set, const char *variant, char *l
         }
     }
 }
+
+void grid_separable_families(const struct result_grid *g, size_t thread,
+                             void (*each)(const struct grid_family *family, void *context),
+                             void *context)
+{
+    for (size_t k = 0; k < g->layer_count; k++) {
+        const char *config = g->layers[k]->config, *layer = g->layers[k]->layer.name;
+        const char *suffix = strstr(layer, "_regular");
+        const struct result_row *reg = grid_pick(g, k, thread, GRID_FASTEST);
+        if (!suffix || suffix[8] || !reg)
+            continue;
+        struct grid_family family = {.regular = k, .prefix_length = (int)(suffix - layer)};
+        const size_t prefix = (size_t)family.prefix_length;
+        double block_macs = 0.0, block_time = 0.0;
+        int block_members = 0, block_measured = 0;
+        for (size_t j = 0; j < g->layer_count; j++) {
+            const char *name = g->layers[j]->layer.name;
+            if (j == k || strcmp(g->layers[j]->config, config) != 0 ||
+                strncmp(name, layer, prefix) != 0 || name[prefix] != '_')
+                continue;
+            const struct result_row *p = grid_pick(g, j, thread, GRID_FASTEST);
+            const char *form = name + prefix + 1;
+            if (form[0] == 'g' && form[1] >= '0' && form[1] <= '9') {
+                if (p && family.form_count < GRID_FORMS_MAX - 1)
+                    family.forms[family.form_count++] = (struct grid_form){
+                        form, (double)reg->cost.macs / (double)p->cost.macs,
+                        reg->timing.median_us / p->timing.median_us};
+            } else if (strcmp(form, "dw") == 0 || strcmp(form, "pw") == 0) {
+                block_members++;
+                if (p) {
+                    block_measured++;
+                    block_macs += (double)p->cost.macs;
+                    block_time += p->timing.median_us;
+                }
+            }
+        }
+        if (block_members == 2 && block_measured == 2 && block_time > 0.0)
+            family.forms[family.form_count++] = (struct grid_form){
+                "dw+pw", (double)reg->cost.macs / block_macs, reg->timing.median_us / block_time};
+        each(&family, context);
+    }
+}

@@ -77,6 +77,30 @@ bool grid_block_first(const struct result_grid *grid, size_t layer);
 /* Every layer under variant (as for grid_pick). */
 struct grid_total grid_network_total(const struct result_grid *grid, size_t thread, int variant);
 
+/* A family of forms of one layer, as configs/separable.ini names them in
+ * one config: <prefix>_regular, grouped forms <prefix>_gG, and a
+ * depthwise-separable block <prefix>_dw + <prefix>_pw. Each form has its
+ * MAC saving and measured speed-up over the regular layer, both from the
+ * fastest measured variant of each layer. */
+#define GRID_FORMS_MAX 16
+struct grid_form {
+    const char *name; /* "g2", ..., or "dw+pw" */
+    double saving, speedup;
+};
+struct grid_family {
+    size_t regular;    /* the layer index of <prefix>_regular */
+    int prefix_length; /* of its name */
+    size_t form_count;
+    struct grid_form forms[GRID_FORMS_MAX]; /* grouped forms, then the block */
+};
+
+/* Calls each(family, context) for every family whose regular layer is
+ * measured at that thread count, in layer order; forms not measured (a
+ * block with a member not measured) are left out. */
+void grid_separable_families(const struct result_grid *grid, size_t thread,
+                             void (*each)(const struct grid_family *family, void *context),
+                             void *context);
+
 /* Adds to the "; "-separated list the implementations (impl) the rows of
  * variant name that the list does not hold yet. */
 void result_set_impls(const struct result_set *set, const char *variant, char *list,

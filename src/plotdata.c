@@ -163,60 +163,38 @@ static void write_points(FILE *f, const struct view *w, char *present, size_t si
     }
 }
 
-/* separable.dat: for families <prefix>_regular / <prefix>_gG / a block of
- * <prefix>_dw + <prefix>_pw, each form's MAC saving and measured speed-up
- * over the regular layer, both from the fastest measured variant per layer. */
+/* separable.dat: each form of each family (grid_separable_families) with
+ * its MAC saving and measured speed-up; names gets the families' prefixes. */
+struct separable_out {
+    FILE *file;
+    const struct result_grid *grid;
+    char *names;
+    size_t size;
+    int families, rows;
+};
+
+static void write_family(const struct grid_family *family, void *context)
+{
+    struct separable_out *o = context;
+    const char *layer = o->grid->layers[family->regular]->layer.name;
+    o->families++;
+    snprintf(o->names + strlen(o->names), o->size - strlen(o->names), "%s%.*s",
+             o->names[0] ? " " : "", family->prefix_length, layer);
+    for (size_t i = 0; i < family->form_count; i++) {
+        const struct grid_form *form = &family->forms[i];
+        fprintf(o->file, "%.*s %d %s %.3f %.3f\n", family->prefix_length, layer, o->families,
+                form->name, form->saving, form->speedup);
+        o->rows++;
+    }
+}
+
 static int write_separable(FILE *f, const struct view *w, char *names, size_t size)
 {
-    const struct result_grid *g = &w->grid;
     names[0] = '\0';
     fprintf(f, "family index form saving speedup\n");
-    int rows = 0, families = 0;
-    for (size_t k = 0; k < g->layer_count; k++) {
-        const char *config = g->layers[k]->config, *layer = g->layers[k]->layer.name;
-        const char *suffix = strstr(layer, "_regular");
-        const struct result_row *reg = grid_pick(g, k, w->top, GRID_FASTEST);
-        if (!suffix || suffix[8] || !reg)
-            continue;
-        const size_t prefix = (size_t)(suffix - layer);
-        families++;
-        snprintf(names + strlen(names), size - strlen(names), "%s%.*s", names[0] ? " " : "",
-                 (int)prefix, layer);
-        /* grouped forms, then the separable block */
-        double block_macs = 0.0, block_time = 0.0;
-        bool block_complete = true;
-        int block_members = 0;
-        for (size_t j = 0; j < g->layer_count; j++) {
-            const char *l2 = g->layers[j]->layer.name;
-            if (j == k || strcmp(g->layers[j]->config, config) != 0 ||
-                strncmp(l2, layer, prefix) != 0 || l2[prefix] != '_')
-                continue;
-            const struct result_row *p = grid_pick(g, j, w->top, GRID_FASTEST);
-            const char *form = l2 + prefix + 1;
-            if (form[0] == 'g' && form[1] >= '0' && form[1] <= '9') {
-                if (p) {
-                    fprintf(f, "%.*s %d %s %.3f %.3f\n", (int)prefix, layer, families, form,
-                            (double)reg->cost.macs / (double)p->cost.macs,
-                            reg->timing.median_us / p->timing.median_us);
-                    rows++;
-                }
-            } else if (strcmp(form, "dw") == 0 || strcmp(form, "pw") == 0) {
-                block_members++;
-                if (!p) {
-                    block_complete = false;
-                    continue;
-                }
-                block_macs += (double)p->cost.macs;
-                block_time += p->timing.median_us;
-            }
-        }
-        if (block_members == 2 && block_complete && block_time > 0.0) {
-            fprintf(f, "%.*s %d dw+pw %.3f %.3f\n", (int)prefix, layer, families,
-                    (double)reg->cost.macs / block_macs, reg->timing.median_us / block_time);
-            rows++;
-        }
-    }
-    return rows;
+    struct separable_out out = {f, &w->grid, names, size, 0, 0};
+    grid_separable_families(&w->grid, w->top, write_family, &out);
+    return out.rows;
 }
 
 static int compare_int(const void *a, const void *b)

@@ -140,6 +140,28 @@ static void check_bad_field(const struct result_set *set, const char *column, co
     unlink(bad);
 }
 
+struct family_seen {
+    int families, forms;
+    char first_form[16];
+    double g4_speedup, g4_saving, block_speedup;
+};
+
+static void note_family(const struct grid_family *family, void *context)
+{
+    struct family_seen *seen = context;
+    seen->families++;
+    seen->forms += (int)family->form_count;
+    if (family->form_count)
+        snprintf(seen->first_form, sizeof seen->first_form, "%s", family->forms[0].name);
+    for (size_t i = 0; i < family->form_count; i++) {
+        if (strcmp(family->forms[i].name, "g4") == 0) {
+            seen->g4_speedup = family->forms[i].speedup;
+            seen->g4_saving = family->forms[i].saving;
+        } else if (strcmp(family->forms[i].name, "dw+pw") == 0)
+            seen->block_speedup = family->forms[i].speedup;
+    }
+}
+
 int main(void)
 {
     struct result_set set = {0};
@@ -219,6 +241,29 @@ int main(void)
     CHECK(compared == 3 && fabs(speed - 2.0) < 1e-12, "thread speed-up %g", speed);
     speed = grid_thread_speedup(&g, (size_t)slow, 0, 1, &compared);
     CHECK_INT(compared, 0, "no layer of slow at 2 threads");
+
+    /* a separable family: regular 400 us, g4 (fastest 100 us), dw + pw */
+    struct result_set fam = {0};
+    add(&fam, make_row("f_regular", "", 1, 1, "fast", 1, 400.0));
+    add(&fam, make_row("f_g4", "", 1, 4, "fast", 1, 150.0));
+    add(&fam, make_row("f_g4", "", 1, 4, "slow", 1, 100.0));
+    add(&fam, make_row("f_dw", "f", 1, 8, "fast", 1, 30.0));
+    add(&fam, make_row("f_pw", "f", 1, 1, "fast", 1, 20.0));
+    add(&fam, make_row("other_dw", "", 1, 8, "fast", 1, 5.0));
+    struct result_grid fg;
+    CHECK(result_grid_build(&fg, fam.rows, fam.count) == 0, "family grid");
+    struct family_seen seen = {0};
+    grid_separable_families(&fg, 0, note_family, &seen);
+    CHECK_INT(seen.families, 1, "families");
+    CHECK_INT(seen.forms, 2, "forms (g4, dw+pw)");
+    CHECK_STR(seen.first_form, "g4", "the grouped form first");
+    CHECK(fabs(seen.g4_speedup - 4.0) < 1e-12, "g4 speed-up from its fastest variant: %g",
+          seen.g4_speedup);
+    CHECK(fabs(seen.g4_saving - 4.0) < 1e-12, "g4 saves 4x the MACs: %g", seen.g4_saving);
+    CHECK(fabs(seen.block_speedup - 400.0 / 50.0) < 1e-12, "dw+pw speed-up: %g",
+          seen.block_speedup);
+    result_grid_free(&fg);
+    result_set_free(&fam);
 
     char impls[256] = "";
     /* the rows of fast name a, b, a, then none */
