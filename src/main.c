@@ -50,9 +50,12 @@ static int draw_charts(const struct result_set *results, double bandwidth, const
                        const char *prefix, bool quiet)
 {
     if (!charts_available()) {
-        if (!quiet)
+        /* after a run, the charts can be drawn later; --plot has no later */
+        if (!quiet && prefix)
+            fprintf(stderr, "convbench: gnuplot is not installed: no charts\n");
+        else if (!quiet)
             fprintf(stderr, "convbench: gnuplot is not installed: no charts (scripts/plot %s "
-                    "draws them later)\n", csv_path);
+                    "draws them once it is)\n", csv_path);
         return EXIT_RUNTIME;
     }
     char derived[4096];
