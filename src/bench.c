@@ -161,7 +161,6 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
             snprintf(row->note, sizeof row->note, "a timed run failed");
         } else {
             row->timed = true;
-            row_set_speed(row);
             if (row->timing.noisy)
                 snprintf(row->note, sizeof row->note, "noisy: cv %.2f after %d rounds",
                          row->timing.cv, row->timing.rounds);
@@ -243,6 +242,7 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                             row_status_name(row.status), net->name, l->name, v->name, threads,
                             threads == 1 ? "" : "s", row.note);
                 }
+                row_set_speed(&row, options->bandwidth_gbs);
                 run->mismatches += row.status == ROW_MISMATCH;
                 run->errors += row.status == ROW_ERROR;
                 run->noisy += row.timed && row.timing.noisy;
@@ -452,6 +452,42 @@ static void print_best_of(FILE *out, const struct summary *s, size_t ti)
     fputc('\n', out);
 }
 
+/* The layers furthest from their roofline bound: the fastest variant's
+ * roof_fraction (the least time the peak and the bandwidth allow, over the
+ * median), lowest first. */
+#define FURTHEST_SHOWN 5
+static void print_furthest(FILE *out, const struct summary *s, size_t ti)
+{
+    const struct result_grid *g = &s->grid;
+    const struct result_row *rows[FURTHEST_SHOWN];
+    size_t n = 0;
+    for (size_t li = 0; li < g->layer_count; li++) {
+        const struct result_row *r = grid_pick(g, li, ti, GRID_FASTEST);
+        if (!r || !(r->roof_fraction > 0.0))
+            continue;
+        /* insertion into the lowest FURTHEST_SHOWN, kept sorted */
+        size_t at = n < FURTHEST_SHOWN ? n++ : FURTHEST_SHOWN;
+        while (at > 0 && rows[at - 1]->roof_fraction > r->roof_fraction) {
+            if (at < FURTHEST_SHOWN)
+                rows[at] = rows[at - 1];
+            at--;
+        }
+        if (at < FURTHEST_SHOWN)
+            rows[at] = r;
+    }
+    if (!n)
+        return;
+    fprintf(out, "\n%s, %d thread%s: layers furthest from their roofline bound (fastest "
+            "variant; roof = max(FLOPs / peak, bytes / bandwidth))\n", s->net->name,
+            g->threads[ti], thread_label(g->threads[ti]));
+    fprintf(out, "  %-18s %-18s %-8s %10s %10s %9s\n", "layer", "variant", "bound", "roof us",
+            "median us", "of roof");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %-18s %-18s %-8s %10.1f %10.1f %8.1f%%\n", rows[i]->layer.name,
+                rows[i]->variant, row_bound_name(rows[i]->bound), rows[i]->roof_us,
+                rows[i]->timing.median_us, 100.0 * rows[i]->roof_fraction);
+}
+
 /* Per variant: the geometric mean of the baseline's time over its time,
  * and the network time when every selected layer was timed. */
 static void print_speeds(FILE *out, const struct summary *s, size_t ti, size_t baseline)
@@ -505,6 +541,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         print_depthwise_bandwidth(out, &s, ti);
         print_blocks(out, &s, ti);
         print_best_of(out, &s, ti);
+        print_furthest(out, &s, ti);
         print_speeds(out, &s, ti, baseline);
     }
     if (run->noisy)

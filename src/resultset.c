@@ -21,12 +21,28 @@ const char *row_status_name(enum row_status status)
     return "error";
 }
 
-void row_set_speed(struct result_row *row)
+void row_set_speed(struct result_row *row, double bandwidth_gbs)
 {
     row->gflops = row->timed && row->timing.median_us > 0.0
                       ? (double)row->cost.flops / (row->timing.median_us * 1e3)
                       : 0.0;
     row->efficiency = row->peak_gflops > 0.0 ? row->gflops / row->peak_gflops : 0.0;
+    row->bound = BOUND_UNKNOWN;
+    row->roof_us = row->roof_fraction = 0.0;
+    if (!(row->peak_gflops > 0.0) || !(bandwidth_gbs > 0.0))
+        return;
+    /* GFLOP/s and GB/s: 1e3 per microsecond */
+    const double compute_us = (double)row->cost.flops / (row->peak_gflops * 1e3),
+                 memory_us = (double)row->cost.bytes / (bandwidth_gbs * 1e3);
+    row->bound = compute_us >= memory_us ? BOUND_COMPUTE : BOUND_MEMORY;
+    row->roof_us = compute_us >= memory_us ? compute_us : memory_us;
+    if (row->timed && row->timing.median_us > 0.0)
+        row->roof_fraction = row->roof_us / row->timing.median_us;
+}
+
+const char *row_bound_name(enum row_bound bound)
+{
+    return bound == BOUND_COMPUTE ? "compute" : bound == BOUND_MEMORY ? "memory" : "";
 }
 
 bool row_measured(const struct result_row *row)
@@ -348,6 +364,43 @@ static const char *get_status(struct result_row *r, const char *text)
     return "is not ok, mismatch, unsupported or error";
 }
 
+static void put_bound(FILE *f, const struct result_row *r)
+{
+    fputs(row_bound_name(r->bound), f);
+}
+
+static const char *get_bound(struct result_row *r, const char *text)
+{
+    r->bound = BOUND_UNKNOWN;
+    if (strcmp(text, "compute") == 0)
+        r->bound = BOUND_COMPUTE;
+    else if (strcmp(text, "memory") == 0)
+        r->bound = BOUND_MEMORY;
+    else if (*text)
+        return "is not compute, memory or empty";
+    return NULL;
+}
+
+static void put_roof_us(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->roof_us > 0.0, "%.3f", r->roof_us);
+}
+
+static const char *get_roof_us(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->roof_us, false);
+}
+
+static void put_roof_fraction(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->roof_fraction > 0.0, "%.4f", r->roof_fraction);
+}
+
+static const char *get_roof_fraction(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->roof_fraction, false);
+}
+
 static void put_reorder_us(FILE *f, const struct result_row *r)
 {
     put_real(f, r->reorder_us >= 0.0, "%.3f", r->reorder_us);
@@ -375,6 +428,7 @@ static const struct column columns[] = {
     COLUMN(time_cv),        COLUMN(gflops),         COLUMN(peak_gflops),    COLUMN(efficiency),
     COLUMN(max_abs_err),    COLUMN(max_rel_err),    COLUMN(status),         OPTIONAL(note),
     OPTIONAL(reorder_us),   OPTIONAL(impl),         OPTIONAL(pad_bottom),   OPTIONAL(pad_right),
+    OPTIONAL(bound),        OPTIONAL(roof_us),      OPTIONAL(roof_fraction),
 };
 enum { COLUMN_COUNT = sizeof columns / sizeof *columns };
 

@@ -15,6 +15,10 @@
 
 enum row_status { ROW_OK, ROW_MISMATCH, ROW_UNSUPPORTED, ROW_ERROR };
 
+/* What sets a layer's least time on the machine (the roofline): its FLOPs at
+ * the FMA peak, or its minimum traffic at the memory bandwidth. */
+enum row_bound { BOUND_UNKNOWN, BOUND_COMPUTE, BOUND_MEMORY };
+
 #define RESULT_NAME_MAX 63 /* config and variant names */
 
 struct result_row {
@@ -31,6 +35,9 @@ struct result_row {
     double gflops;                 /* flops / median time; 0 when untimed */
     double peak_gflops;            /* 0 when not measured */
     double efficiency;             /* gflops / peak_gflops; 0 when either is missing */
+    enum row_bound bound;          /* unknown without a peak and a bandwidth */
+    double roof_us;                /* max(flops / peak, bytes / bandwidth); 0 when unknown */
+    double roof_fraction;          /* roof_us / median time; 0 when either is missing */
     double reorder_us;             /* untimed layout conversions; < 0 when none */
     char impl[160];                /* the implementation a library chose, if any */
     char note[256];                /* why unsupported / error / mismatch / noisy */
@@ -43,8 +50,12 @@ struct result_set {
 
 const char *row_status_name(enum row_status status);
 
-/* Sets gflops and efficiency from the timing, the flops and the peak. */
-void row_set_speed(struct result_row *row);
+/* Sets gflops and efficiency from the timing, the flops and the peak, and
+ * the bound, roof_us and roof_fraction from those and bandwidth_gbs (0: not
+ * measured). */
+void row_set_speed(struct result_row *row, double bandwidth_gbs);
+
+const char *row_bound_name(enum row_bound bound);
 
 /* Whether the row is verified and timed: the rows charts and ratios use. */
 bool row_measured(const struct result_row *row);

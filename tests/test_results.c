@@ -3,6 +3,7 @@
  * and column of a bad field; and the grid's fastest variants, geometric
  * means, block and network totals are what the rows make them by hand. */
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ static struct result_row make_row(const char *layer, const char *block, int64_t 
         r.check.max_rel_err = 1e-7;
         r.check.max_abs_err = 2e-6;
         r.peak_gflops = 100.0;
-        row_set_speed(&r);
+        row_set_speed(&r, 0.0);
     } else {
         r.status = ROW_UNSUPPORTED;
         snprintf(r.note, sizeof r.note, "no, because \"reasons\", with a comma");
@@ -90,6 +91,10 @@ static void check_round_trip(const struct result_set *set)
         CHECK(fabs(b->timing.median_us - a->timing.median_us) < 1e-3, "median %g vs %g",
               b->timing.median_us, a->timing.median_us);
         CHECK(fabs(b->gflops - a->gflops) < 1e-3, "gflops %g vs %g", b->gflops, a->gflops);
+        CHECK(b->bound == a->bound, "bound %d vs %d", b->bound, a->bound);
+        CHECK(fabs(b->roof_us - a->roof_us) < 1e-3, "roof_us %g vs %g", b->roof_us, a->roof_us);
+        CHECK(fabs(b->roof_fraction - a->roof_fraction) < 1e-4, "roof_fraction %g vs %g",
+              b->roof_fraction, a->roof_fraction);
         CHECK(row_measured(b) == row_measured(a), "measured");
     }
     result_set_free(&loaded);
@@ -241,6 +246,38 @@ int main(void)
     CHECK(compared == 3 && fabs(speed - 2.0) < 1e-12, "thread speed-up %g", speed);
     speed = grid_thread_speedup(&g, (size_t)slow, 0, 1, &compared);
     CHECK_INT(compared, 0, "no layer of slow at 2 threads");
+
+    /* the roofline bound, worked by hand at a 100 GFLOP/s peak and 10 GB/s:
+     * the 3x3 layer (8 -> 8 channels on 10x10) does 115,200 FLOPs (1.152 us at
+     * the peak) on 8,704 bytes (0.8704 us): compute-bound; its depthwise form
+     * does 14,400 FLOPs (0.144 us) on 6,688 bytes (0.6688 us): memory-bound */
+    struct result_row roof_regular = make_row("conv", "", 1, 1, "fast", 1, 2.304),
+                      roof_depthwise = make_row("dw", "", 1, 8, "fast", 1, 1.3376);
+    CHECK_INT(roof_regular.cost.flops, 115200, "3x3 FLOPs");
+    CHECK_INT(roof_regular.cost.bytes, 8704, "3x3 bytes");
+    CHECK_INT(roof_depthwise.cost.flops, 14400, "depthwise FLOPs");
+    CHECK_INT(roof_depthwise.cost.bytes, 6688, "depthwise bytes");
+    row_set_speed(&roof_regular, 10.0);
+    row_set_speed(&roof_depthwise, 10.0);
+    CHECK(roof_regular.bound == BOUND_COMPUTE, "the 3x3 layer is compute-bound");
+    CHECK(fabs(roof_regular.roof_us - 1.152) < 1e-9, "3x3 roof_us %g", roof_regular.roof_us);
+    CHECK(fabs(roof_regular.roof_fraction - 0.5) < 1e-9, "3x3 roof_fraction %g",
+          roof_regular.roof_fraction);
+    CHECK(roof_depthwise.bound == BOUND_MEMORY, "the depthwise layer is memory-bound");
+    CHECK(fabs(roof_depthwise.roof_us - 0.6688) < 1e-9, "depthwise roof_us %g",
+          roof_depthwise.roof_us);
+    CHECK(fabs(roof_depthwise.roof_fraction - 0.5) < 1e-9, "depthwise roof_fraction %g",
+          roof_depthwise.roof_fraction);
+    /* without a bandwidth there is no bound */
+    struct result_row no_bandwidth = roof_regular;
+    row_set_speed(&no_bandwidth, 0.0);
+    CHECK(no_bandwidth.bound == BOUND_UNKNOWN && no_bandwidth.roof_us == 0.0,
+          "a bound without a bandwidth");
+    struct result_set roofs = {0};
+    add(&roofs, roof_regular);
+    add(&roofs, roof_depthwise);
+    check_round_trip(&roofs);
+    result_set_free(&roofs);
 
     /* a separable family: regular 400 us, g4 (fastest 100 us), dw + pw */
     struct result_set fam = {0};
