@@ -213,28 +213,30 @@ static void add_layer(struct grid_total *t, const struct result_grid *g, size_t 
     }
 }
 
+/* Whether layers a and b are in one block: the same tag in one config, at
+ * one batch. */
+static bool same_block(const struct result_row *a, const struct result_row *b)
+{
+    return a->layer.block[0] && strcmp(a->layer.block, b->layer.block) == 0 &&
+           strcmp(a->config, b->config) == 0 && a->layer.batch == b->layer.batch;
+}
+
 bool grid_block_first(const struct result_grid *g, size_t layer)
 {
-    const struct result_row *r = g->layers[layer];
-    if (!r->layer.block[0])
+    if (!g->layers[layer]->layer.block[0])
         return false;
     for (size_t j = 0; j < layer; j++)
-        if (strcmp(g->layers[j]->layer.block, r->layer.block) == 0 &&
-            strcmp(g->layers[j]->config, r->config) == 0 &&
-            g->layers[j]->layer.batch == r->layer.batch)
+        if (same_block(g->layers[j], g->layers[layer]))
             return false;
     return true;
 }
 
-struct grid_total grid_block_total(const struct result_grid *g, size_t first, size_t thread,
+struct grid_total grid_block_total(const struct result_grid *g, size_t member, size_t thread,
                                    int variant)
 {
     struct grid_total t = {0};
-    const struct result_row *r = g->layers[first];
-    for (size_t j = first; j < g->layer_count; j++)
-        if (strcmp(g->layers[j]->layer.block, r->layer.block) == 0 &&
-            strcmp(g->layers[j]->config, r->config) == 0 &&
-            g->layers[j]->layer.batch == r->layer.batch)
+    for (size_t j = 0; j < g->layer_count; j++)
+        if (same_block(g->layers[j], g->layers[member]))
             add_layer(&t, g, j, thread, variant);
     return t;
 }

@@ -67,9 +67,9 @@ struct grid_total {
     size_t measured; /* of them, those with a time */
 };
 
-/* The layers that belong to the block of layer first (the layers of its
+/* The layers that belong to the block of layer member (the layers of its
  * config sharing its block tag), under variant (as for grid_pick). */
-struct grid_total grid_block_total(const struct result_grid *grid, size_t first, size_t thread,
+struct grid_total grid_block_total(const struct result_grid *grid, size_t member, size_t thread,
                                    int variant);
 /* Whether layer is the first of its block (and in one). */
 bool grid_block_first(const struct result_grid *grid, size_t layer);

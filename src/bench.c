@@ -246,9 +246,9 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                 run->mismatches += row.status == ROW_MISMATCH;
                 run->errors += row.status == ROW_ERROR;
                 run->noisy += row.timed && row.timing.noisy;
-                run->row_count++;
-                if (result_set_add(run->results, &row) != 0 ||
-                    csv_sink_write(sink, &row) != 0) {
+                const bool kept = result_set_add(run->results, &row) == 0;
+                run->row_count += kept;
+                if (!kept || csv_sink_write(sink, &row) != 0) {
                     layer_data_free(&data);
                     return -1;
                 }
@@ -279,7 +279,7 @@ struct summary {
     const struct bench_options *options;
     const struct network *net;
     struct result_grid grid;
-    int column[64];
+    int column[CONV_VARIANTS_MAX];
     size_t selected; /* layers selected for the run */
 };
 
@@ -531,7 +531,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         fprintf(stderr, "convbench: out of memory for the summary of %s\n", run->net->name);
         return;
     }
-    for (size_t vi = 0; vi < options->variant_count && vi < 64; vi++) {
+    for (size_t vi = 0; vi < options->variant_count; vi++) {
         s.column[vi] = grid_variant_index(&s.grid, options->variants[vi]->name);
         if (s.column[vi] >= 0)
             s.grid.peer[s.column[vi]] = options->variants[vi]->peer;

@@ -214,8 +214,8 @@ static void take_variant(const char *item, size_t count, void *context)
     for (size_t i = 0; i < count; i++)
         if (out[i] == v)
             usage_error("--variants=%s: %s is given twice", c->text, item);
-    if (count == MAX_VARIANTS)
-        usage_error("--variants: at most %d variants", MAX_VARIANTS);
+    if (count == CONV_VARIANTS_MAX)
+        usage_error("--variants: at most %d variants", CONV_VARIANTS_MAX);
     out[count] = v;
 }
 

@@ -13,7 +13,6 @@
 enum exit_code { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
 #define MAX_THREAD_COUNTS 16
-#define MAX_VARIANTS 64
 
 enum cli_mode {
     CLI_RUN,        /* run the configs (or --verify-only) */
@@ -29,7 +28,7 @@ struct cli {
     /* timing, seed, memory bound and --verify-only; its variant and thread
      * lists point into this struct once cli_parse returns */
     struct bench_options bench;
-    const struct conv_variant *variants[MAX_VARIANTS];
+    const struct conv_variant *variants[CONV_VARIANTS_MAX];
     size_t variant_count;     /* default: every variant built */
     int threads[MAX_THREAD_COUNTS];
     size_t thread_count;      /* default: every core */

@@ -105,12 +105,7 @@ static double mean_efficiency(const struct view *w, int kind, int variant)
                 n++;
             }
         } else if (r->layer.block[0] && layer_kind(&r->layer) == LAYER_DEPTHWISE) {
-            size_t first = 0;
-            while (first < l && !(grid_block_first(g, first) &&
-                                  strcmp(g->layers[first]->layer.block, r->layer.block) == 0 &&
-                                  strcmp(g->layers[first]->config, r->config) == 0))
-                first++;
-            const struct grid_total t = grid_block_total(g, first, w->top, variant);
+            const struct grid_total t = grid_block_total(g, l, w->top, variant);
             if (t.measured == t.layers && t.time_us > 0.0) {
                 sum += t.flops / (t.time_us * 1e3) / r->peak_gflops;
                 n++;

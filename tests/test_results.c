@@ -226,6 +226,9 @@ int main(void)
     CHECK_INT(t.layers, 2, "block layers");
     CHECK(t.measured == 2 && fabs(t.time_us - 2 * (30.0 + 20.0)) < 1e-9, "block time %g",
           t.time_us);
+    const struct grid_total from_last = grid_block_total(&g, 2, 0, fast);
+    CHECK(from_last.layers == 2 && from_last.time_us == 2 * (30.0 + 20.0),
+          "the block's total from its last member");
     t = grid_block_total(&g, 1, 0, peer);
     CHECK_INT(t.measured, 1, "the peer's block is incomplete");
     t = grid_block_total(&g, 1, 0, GRID_FASTEST);

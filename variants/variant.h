@@ -51,6 +51,9 @@ struct conv_variant {
     size_t (*memory)(const struct conv_layer *l, int threads);
 };
 
+/* The most variants a run takes (--variants). */
+#define CONV_VARIANTS_MAX 64
+
 /* Every variant built, in variants.inc order. */
 extern const struct conv_variant *const conv_variants[];
 extern const size_t conv_variant_count;
