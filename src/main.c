@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
-#include <omp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
