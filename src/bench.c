@@ -161,9 +161,13 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
             snprintf(row->note, sizeof row->note, "a timed run failed");
         } else {
             row->timed = true;
-            if (row->timing.noisy)
-                snprintf(row->note, sizeof row->note, "noisy: cv %.2f after %d rounds",
-                         row->timing.cv, row->timing.rounds);
+            if (row->timing.noisy && row->timing.cpu_share < TIMING_MIN_CPU_SHARE)
+                snprintf(row->note, sizeof row->note,
+                         "noisy: cpu share %.2f after %d rounds (another process ran)",
+                         row->timing.cpu_share, row->timing.rounds);
+            else if (row->timing.noisy)
+                snprintf(row->note, sizeof row->note, "noisy: spread %.2f after %d rounds",
+                         row->timing.spread, row->timing.rounds);
         }
         if (v->load_input && row->timed)
             row->reorder_us = 1e6 * time_reorders(v, state, d);
@@ -545,9 +549,10 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         print_speeds(out, &s, ti, baseline);
     }
     if (run->noisy)
-        fprintf(out, "\n%zu timed row%s stayed noisy (CV above --max-cv=%g after %d rounds; "
-                "'noisy' in their note): rerun with nothing else on the machine\n",
-                run->noisy, run->noisy == 1 ? "" : "s", options->timing.max_cv,
-                options->timing.max_rounds);
+        fprintf(out, "\n%zu timed row%s stayed noisy after %d rounds (time_spread above "
+                "--max-cv=%g, or cpu_share below %g: another process ran; 'noisy' in their "
+                "note): rerun with nothing else on the machine\n",
+                run->noisy, run->noisy == 1 ? "" : "s", options->timing.max_rounds,
+                options->timing.max_cv, TIMING_MIN_CPU_SHARE);
     result_grid_free(&s.grid);
 }

@@ -29,6 +29,13 @@ static int compare_keys(const struct result_row *a, const struct result_row *b)
     return c;
 }
 
+/* A row's relative noise: its spread, or its CV for a result written before
+ * the time_spread column existed. */
+static double row_noise(const struct result_row *r)
+{
+    return r->timing.spread >= 0.0 ? r->timing.spread : r->timing.cv;
+}
+
 static const struct side *sorting_side;
 
 static int compare_rows(const void *a, const void *b)
@@ -104,7 +111,7 @@ int compare_results(const char *old_path, const char *new_path, FILE *out)
     }
 
     fprintf(out, "%s -> %s: time ratio old/new per row (>1: the new run is faster); '*' marks "
-            "a change beyond twice the runs' combined noise (time_cv)\n", old_path, new_path);
+            "a change beyond twice the runs' combined noise (time_spread, else time_cv)\n", old_path, new_path);
     fprintf(out, "  %-12s %-18s %-16s %7s %12s %12s %8s\n", "config", "layer", "variant",
             "threads", "old us", "new us", "ratio");
     double log_sum = 0.0;
@@ -117,7 +124,7 @@ int compare_results(const char *old_path, const char *new_path, FILE *out)
         if (!o || !row_measured(o))
             continue;
         const double ratio = o->timing.median_us / n->timing.median_us;
-        const double noise = sqrt(o->timing.cv * o->timing.cv + n->timing.cv * n->timing.cv);
+        const double noise = hypot(row_noise(o), row_noise(n));
         const bool significant = fabs(log(ratio)) > 2.0 * noise;
         fprintf(out, "  %-12s %-18s %-16s %7d %12.1f %12.1f %7.3fx%s\n", n->config,
                 n->layer.name, n->variant, n->threads, o->timing.median_us, n->timing.median_us,

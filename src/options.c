@@ -70,9 +70,10 @@ static const char usage_text[] =
     "      --min-time=SEC     time each layer and variant for at least SEC (default 0.1) ...\n"
     "      --reps=N           ... and at least N samples (default 5) ...\n"
     "      --max-time=SEC     ... unless SEC have passed (default 2); at least one sample\n"
-    "      --max-cv=X         a row whose samples' CV is above X is measured again, up to\n"
-    "                         3 rounds, keeping the steadiest; one still above is marked\n"
-    "                         'noisy' in its note (default 0.05; 0: one round)\n"
+    "      --max-cv=X         a row whose samples' spread (their CV estimated from the\n"
+    "                         quartiles, time_spread) is above X is measured again, up\n"
+    "                         to 3 rounds, keeping the steadiest; one still above is\n"
+    "                         marked 'noisy' in its note (default 0.1; 0: one round)\n"
     "      --cold-cache       evict the caches before each sample\n"
     "      --seed=N           seed of the random inputs and weights (default 1)\n"
     "      --max-memory=BYTES a layer x variant needing more (tensors, packed weights,\n"
@@ -301,7 +302,7 @@ static double parse_max_cv(const char *text)
     errno = 0;
     const double cv = strtod(text, &end);
     if (end == text || *end || errno || !isfinite(cv) || cv < 0.0)
-        usage_error("--max-cv=%s: expected a coefficient of variation >= 0, e.g. 0.05", text);
+        usage_error("--max-cv=%s: expected a relative spread >= 0, e.g. 0.1", text);
     return cv;
 }
 
@@ -403,7 +404,7 @@ void cli_parse(int argc, char **argv, struct cli *cli)
     };
 
     *cli = (struct cli){
-        .bench = {.timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0, .max_cv = 0.05,
+        .bench = {.timing = {.min_time = 0.1, .reps = 5, .max_time = 2.0, .max_cv = 0.1,
                              .max_rounds = 3, .stop = &signals_stop},
                   .seed = 1, .max_memory = default_max_memory()},
         .plot = true,

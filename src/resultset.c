@@ -412,6 +412,26 @@ static const char *get_reorder_us(struct result_row *r, const char *text)
     return get_real(text, NULL, &r->reorder_us, false);
 }
 
+static void put_time_spread(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->timed && r->timing.spread >= 0.0, "%.4f", r->timing.spread);
+}
+
+static const char *get_time_spread(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->timing.spread, false);
+}
+
+static void put_cpu_share(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->timed && r->timing.cpu_share >= 0.0, "%.3f", r->timing.cpu_share);
+}
+
+static const char *get_cpu_share(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->timing.cpu_share, false);
+}
+
 #define COLUMN(name) {#name, put_##name, get_##name, false}
 #define COMPUTED(name) {#name, put_##name, NULL, false}
 #define OPTIONAL(name) {#name, put_##name, get_##name, true}
@@ -429,6 +449,7 @@ static const struct column columns[] = {
     COLUMN(max_abs_err),    COLUMN(max_rel_err),    COLUMN(status),         OPTIONAL(note),
     OPTIONAL(reorder_us),   OPTIONAL(impl),         OPTIONAL(pad_bottom),   OPTIONAL(pad_right),
     OPTIONAL(bound),        OPTIONAL(roof_us),      OPTIONAL(roof_fraction),
+    OPTIONAL(time_spread),  OPTIONAL(cpu_share),
 };
 enum { COLUMN_COUNT = sizeof columns / sizeof *columns };
 
@@ -461,7 +482,7 @@ static size_t column_index(const char *name)
 static int load_row(const char *path, size_t record, char **fields, const int *where,
                     struct result_row *row, char *error, size_t error_size)
 {
-    *row = (struct result_row){.reorder_us = -1.0};
+    *row = (struct result_row){.reorder_us = -1.0, .timing = {.spread = -1.0, .cpu_share = -1.0}};
     for (size_t c = 0; c < COLUMN_COUNT; c++) {
         if (!columns[c].get || where[c] < 0)
             continue;
