@@ -249,6 +249,35 @@ struct grid_total grid_network_total(const struct result_grid *g, size_t thread,
     return t;
 }
 
+struct grid_total grid_batch_total(const struct result_grid *g, size_t thread, int variant,
+                                   int64_t batch)
+{
+    struct grid_total t = {0};
+    for (size_t l = 0; l < g->layer_count; l++)
+        if (g->layers[l]->layer.batch == batch)
+            add_layer(&t, g, l, thread, variant);
+    return t;
+}
+
+size_t grid_batches(const struct result_grid *g, int64_t *batches, size_t max)
+{
+    size_t n = 0;
+    for (size_t l = 0; l < g->layer_count; l++) {
+        const int64_t b = g->layers[l]->layer.batch;
+        size_t at = 0;
+        while (at < n && batches[at] < b)
+            at++;
+        if (at < n && batches[at] == b)
+            continue;
+        if (n == max)
+            return max + 1; /* one more distinct size than there is room for */
+        memmove(batches + at + 1, batches + at, (n - at) * sizeof *batches);
+        batches[at] = b;
+        n++;
+    }
+    return n;
+}
+
 void result_set_impls(const struct result_set *set, const char *variant, char *list, size_t size)
 {
     for (size_t i = 0; i < set->count; i++) {

@@ -76,6 +76,12 @@ bool grid_block_first(const struct result_grid *grid, size_t layer);
 
 /* Every layer under variant (as for grid_pick). */
 struct grid_total grid_network_total(const struct result_grid *grid, size_t thread, int variant);
+/* The layers run at batch under variant. */
+struct grid_total grid_batch_total(const struct result_grid *grid, size_t thread, int variant,
+                                   int64_t batch);
+/* The distinct batch sizes of the grid's layers, ascending; returns how
+ * many, or max + 1 when there are more than max. */
+size_t grid_batches(const struct result_grid *grid, int64_t *batches, size_t max);
 
 /* A family of forms of one layer, as configs/separable.ini names them in
  * one config: <prefix>_regular, grouped forms <prefix>_gG, and a

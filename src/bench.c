@@ -282,6 +282,7 @@ static int column_width(const struct conv_variant *v)
 struct summary {
     const struct bench_options *options;
     const struct network *net;
+    char label[LAYER_NAME_MAX + 32]; /* the network's name, and the batch of a batch sweep */
     struct result_grid grid;
     int column[CONV_VARIANTS_MAX];
     size_t selected; /* layers selected for the run */
@@ -304,7 +305,7 @@ static const char *thread_label(int threads)
 static void print_layer_table(FILE *out, const struct summary *s, size_t ti)
 {
     const struct result_grid *g = &s->grid;
-    fprintf(out, "\n%s, %d thread%s: median time per layer, us\n", s->net->name, g->threads[ti],
+    fprintf(out, "\n%s, %d thread%s: median time per layer, us\n", s->label, g->threads[ti],
             thread_label(g->threads[ti]));
     fprintf(out, "  %-18s %-10s %9s", "layer", "kind", "MMACs");
     print_header_cells(out, s);
@@ -342,7 +343,7 @@ static void print_depthwise_bandwidth(FILE *out, const struct summary *s, size_t
     if (!any)
         return;
     fprintf(out, "\n%s, %d thread%s: depthwise layers, achieved GB/s (minimum traffic / median "
-            "time)\n", s->net->name, g->threads[ti], thread_label(g->threads[ti]));
+            "time)\n", s->label, g->threads[ti], thread_label(g->threads[ti]));
     if (s->options->bandwidth_gbs > 0.0)
         fprintf(out, "  (measured memory bandwidth: %.1f GB/s; above it, the layer ran from "
                 "cache)\n", s->options->bandwidth_gbs);
@@ -386,7 +387,7 @@ static void print_blocks(FILE *out, const struct summary *s, size_t ti)
             continue;
         if (!header) {
             fprintf(out, "\n%s, %d thread%s: blocks (layers sharing a block tag), summed time, "
-                    "us\n", s->net->name, g->threads[ti], thread_label(g->threads[ti]));
+                    "us\n", s->label, g->threads[ti], thread_label(g->threads[ti]));
             fprintf(out, "  %-18s %-10s %9s", "block", "layers", "MMACs");
             print_header_cells(out, s);
             fprintf(out, " %11s\n", "fastest");
@@ -431,7 +432,7 @@ static void print_best_of(FILE *out, const struct summary *s, size_t ti)
     for (size_t vi = 0; vi < s->options->variant_count; vi++)
         any_peer |= s->options->variants[vi]->peer;
     fprintf(out, "\n%s, %d thread%s: best-of schedule (each layer on its fastest verified "
-            "variant), us\n", s->net->name, g->threads[ti], thread_label(g->threads[ti]));
+            "variant), us\n", s->label, g->threads[ti], thread_label(g->threads[ti]));
     fprintf(out, "  %-18s %-18s %10s", "layer", "fastest own", "time");
     if (any_peer)
         fprintf(out, "   %-18s %10s", "fastest of all", "time");
@@ -482,7 +483,7 @@ static void print_furthest(FILE *out, const struct summary *s, size_t ti)
     if (!n)
         return;
     fprintf(out, "\n%s, %d thread%s: layers furthest from their roofline bound (fastest "
-            "variant; roof = max(FLOPs / peak, bytes / bandwidth))\n", s->net->name,
+            "variant; roof = max(FLOPs / peak, bytes / bandwidth))\n", s->label,
             g->threads[ti], thread_label(g->threads[ti]));
     fprintf(out, "  %-18s %-18s %-8s %10s %10s %9s\n", "layer", "variant", "bound", "roof us",
             "median us", "of roof");
@@ -499,7 +500,7 @@ static void print_speeds(FILE *out, const struct summary *s, size_t ti, size_t b
     const struct result_grid *g = &s->grid;
     const struct bench_options *options = s->options;
     fprintf(out, "\n%s, %d thread%s: speed against %s (geometric mean of time ratios "
-            "over the layers both ran; >1 is faster)\n", s->net->name, g->threads[ti],
+            "over the layers both ran; >1 is faster)\n", s->label, g->threads[ti],
             thread_label(g->threads[ti]), options->variants[baseline]->name);
     fprintf(out, "  %-20s %8s %10s %18s\n", "variant", "layers", "speed", "network time ms");
     for (size_t vi = 0; vi < options->variant_count; vi++) {
@@ -529,6 +530,11 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
                          const struct bench_run *run, size_t baseline)
 {
     struct summary s = {.options = options, .net = run->net};
+    if (run->batch)
+        snprintf(s.label, sizeof s.label, "%s at batch %lld", run->net->name,
+                 (long long)run->batch);
+    else
+        snprintf(s.label, sizeof s.label, "%s", run->net->name);
     for (size_t li = 0; li < run->net->layer_count; li++)
         s.selected += run->selected[li];
     if (result_grid_build(&s.grid, run->results->rows + run->first_row, run->row_count) != 0) {

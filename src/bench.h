@@ -31,7 +31,8 @@ struct bench_run {
     struct result_set *results;    /* where the rows go, in the order they finish */
     size_t first_row, row_count;   /* this run's rows in results */
     size_t mismatches, errors;
-    size_t noisy;                  /* timed rows whose CV stayed above --max-cv */
+    size_t noisy;                  /* timed rows the noise check marked */
+    int64_t batch;                 /* the batch of a --batch=LIST run (named in the summary), or 0 */
 };
 
 /* Runs every selected layer of net; rows go to run->results and to sink as

@@ -103,15 +103,17 @@ enum charts_status charts_draw(const struct result_set *set, double bandwidth,
                 strerror(errno));
         return CHARTS_FAILED;
     }
-    int separable_rows = 0, thread_counts = 0;
+    int separable_rows = 0, thread_counts = 0, batch_sizes = 0;
     enum charts_status status = CHARTS_OK;
-    if (plot_data_write_set(set, bandwidth, data, &separable_rows, &thread_counts) != 0)
+    if (plot_data_write_set(set, bandwidth, data, &separable_rows, &thread_counts,
+                            &batch_sizes) != 0)
         status = CHARTS_FAILED;
-    static const char *const charts[] = {"gflops", "efficiency", "time-vs-macs", "roofline",
-                                         "separable", "threads"};
+    static const char *const charts[] = {"gflops",    "efficiency", "time-vs-macs", "roofline",
+                                         "separable", "threads",    "batch"};
     for (size_t c = 0; c < sizeof charts / sizeof *charts && status == CHARTS_OK; c++) {
         if ((strcmp(charts[c], "separable") == 0 && separable_rows == 0) ||
-            (strcmp(charts[c], "threads") == 0 && thread_counts < 2))
+            (strcmp(charts[c], "threads") == 0 && thread_counts < 2) ||
+            (strcmp(charts[c], "batch") == 0 && batch_sizes < 2))
             continue;
         for (int f = 0; f < 2 && status == CHARTS_OK; f++) {
             const char *format = f ? "svg" : "png";

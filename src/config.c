@@ -29,6 +29,12 @@ struct layer_source {
     int64_t in[3];           /* C, H, W when 'in' is given */
     bool pad_same;
     bool groups_depthwise;
+    /* a sweep: the comma list a key was given (malloc'd), NULL for one value */
+    char *list[KEY_COUNT];
+    /* after expansion: 1 + the index of the layer whose output is this
+     * layer's input when it has no 'in'; 0 for none (the [network] input) */
+    size_t input_from;
+    bool swept; /* a point of a sweep */
 };
 
 struct parse_context {
@@ -52,6 +58,10 @@ struct parse_context {
     size_t *name_slots;
     size_t slot_count;     /* a power of two, at least twice count */
 
+    /* the layer being checked when it is a point of a sweep, named in
+     * messages (the line alone does not tell the points apart) */
+    const char *point;
+
     /* the first problem found */
     int error_line;
     char error[384];
@@ -68,6 +78,11 @@ static void fail(struct parse_context *ctx, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
     va_end(ap);
+    if (ctx->point) {
+        const size_t used = strlen(ctx->error);
+        snprintf(ctx->error + used, sizeof ctx->error - used, " (in [%s], a point of a sweep)",
+                 ctx->point);
+    }
     ctx->error_line = line;
 }
 
@@ -358,6 +373,11 @@ static void network_key(struct parse_context *ctx, const char *key, const char *
     }
 }
 
+static void apply_key(struct parse_context *ctx, struct conv_layer *l, struct layer_source *src,
+                      enum layer_key k, const char *value);
+static void sweep_list(struct parse_context *ctx, const struct conv_layer *l,
+                       struct layer_source *src, enum layer_key k, const char *value);
+
 static void layer_key(struct parse_context *ctx, const char *key, const char *value)
 {
     struct conv_layer *l = &ctx->layers[ctx->count - 1];
@@ -375,8 +395,19 @@ static void layer_key(struct parse_context *ctx, const char *key, const char *va
         return;
     }
     src->key_line[k] = ctx->line;
+    if (strchr(value, ','))
+        sweep_list(ctx, l, src, (enum layer_key)k, value);
+    else
+        apply_key(ctx, l, src, (enum layer_key)k, value);
+}
+
+/* Sets one key of a layer from its (single) value. */
+static void apply_key(struct parse_context *ctx, struct conv_layer *l, struct layer_source *src,
+                      enum layer_key k, const char *value)
+{
+    const char *const key = layer_key_names[k];
     int64_t pair[2];
-    switch ((enum layer_key)k) {
+    switch (k) {
     case KEY_IN: parse_sizes(ctx, key, value, 3, 1, src->in, "CxHxW, e.g. 3x224x224"); break;
     case KEY_OUT: parse_integer(ctx, key, value, value, 1, LAYER_MAX_EXTENT, &l->c_out); break;
     case KEY_KERNEL:
@@ -426,6 +457,243 @@ static void layer_key(struct parse_context *ctx, const char *key, const char *va
     }
 }
 
+/* The item of a comma list that starts at *at, copied into item; *at moves
+ * past it. False when the item is empty or too long for item. */
+static bool next_item(const char **at, char *item, size_t size)
+{
+    const char *start = *at, *comma = strchr(start, ',');
+    size_t length = comma ? (size_t)(comma - start) : strlen(start);
+    *at = comma ? comma + 1 : start + length;
+    while (length && (*start == ' ' || *start == '\t'))
+        start++, length--;
+    while (length && (start[length - 1] == ' ' || start[length - 1] == '\t'))
+        length--;
+    if (!length || length >= size)
+        return false;
+    memcpy(item, start, length);
+    item[length] = '\0';
+    return true;
+}
+
+/* A key given a comma list: each item is checked as the key's value would be
+ * (on a scratch copy of the layer), and the list is kept for the expansion. */
+static void sweep_list(struct parse_context *ctx, const struct conv_layer *l,
+                       struct layer_source *src, enum layer_key k, const char *value)
+{
+    const char *const key = layer_key_names[k];
+    if (k == KEY_BLOCK || k == KEY_REPEAT) {
+        fail(ctx, ctx->line, "%s = %s: '%s' takes one value; a comma list (a sweep) is for "
+             "in, out, kernel, stride, pad, pad_end, dilation, groups and bias", key, value, key);
+        return;
+    }
+    size_t items = 0;
+    char item[64];
+    for (const char *at = value; *at || items == 0;) {
+        if (!next_item(&at, item, sizeof item)) {
+            fail(ctx, ctx->line, "%s = %s: an empty or overlong item in the list", key, value);
+            return;
+        }
+        struct conv_layer scratch = *l;
+        struct layer_source scratch_source = *src;
+        apply_key(ctx, &scratch, &scratch_source, k, item);
+        if (ctx->error_line)
+            return;
+        if (++items > CONFIG_MAX_LAYERS) {
+            fail(ctx, ctx->line, "%s: a list of more than %d items", key, CONFIG_MAX_LAYERS);
+            return;
+        }
+        if (!*at && value[strlen(value) - 1] == ',') {
+            fail(ctx, ctx->line, "%s = %s: an empty item at the end of the list", key, value);
+            return;
+        }
+    }
+    src->list[k] = strdup(value);
+    if (!src->list[k])
+        fail(ctx, ctx->line, "out of memory");
+}
+
+static size_t list_length(const char *list)
+{
+    size_t n = 1;
+    for (; *list; list++)
+        n += *list == ',';
+    return n;
+}
+
+/* The keys a section sweeps, in the order of their lines (the first varies
+ * slowest), and the number of layers it expands to (0 for none; at most
+ * SIZE_MAX). */
+static size_t sweep_keys(const struct layer_source *src, enum layer_key keys[KEY_COUNT],
+                         int *count)
+{
+    size_t points = 1;
+    *count = 0;
+    for (int k = 0; k < KEY_COUNT; k++) {
+        if (!src->list[k])
+            continue;
+        int at = (*count)++;
+        while (at > 0 && src->key_line[keys[at - 1]] > src->key_line[k]) {
+            keys[at] = keys[at - 1];
+            at--;
+        }
+        keys[at] = (enum layer_key)k;
+        if (__builtin_mul_overflow(points, list_length(src->list[k]), &points))
+            points = SIZE_MAX;
+    }
+    return *count ? points : 0;
+}
+
+/* Layer `point` of the sweep of section (layer, src): each swept key set
+ * from its list, the name extended by "_<key><item>" per key. */
+static void sweep_point(struct parse_context *ctx, const struct conv_layer *section,
+                        const struct layer_source *section_src, const enum layer_key *keys,
+                        int key_count, size_t point, struct conv_layer *l,
+                        struct layer_source *src)
+{
+    *l = *section;
+    *src = *section_src;
+    memset(src->list, 0, sizeof src->list);
+    src->swept = true;
+    char name[256];
+    int used = snprintf(name, sizeof name, "%s", section->name);
+    /* mixed radix, the last key fastest */
+    size_t index[KEY_COUNT], rest = point;
+    for (int i = key_count - 1; i >= 0; i--) {
+        const size_t n = list_length(section_src->list[keys[i]]);
+        index[i] = rest % n;
+        rest /= n;
+    }
+    for (int i = 0; i < key_count && !ctx->error_line; i++) {
+        const char *at = section_src->list[keys[i]];
+        char item[64];
+        for (size_t j = 0; j <= index[i]; j++)
+            next_item(&at, item, sizeof item);
+        ctx->line = section_src->key_line[keys[i]];
+        apply_key(ctx, l, src, keys[i], item);
+        if (used < (int)sizeof name)
+            used += snprintf(name + used, sizeof name - (size_t)used, "_%s%s",
+                             layer_key_names[keys[i]], item);
+    }
+    for (char *c = name; *c; c++)
+        if (!layer_name_char(*c))
+            *c = '-';
+    if (used > LAYER_NAME_MAX)
+        fail(ctx, section_src->section_line, "[%s]: the sweep's layer name %s is longer than "
+             "%d characters; shorten the section name", section->name, name, LAYER_NAME_MAX);
+    else
+        strcpy(l->name, name);
+}
+
+/* Replaces each swept section by the layers of its Cartesian product, and
+ * says where every layer without 'in' takes its input from: the layer
+ * before it, or for the points of a sweep the layer before the section (a
+ * layer right after a sweep must give 'in'). Names stay unique. (Long: the
+ * count, the expansion and the name check are one pass each.) */
+static void expand_sweeps(struct parse_context *ctx)
+{
+    size_t total = 0;
+    bool any = false; /* any sweep */
+    for (size_t i = 0; i < ctx->count; i++) {
+        enum layer_key keys[KEY_COUNT];
+        int key_count;
+        const size_t points = sweep_keys(&ctx->sources[i], keys, &key_count);
+        any |= points > 0;
+        if (points > CONFIG_MAX_LAYERS) {
+            fail(ctx, ctx->sources[i].section_line, "[%s]: the sweep gives %zu layers; a config "
+                 "with sweeps may hold at most %d", ctx->layers[i].name, points,
+                 CONFIG_MAX_LAYERS);
+            return;
+        }
+        total += points ? points : 1;
+    }
+    if (!any) {
+        for (size_t i = 0; i < ctx->count; i++)
+            ctx->sources[i].input_from = i;
+        return;
+    }
+    if (total > CONFIG_MAX_LAYERS) {
+        /* name the section at which the count passes the limit */
+        size_t running = 0, i = 0;
+        for (;; i++) {
+            enum layer_key keys[KEY_COUNT];
+            int key_count;
+            const size_t points = sweep_keys(&ctx->sources[i], keys, &key_count);
+            if ((running += points ? points : 1) > CONFIG_MAX_LAYERS)
+                break;
+        }
+        fail(ctx, ctx->sources[i].section_line, "[%s]: with it the config holds %zu layers "
+             "(%zu in all); a config with sweeps may hold at most %d", ctx->layers[i].name,
+             running, total, CONFIG_MAX_LAYERS);
+        return;
+    }
+    struct conv_layer *layers = malloc((total ? total : 1) * sizeof *layers);
+    struct layer_source *sources = malloc((total ? total : 1) * sizeof *sources);
+    if (!layers || !sources) {
+        free(layers);
+        free(sources);
+        fail(ctx, ctx->line, "out of memory");
+        return;
+    }
+    size_t n = 0;
+    const char *after_sweep = NULL;
+    for (size_t i = 0; i < ctx->count && !ctx->error_line; i++) {
+        const struct layer_source *src = &ctx->sources[i];
+        enum layer_key keys[KEY_COUNT];
+        int key_count;
+        const size_t points = sweep_keys(src, keys, &key_count);
+        const size_t before = n; /* 1 + the index of the layer before this section */
+        if (!points) {
+            if (after_sweep && !src->key_line[KEY_IN])
+                fail(ctx, src->section_line, "[%s] follows the sweep [%s] and has no 'in': "
+                     "give its input shape", ctx->layers[i].name, after_sweep);
+            layers[n] = ctx->layers[i];
+            sources[n] = *src;
+            memset(sources[n].list, 0, sizeof sources[n].list);
+            sources[n++].input_from = before;
+            after_sweep = NULL;
+            continue;
+        }
+        for (size_t p = 0; p < points && !ctx->error_line; p++) {
+            sweep_point(ctx, &ctx->layers[i], src, keys, key_count, p, &layers[n], &sources[n]);
+            sources[n++].input_from = before;
+        }
+        after_sweep = ctx->layers[i].name;
+    }
+    free(ctx->layers);
+    for (size_t i = 0; i < ctx->count; i++)
+        for (int k = 0; k < KEY_COUNT; k++)
+            free(ctx->sources[i].list[k]);
+    free(ctx->sources);
+    ctx->layers = layers;
+    ctx->sources = sources;
+    ctx->count = n;
+    ctx->capacity = total;
+    if (!ctx->error_line) {
+        ctx->slot_count = 0;
+        free(ctx->name_slots);
+        ctx->name_slots = NULL;
+        for (size_t i = 0; i < n && !ctx->error_line; i++) {
+            if (2 * (i + 1) > ctx->slot_count) {
+                const size_t keep = ctx->count;
+                ctx->count = i;
+                const bool grown = grow_name_slots(ctx);
+                ctx->count = keep;
+                if (!grown) {
+                    fail(ctx, ctx->line, "out of memory");
+                    break;
+                }
+            }
+            size_t *slot = find_name_slot(ctx, layers[i].name);
+            if (*slot)
+                fail(ctx, sources[i].section_line, "[%s] is the name of two layers (lines %d "
+                     "and %d), at least one of them a point of a sweep", layers[i].name,
+                     sources[*slot - 1].section_line, sources[i].section_line);
+            else
+                *slot = i + 1;
+        }
+    }
+}
+
 static int handle_key(void *user, const char *section, const char *key, const char *value)
 {
     (void)section; /* read_line tracks sections */
@@ -457,6 +725,7 @@ static void validate(struct parse_context *ctx)
         struct conv_layer *l = &ctx->layers[i];
         const struct layer_source *src = &ctx->sources[i];
         int line = src->section_line;
+        ctx->point = src->swept ? l->name : NULL;
 
         if (!src->key_line[KEY_OUT]) {
             fail(ctx, line, "[%s] has no 'out' (output channels)", l->name);
@@ -471,10 +740,11 @@ static void validate(struct parse_context *ctx)
             l->c_in = src->in[0];
             l->h_in = src->in[1];
             l->w_in = src->in[2];
-        } else if (i > 0) {
-            l->c_in = ctx->layers[i - 1].c_out;
-            l->h_in = ctx->layers[i - 1].h_out;
-            l->w_in = ctx->layers[i - 1].w_out;
+        } else if (src->input_from) {
+            const struct conv_layer *previous = &ctx->layers[src->input_from - 1];
+            l->c_in = previous->c_out;
+            l->h_in = previous->h_out;
+            l->w_in = previous->w_out;
         } else if (ctx->network_key_line[NET_INPUT]) {
             l->c_in = ctx->input[0];
             l->h_in = ctx->input[1];
@@ -588,8 +858,14 @@ static int parse(struct parse_context *ctx, struct network *net, char error[CONF
     else if (status < 0)
         fail(ctx, ctx->line, "out of memory while reading");
     if (!ctx->error_line)
+        expand_sweeps(ctx);
+    if (!ctx->error_line)
         validate(ctx);
+    ctx->point = NULL;
     free(ctx->name_slots);
+    for (size_t i = 0; i < ctx->count; i++)
+        for (int k = 0; k < KEY_COUNT; k++)
+            free(ctx->sources[i].list[k]);
     ctx->name_slots = NULL;
 
     if (ctx->error_line) {

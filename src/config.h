@@ -11,6 +11,8 @@
 /* The largest config file read: generous (a 10,000-layer config is about
  * 1 MiB), and it keeps a wrong file from being read whole. */
 #define CONFIG_MAX_BYTES (16 << 20)
+/* The most layers a config may hold once its sweeps are expanded. */
+#define CONFIG_MAX_LAYERS 10000
 
 /* A node of a model that is not benchmarked, and why (ONNX input). */
 struct skipped_node {

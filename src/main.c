@@ -119,13 +119,24 @@ static int run_configs(const struct run_plan *plan, size_t first, size_t last,
                        struct csv_sink *sink, struct result_set *results, struct bench_run *runs,
                        size_t *ran)
 {
+    const struct cli *cli = plan->cli;
+    const size_t batches = cli->batch_count ? cli->batch_count : 1;
     for (size_t i = first; i < last; i++) {
         struct config_entry *e = &plan->configs[i];
-        struct bench_run *run = &runs[(*ran)++];
-        *run = (struct bench_run){.net = &e->net, .selected = e->selected, .results = results};
-        const int status = bench_network(&plan->cli->bench, run, sink);
-        if (status != 0)
-            return status;
+        for (size_t b = 0; b < batches; b++) {
+            char error[CONFIG_ERROR_MAX];
+            if (cli->batch_count > 1 &&
+                network_set_batch(e->path, &e->net, cli->batches[b], error) != 0) {
+                fprintf(stderr, "%s\n", error); /* checked when loaded: not reached */
+                return -1;
+            }
+            struct bench_run *run = &runs[(*ran)++];
+            *run = (struct bench_run){.net = &e->net, .selected = e->selected, .results = results,
+                                      .batch = cli->batch_count > 1 ? cli->batches[b] : 0};
+            const int status = bench_network(&cli->bench, run, sink);
+            if (status != 0)
+                return status;
+        }
     }
     return 0;
 }
@@ -222,7 +233,7 @@ static int run_group(const struct run_plan *plan, size_t first, size_t last,
         failed = true;
     }
     struct result_set results = {0};
-    struct bench_run runs[last - first];
+    struct bench_run runs[(last - first) * (plan->cli->batch_count ? plan->cli->batch_count : 1)];
     size_t ran = 0;
     const int status = failed ? -1 : run_configs(plan, first, last, &sink, &results, runs, &ran);
     if (!failed && status < 0) {
@@ -286,6 +297,12 @@ static int resolve_outputs(const char *output, const struct config_entry *config
 }
 
 
+/* The b-th batch size of --batch, or 0 (the config's) when none was given. */
+static int64_t batch_at(const struct cli *cli, size_t b)
+{
+    return b < cli->batch_count ? cli->batches[b] : 0;
+}
+
 /* Reads and checks every config before anything runs or is written, and
  * selects its layers. Returns EXIT_OK or the exit status of the failure. */
 static int load_configs(const struct cli *cli, struct config_entry *configs, size_t count)
@@ -297,13 +314,15 @@ static int load_configs(const struct cli *cli, struct config_entry *configs, siz
         int status;
         if (cli->input_count) {
             e->path = cli->inputs[i];
-            status = model_load(e->path, cli->batch, &e->net, error);
+            status = model_load(e->path, batch_at(cli, 0), &e->net, error);
         } else {
             e->path = "seed";
             status = config_builtin_seed(&e->net, error);
-            if (status == 0 && cli->batch)
-                status = network_set_batch(e->path, &e->net, cli->batch, error);
         }
+        /* every batch of the list fits every layer, checked before anything runs;
+         * the first is left set */
+        for (size_t b = cli->batch_count; status == 0 && b-- > 0;)
+            status = network_set_batch(e->path, &e->net, cli->batches[b], error);
         if (status != 0) {
             fprintf(stderr, "%s\n", error);
             return EXIT_USAGE;

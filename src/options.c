@@ -81,8 +81,9 @@ static const char usage_text[] =
     "                         (default: half the physical memory, %s)\n"
     "      --baseline=NAME    the variant the closing summary compares against\n"
     "                         (default: onednn-blocked when it runs, else the first)\n"
-    "      --batch=N          run every layer at batch N (default: the config's; an ONNX\n"
-    "                         model's symbolic batch dimension is taken as 1)\n"
+    "      --batch=LIST       comma list of batch sizes: every layer runs at each (the\n"
+    "                         summary once per batch), e.g. 1,8,32 (default: the\n"
+    "                         config's; an ONNX model's symbolic batch dimension is 1)\n"
     "      --summary          print each config's cost table (params, MACs, memory), and\n"
     "                         the nodes of a model that are not benchmarked; no runs\n"
     "      --export-ini       print the layers of each config or model as an INI config\n"
@@ -198,6 +199,19 @@ static size_t parse_threads(const char *text, int *threads)
 {
     struct list_context context = {text, threads};
     return for_each_item("threads", text, take_thread_count, &context);
+}
+
+static void take_batch(const char *item, size_t count, void *context)
+{
+    const struct list_context *c = context;
+    int64_t *batches = c->out;
+    if (count == MAX_BATCH_SIZES)
+        usage_error("--batch: at most %d batch sizes", MAX_BATCH_SIZES);
+    const int64_t n = parse_whole("batch", item, 1, LAYER_MAX_EXTENT);
+    for (size_t i = 0; i < count; i++)
+        if (batches[i] == n)
+            usage_error("--batch=%s: %lld is given twice", c->text, (long long)n);
+    batches[count] = n;
 }
 
 static void take_variant(const char *item, size_t count, void *context)
@@ -333,6 +347,8 @@ static void finish(struct cli *cli, const char *baseline_name, const char *peak_
     default:
         break;
     }
+    if (cli->batch_count > 1 && cli->mode != CLI_RUN)
+        usage_error("--batch with --summary or --export-ini takes one batch size, not a list");
     if (!cli->variant_count)
         for (; cli->variant_count < conv_variant_count; cli->variant_count++)
             cli->variants[cli->variant_count] = conv_variants[cli->variant_count];
@@ -433,7 +449,11 @@ void cli_parse(int argc, char **argv, struct cli *cli)
         case OPT_PEAK: peak_text = optarg; break;
         case OPT_MAX_MEMORY: options->max_memory = parse_max_memory(optarg); break;
         case OPT_SUMMARY: mode(cli, CLI_SUMMARY); break;
-        case OPT_BATCH: cli->batch = parse_whole("batch", optarg, 1, LAYER_MAX_EXTENT); break;
+        case OPT_BATCH: {
+            struct list_context context = {optarg, cli->batches};
+            cli->batch_count = for_each_item("batch", optarg, take_batch, &context);
+            break;
+        }
         case OPT_EXPORT_INI: mode(cli, CLI_EXPORT_INI); break;
         case OPT_MAX_CV: options->timing.max_cv = parse_max_cv(optarg); break;
         case OPT_VERIFY_ONLY: options->verify_only = true; break;

@@ -13,6 +13,7 @@
 enum exit_code { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
 #define MAX_THREAD_COUNTS 16
+#define MAX_BATCH_SIZES 16
 
 enum cli_mode {
     CLI_RUN,        /* run the configs (or --verify-only) */
@@ -38,7 +39,8 @@ struct cli {
     const char *output;       /* -o, or NULL */
     const char *glob;         /* --layers, or NULL */
     const char *plot_target;  /* --plot's prefix or --plot-data's folder */
-    int64_t batch;            /* --batch, or 0 */
+    int64_t batches[MAX_BATCH_SIZES]; /* --batch */
+    size_t batch_count;       /* 0: the config's batch */
     bool quiet, plot;
     char **inputs;            /* the configs, models or result files */
     size_t input_count;

@@ -9,6 +9,8 @@
 #include "analysis.h"
 #include "meta.h"
 
+#define PLOT_BATCHES_MAX 64
+
 /* What the charts show: the grid at the largest thread count, and the
  * variants that have a measured row there (the others would only be empty
  * columns). */
@@ -18,6 +20,8 @@ struct view {
     size_t top;        /* grid index of the largest thread count */
     int *shown;        /* grid indices of the variants shown */
     size_t shown_count;
+    int64_t batches[PLOT_BATCHES_MAX]; /* the distinct batch sizes, ascending */
+    size_t batch_count; /* at most PLOT_BATCHES_MAX (more are not drawn) */
 };
 
 static const enum layer_kind kind_order[] = {LAYER_REGULAR, LAYER_GROUPED, LAYER_DEPTHWISE,
@@ -43,6 +47,9 @@ static int view_build(struct view *w, const struct result_set *set)
         if (any)
             w->shown[w->shown_count++] = (int)v;
     }
+    w->batch_count = grid_batches(g, w->batches, PLOT_BATCHES_MAX);
+    if (w->batch_count > PLOT_BATCHES_MAX)
+        w->batch_count = PLOT_BATCHES_MAX;
     return 0;
 }
 
@@ -75,7 +82,12 @@ static void write_layers(FILE *f, const struct view *w)
 {
     write_variant_header(f, "layer", w);
     for (size_t l = 0; l < w->grid.layer_count; l++) {
-        fprintf(f, "%s", w->grid.layers[l]->layer.name);
+        const struct conv_layer *layer = &w->grid.layers[l]->layer;
+        /* a batch sweep holds each layer once per batch */
+        if (w->batch_count > 1)
+            fprintf(f, "%s@%lld", layer->name, (long long)layer->batch);
+        else
+            fprintf(f, "%s", layer->name);
         for (size_t i = 0; i < w->shown_count; i++) {
             const struct result_row *r = grid_measured(&w->grid, l, w->top, (size_t)w->shown[i]);
             if (r)
@@ -221,9 +233,60 @@ static void write_threads(FILE *f, const struct view *w)
     }
 }
 
+/* A variant's throughput over every layer run at batch b, in images per
+ * second (NaN unless each of them was timed). */
+static double throughput(const struct view *w, int variant, int64_t b)
+{
+    const struct grid_total t = grid_batch_total(&w->grid, w->top, variant, b);
+    return t.layers && t.measured == t.layers && t.time_us > 0.0 ? (double)b * 1e6 / t.time_us
+                                                                 : NAN;
+}
+
+/* batch.dat: per batch size, the images per second through every layer of
+ * the best-of schedule and of each variant that ran every layer at some
+ * batch (returns how many); title gets the chart's finding. */
+static int write_batches(FILE *f, const struct view *w, char *title, size_t size)
+{
+    enum { COLUMNS_MAX = 64 }; /* series a chart can tell apart, and more */
+    int columns[COLUMNS_MAX], n = 0;
+    columns[n++] = GRID_FASTEST;
+    for (size_t i = 0; i < w->shown_count && n < COLUMNS_MAX; i++) {
+        bool complete = false;
+        for (size_t b = 0; b < w->batch_count && !complete; b++)
+            complete = !isnan(throughput(w, w->shown[i], w->batches[b]));
+        if (complete)
+            columns[n++] = w->shown[i];
+    }
+    fprintf(f, "batch best-of");
+    for (int c = 1; c < n; c++)
+        fprintf(f, " %s", w->grid.variants[columns[c]]);
+    fputc('\n', f);
+    for (size_t b = 0; b < w->batch_count; b++) {
+        fprintf(f, "%lld", (long long)w->batches[b]);
+        for (int c = 0; c < n; c++) {
+            const double ips = throughput(w, columns[c], w->batches[b]);
+            fprintf(f, isnan(ips) ? " NaN" : " %.2f", ips);
+        }
+        fputc('\n', f);
+    }
+    title[0] = '\0';
+    if (w->batch_count < 2)
+        return n - 1;
+    const int64_t first = w->batches[0], last = w->batches[w->batch_count - 1];
+    const double low = throughput(w, GRID_FASTEST, first), high = throughput(w, GRID_FASTEST, last);
+    if (isnan(low) || isnan(high))
+        snprintf(title, size, "images per second against the batch size");
+    else
+        snprintf(title, size, "batch %lld runs %.2fx the images per second of batch %lld "
+                 "(best-of: %.0f against %.0f)", (long long)last, high / low, (long long)first,
+                 high, low);
+    return n - 1;
+}
+
 /* params.gp: what the chart scripts need besides the tables. */
 static void write_params(FILE *f, const struct view *w, double bandwidth, int separable_rows,
-                         const char *kinds_present, const char *families)
+                         const char *kinds_present, const char *families,
+                         const char *batch_title, int batch_variants)
 {
     const int top = w->grid.threads[w->top];
     double peak = NAN;
@@ -248,10 +311,12 @@ static void write_params(FILE *f, const struct view *w, double bandwidth, int se
     fprintf(f, isnan(bandwidth) ? "bandwidth = NaN\n" : "bandwidth = %.3f\n", bandwidth);
     fprintf(f, "config = \"%s\"\nkinds_present = \"%s\"\nfamilies = \"%s\"\n",
             w->set->rows[0].config, kinds_present, families);
+    fprintf(f, "batch_sizes = %zu\nbatch_variants = %d\nbatch_title = \"%s\"\n",
+            w->batch_count, batch_variants, batch_title);
 }
 
 int plot_data_write_set(const struct result_set *set, double bandwidth, const char *dir,
-                        int *separable_rows, int *thread_counts)
+                        int *separable_rows, int *thread_counts, int *batch_sizes)
 {
     struct view w;
     int status = -1;
@@ -259,7 +324,7 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
         fprintf(stderr, "convbench: out of memory for the plot data\n");
         goto done;
     }
-    char kinds_present[32], families[512];
+    char kinds_present[32], families[512], batch_title[256];
     FILE *f;
     if (!(f = open_in(dir, "layers.dat")))
         goto done;
@@ -281,11 +346,17 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
         goto done;
     write_threads(f, &w);
     fclose(f);
+    if (!(f = open_in(dir, "batch.dat")))
+        goto done;
+    const int batch_variants = write_batches(f, &w, batch_title, sizeof batch_title);
+    fclose(f);
     if (!(f = open_in(dir, "params.gp")))
         goto done;
-    write_params(f, &w, bandwidth, *separable_rows, kinds_present, families);
+    write_params(f, &w, bandwidth, *separable_rows, kinds_present, families, batch_title,
+                 batch_variants);
     fclose(f);
     *thread_counts = (int)w.grid.thread_count;
+    *batch_sizes = (int)w.batch_count;
     status = 0;
 done:
     view_free(&w);
@@ -314,8 +385,9 @@ int plot_data_write(const char *csv_path, const char *dir)
     double bandwidth;
     if (plot_data_load(csv_path, &set, &bandwidth) != 0)
         return 2;
-    int separable_rows, thread_counts;
-    const int status = plot_data_write_set(&set, bandwidth, dir, &separable_rows, &thread_counts);
+    int separable_rows, thread_counts, batch_sizes;
+    const int status = plot_data_write_set(&set, bandwidth, dir, &separable_rows, &thread_counts,
+                                           &batch_sizes);
     result_set_free(&set);
     return status == 0 ? 0 : 2;
 }

@@ -7,13 +7,13 @@
 
 #include "resultset.h"
 
-/* Writes DIR/{layers,kinds,points,roofline,separable,threads}.dat and
+/* Writes DIR/{layers,kinds,points,roofline,separable,threads,batch}.dat and
  * DIR/params.gp for the rows of set (at least one); bandwidth_gbs is NaN
- * when unknown. Sets how many rows the separable chart has and how many
- * thread counts there are (the charts drawn depend on them). Returns 0, or
- * -1 with a message on stderr. */
+ * when unknown. Sets how many rows the separable chart has, how many
+ * thread counts and batch sizes there are (the charts drawn depend on
+ * them). Returns 0, or -1 with a message on stderr. */
 int plot_data_write_set(const struct result_set *set, double bandwidth_gbs, const char *dir,
-                        int *separable_rows, int *thread_counts);
+                        int *separable_rows, int *thread_counts, int *batch_sizes);
 
 /* Loads a saved result and the bandwidth its .meta gives (NaN when none);
  * -1 with a message on stderr, also when it has no rows. */

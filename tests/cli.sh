@@ -132,4 +132,31 @@ ls "$tmp" | grep -q 'sig\.csv\.' && bad "SIGINT left a temporary file" || ok
 "$bin" --help | grep -q -- '--verify-only' && ok || bad "--help"
 "$bin" --version | grep -q '^convbench ' && ok || bad "--version"
 
+# --batch=LIST: every layer at each batch, one summary per batch, the rows in
+# one CSV; a list with --summary, and a size given twice, are bad usage
+"$bin" -q -t 1 --min-time=0 --reps=2 --max-time=0.2 -v naive,im2col-gemm --batch=1,3 \
+    -l regular -o "$tmp/batches.csv" --no-plot "$src/configs/seed.ini" >"$tmp/batches.txt" 2>&1
+expect_exit 0 $? "--batch=1,3"
+rows1=$(awk -F, 'NR > 1 && $6 == 1' "$tmp/batches.csv" | wc -l)
+rows3=$(awk -F, 'NR > 1 && $6 == 3' "$tmp/batches.csv" | wc -l)
+[ "$rows1" -gt 0 ] && [ "$rows1" -eq "$rows3" ] && ok ||
+    bad "--batch=1,3: $rows1 rows at batch 1 and $rows3 at batch 3"
+[ "$(grep -c 'at batch 1, 1 thread: speed against' "$tmp/batches.txt")" -eq 1 ] &&
+    [ "$(grep -c 'at batch 3, 1 thread: speed against' "$tmp/batches.txt")" -eq 1 ] && ok ||
+    bad "--batch=1,3: not one summary per batch"
+"$bin" --batch=1,3 --summary "$src/configs/seed.ini" >/dev/null 2>"$tmp/err.txt"
+expect_exit 2 $? "--batch=LIST --summary"
+"$bin" --batch=2,2 --verify-only -o "$tmp/never.csv" "$src/configs/seed.ini" >/dev/null 2>"$tmp/err.txt"
+expect_exit 2 $? "--batch=2,2"
+grep -q 'is given twice' "$tmp/err.txt" && [ ! -e "$tmp/never.csv" ] && ok ||
+    bad "--batch=2,2: $(cat "$tmp/err.txt")"
+
+# a sweep runs as the layers it expands to, each named after its values
+printf '[s]\nin = 8x9x9\nout = 4,8\nkernel = 1,3\npad = 1\n' >"$tmp/sweep.ini"
+"$bin" --verify-only -q -t 1 -v naive -o "$tmp/sweep.csv" "$tmp/sweep.ini" >/dev/null 2>&1
+expect_exit 0 $? "a sweep config"
+[ "$(cut -d, -f2 "$tmp/sweep.csv" | tail -n +2 | tr '\n' ' ')" = \
+    "s_out4_kernel1 s_out4_kernel3 s_out8_kernel1 s_out8_kernel3 " ] && ok ||
+    bad "sweep layers: $(cut -d, -f2 "$tmp/sweep.csv" | tr '\n' ' ')"
+
 report

@@ -58,6 +58,22 @@ draws slow gflops "layers under 1 GFLOP/s"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "layer") l = i; print; next }
     NR == 2 { first = $l } $l == first' "$src/tests/data/seed-sample.csv" >"$tmp/one.csv"
 draws one time-vs-macs "one layer"
+# a batch sweep: the sample's rows at batch 1, and again at batch 4 taking
+# twice the time, so every variant moves 2x the images per second at 4
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "batch") b = i;
+        if ($i == "time_median_us") t = i } print; next }
+    { print; $b = 4; if ($t != "") $t = 2 * $t; rows[NR] = $0 } END { for (r in rows) print rows[r] }' \
+    "$src/tests/data/seed-sample.csv" >"$tmp/batches.csv"
+draws batches batch "a batch sweep"
+mkdir -p "$tmp/batch-data"
+"$bin" --plot-data="$tmp/batch-data" "$tmp/batches.csv" 2>/dev/null
+if awk 'NR == 2 { for (i = 2; i <= NF; i++) one[i] = $i } NR == 3 { for (i = 2; i <= NF; i++)
+        if ($i == "NaN" || one[i] == "NaN" || $i / one[i] < 1.999 || $i / one[i] > 2.001) exit 1 }
+        END { exit NR != 3 }' "$tmp/batch-data/batch.dat"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1)); echo "FAILED: batch.dat is not 2x at batch 4: $(cat "$tmp/batch-data/batch.dat")"
+fi
 # a run with stdout in a file: the summary comes whole, then the chart
 # paths, each on its own line
 "$bin" -q -t 1 -v naive --min-time 0.001 --reps 1 -o "$tmp/run.csv" "$src/configs/seed.ini" \

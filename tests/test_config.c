@@ -154,6 +154,62 @@ static void test_accepted_forms(void)
     network_free(&net);
 }
 
+/* Sweeps: a section with comma lists becomes the Cartesian product of its
+ * lists, the key given first varying slowest, each point named after its
+ * values and fed by the layer before the section. */
+static void test_sweeps(void)
+{
+    const char *text =
+        "[network]\ninput = 8x10x10\nbatch = 2\n"
+        "[base]\nout = 8\nkernel = 1\n"
+        "[s]\nout = 16, 32\nkernel = 1\ngroups = 1,2,8\n"
+        "[u]\nin = 4x6x6\ngroups = 1,2\nout = 4\nkernel = 3\npad = 0,same\n";
+    static const struct {
+        const char *name;
+        int64_t c_in, c_out, groups, h_out;
+    } want[] = {
+        {"base", 8, 8, 1, 10},
+        {"s_out16_groups1", 8, 16, 1, 10}, {"s_out16_groups2", 8, 16, 2, 10},
+        {"s_out16_groups8", 8, 16, 8, 10}, {"s_out32_groups1", 8, 32, 1, 10},
+        {"s_out32_groups2", 8, 32, 2, 10}, {"s_out32_groups8", 8, 32, 8, 10},
+        {"u_groups1_pad0", 4, 4, 1, 4},    {"u_groups1_padsame", 4, 4, 1, 6},
+        {"u_groups2_pad0", 4, 4, 2, 4},    {"u_groups2_padsame", 4, 4, 2, 6},
+    };
+    const size_t count = sizeof want / sizeof *want;
+    struct network net;
+    char error[CONFIG_ERROR_MAX];
+    const int status = config_parse_string("sweep.ini", text, &net, error);
+    CHECK(status == 0, "%s", error);
+    if (status != 0)
+        return;
+    CHECK_INT(net.layer_count, count, "layers of the product");
+    for (size_t i = 0; i < count && i < net.layer_count; i++) {
+        const struct conv_layer *l = &net.layers[i];
+        CHECK_STR(l->name, want[i].name, "point name");
+        CHECK_INT(l->c_in, want[i].c_in, want[i].name);
+        CHECK_INT(l->c_out, want[i].c_out, want[i].name);
+        CHECK_INT(l->groups, want[i].groups, want[i].name);
+        CHECK_INT(l->h_out, want[i].h_out, want[i].name);
+        CHECK_INT(l->batch, 2, "batch of a point");
+    }
+    network_free(&net);
+
+    /* 10,000 layers is the most, and parses */
+    const char *ten = "0,1,2,3,4,5,6,7,8,9";
+    const char *ten_from_1 = "1,2,3,4,5,6,7,8,9,10";
+    char big[512];
+    snprintf(big, sizeof big, "[big]\nin = 1x40x40\nkernel = 1\nout = %s\nstride = %s\n"
+             "dilation = %s\npad = %s\n", ten_from_1, ten_from_1, ten_from_1, ten);
+    const int big_status = config_parse_string("big.ini", big, &net, error);
+    CHECK(big_status == 0, "%s", error);
+    if (big_status == 0) {
+        CHECK_INT(net.layer_count, CONFIG_MAX_LAYERS, "layers of a 10^4 sweep");
+        CHECK_STR(net.layers[net.layer_count - 1].name, "big_out10_stride10_dilation10_pad9",
+                  "the last point's name");
+        network_free(&net);
+    }
+}
+
 /* A byte order mark before the first line changes nothing. */
 static void test_byte_order_mark(void)
 {
@@ -250,6 +306,7 @@ int main(int argc, char **argv)
     test_builtin_seed(argv[2]);
     test_accepted_forms();
     test_byte_order_mark();
+    test_sweeps();
     test_many_sections();
     return check_report("config parser");
 }
