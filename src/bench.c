@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "crossover.h"
 #include "reference.h"
 #include "tensor.h"
 
@@ -493,6 +494,39 @@ static void print_furthest(FILE *out, const struct summary *s, size_t ti)
                 rows[i]->timing.median_us, 100.0 * rows[i]->roof_fraction);
 }
 
+/* Over the points of the sweeps, the fastest variant and its speed over the
+ * runner-up (the map chart as a table). */
+static void print_map(FILE *out, const struct summary *s, size_t ti)
+{
+    struct crossover_map m;
+    if (crossover_map_build(&s->grid, ti, &m) != 0 || m.rows * m.columns < 2) {
+        crossover_map_free(&m);
+        return;
+    }
+    fprintf(out, "\n%s, %d thread%s: fastest variant at each point of the sweeps, and its "
+            "speed over the runner-up\n", s->label, s->grid.threads[ti],
+            thread_label(s->grid.threads[ti]));
+    fprintf(out, "  %-24s", "");
+    for (size_t c = 0; c < m.columns; c++)
+        fprintf(out, " %-22s", m.column_names[c]);
+    fputc('\n', out);
+    for (size_t r = 0; r < m.rows; r++) {
+        fprintf(out, "  %-24s", m.row_names[r]);
+        for (size_t c = 0; c < m.columns; c++) {
+            const struct crossover_cell *cell = crossover_at(&m, r, c);
+            char text[48] = "-";
+            if (cell->winner >= 0 && cell->runner_up >= 0)
+                snprintf(text, sizeof text, "%s %.2fx", s->grid.variants[cell->winner],
+                         cell->speedup);
+            else if (cell->winner >= 0)
+                snprintf(text, sizeof text, "%s", s->grid.variants[cell->winner]);
+            fprintf(out, " %-22s", text);
+        }
+        fputc('\n', out);
+    }
+    crossover_map_free(&m);
+}
+
 /* Per variant: the geometric mean of the baseline's time over its time,
  * and the network time when every selected layer was timed. */
 static void print_speeds(FILE *out, const struct summary *s, size_t ti, size_t baseline)
@@ -551,6 +585,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         print_depthwise_bandwidth(out, &s, ti);
         print_blocks(out, &s, ti);
         print_best_of(out, &s, ti);
+        print_map(out, &s, ti);
         print_furthest(out, &s, ti);
         print_speeds(out, &s, ti, baseline);
     }

@@ -103,28 +103,38 @@ enum charts_status charts_draw(const struct result_set *set, double bandwidth,
                 strerror(errno));
         return CHARTS_FAILED;
     }
-    int separable_rows = 0, thread_counts = 0, batch_sizes = 0;
+    struct plot_counts counts = {0};
     enum charts_status status = CHARTS_OK;
-    if (plot_data_write_set(set, bandwidth, data, &separable_rows, &thread_counts,
-                            &batch_sizes) != 0)
+    if (plot_data_write_set(set, bandwidth, data, &counts) != 0)
         status = CHARTS_FAILED;
-    static const char *const charts[] = {"gflops",    "efficiency", "time-vs-macs", "roofline",
-                                         "separable", "threads",    "batch"};
+    /* each chart, and whether the result has what it shows */
+    const struct {
+        const char *name;
+        bool drawn;
+    } charts[] = {
+        {"gflops", true},
+        {"efficiency", true},
+        {"time-vs-macs", true},
+        {"roofline", true},
+        {"separable", counts.separable_rows > 0},
+        {"threads", counts.thread_counts > 1},
+        {"batch", counts.batch_sizes > 1},
+        {"map", counts.map_points > 1},
+        {"map-error", counts.map_points > 1},
+    };
     for (size_t c = 0; c < sizeof charts / sizeof *charts && status == CHARTS_OK; c++) {
-        if ((strcmp(charts[c], "separable") == 0 && separable_rows == 0) ||
-            (strcmp(charts[c], "threads") == 0 && thread_counts < 2) ||
-            (strcmp(charts[c], "batch") == 0 && batch_sizes < 2))
+        if (!charts[c].drawn)
             continue;
         for (int f = 0; f < 2 && status == CHARTS_OK; f++) {
             const char *format = f ? "svg" : "png";
-            const bool drawn = draw_one(data, scripts, prefix, charts[c], format);
+            const bool drawn = draw_one(data, scripts, prefix, charts[c].name, format);
             if (signals_stop)
                 status = CHARTS_INTERRUPTED;
             else if (!drawn) {
-                fprintf(stderr, "convbench: gnuplot failed on %s/%s.gp\n", scripts, charts[c]);
+                fprintf(stderr, "convbench: gnuplot failed on %s/%s.gp\n", scripts, charts[c].name);
                 status = CHARTS_FAILED;
             } else {
-                fprintf(list, "%s-%s.%s\n", prefix, charts[c], format);
+                fprintf(list, "%s-%s.%s\n", prefix, charts[c].name, format);
                 fflush(list);
             }
         }

@@ -543,6 +543,18 @@ static size_t sweep_keys(const struct layer_source *src, enum layer_key keys[KEY
     return *count ? points : 0;
 }
 
+size_t config_sweep_key_length(const char *text)
+{
+    size_t best = 0;
+    for (int k = 0; k < KEY_COUNT; k++) {
+        const size_t n = strlen(layer_key_names[k]);
+        if (k != KEY_BLOCK && k != KEY_REPEAT && n > best &&
+            strncmp(text, layer_key_names[k], n) == 0)
+            best = n;
+    }
+    return best;
+}
+
 /* Layer `point` of the sweep of section (layer, src): each swept key set
  * from its list, the name extended by "_<key><item>" per key. */
 static void sweep_point(struct parse_context *ctx, const struct conv_layer *section,

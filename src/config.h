@@ -56,6 +56,10 @@ int network_set_batch(const char *path, struct network *net, int64_t batch,
 int config_parse_string(const char *path, const char *text, struct network *net,
                         char error[CONFIG_ERROR_MAX]);
 
+/* The length of the key a sweep may take (in, out, kernel, ...) that text
+ * starts with, the longest that fits (pad_end before pad); 0 for none. */
+size_t config_sweep_key_length(const char *text);
+
 /* The seed's examples, used when no config is given. */
 int config_builtin_seed(struct network *net, char error[CONFIG_ERROR_MAX]);
 

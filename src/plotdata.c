@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "crossover.h"
 #include "meta.h"
 
 #define PLOT_BATCHES_MAX 64
@@ -283,6 +284,94 @@ static int write_batches(FILE *f, const struct view *w, char *title, size_t size
     return n - 1;
 }
 
+/* The position of grid variant v among the shown ones (its colour in every
+ * chart), or -1. */
+static int shown_index(const struct view *w, int v)
+{
+    for (size_t i = 0; i < w->shown_count; i++)
+        if (w->shown[i] == v)
+            return (int)i;
+    return -1;
+}
+
+/* map.dat: per point of the sweeps (column, row), the fastest variant's
+ * shown index (NaN where none), its speed over the runner-up and its
+ * max_rel_err, and its name; map-error.dat: per shown variant (one gnuplot
+ * index block each) every point's log10 max_rel_err. The row and column
+ * names go to params.gp. Returns the points with a winner. */
+static int write_map(FILE *f, FILE *errors, const struct view *w, const struct crossover_map *m)
+{
+    int points = 0;
+    fprintf(f, "column row winner speedup max_rel_err variant\n");
+    for (size_t r = 0; r < m->rows; r++)
+        for (size_t c = 0; c < m->columns; c++) {
+            const struct crossover_cell *cell = crossover_at(m, r, c);
+            const struct result_row *win =
+                cell->winner >= 0 ? grid_measured(&w->grid, (size_t)cell->layer, w->top,
+                                                  (size_t)cell->winner)
+                                  : NULL;
+            if (!win) {
+                fprintf(f, "%zu %zu NaN NaN NaN -\n", c, r);
+                continue;
+            }
+            fprintf(f, "%zu %zu %d %.3f %.3g %s\n", c, r, shown_index(w, cell->winner),
+                    cell->speedup, win->check.max_rel_err, win->variant);
+            points++;
+        }
+    for (size_t i = 0; i < w->shown_count; i++) {
+        fprintf(errors, "# %s\ncolumn row log10_max_rel_err\n", w->grid.variants[w->shown[i]]);
+        for (size_t r = 0; r < m->rows; r++)
+            for (size_t c = 0; c < m->columns; c++) {
+                const struct crossover_cell *cell = crossover_at(m, r, c);
+                const struct result_row *row =
+                    cell->layer >= 0 ? grid_cell(&w->grid, (size_t)cell->layer, w->top,
+                                                 (size_t)w->shown[i])
+                                     : NULL;
+                /* verified rows only; an exact 0 sits at the axis floor */
+                if (row && row->status == ROW_OK && row->verified)
+                    fprintf(errors, "%zu %zu %.3f\n", c, r,
+                            log10(row->check.max_rel_err > 1e-9 ? row->check.max_rel_err : 1e-9));
+                else
+                    fprintf(errors, "%zu %zu NaN\n", c, r);
+            }
+        fprintf(errors, "\n\n");
+    }
+    return points;
+}
+
+/* The map chart's title: how many points each variant wins, most first. */
+static void map_title(const struct view *w, const struct crossover_map *m, char *title,
+                      size_t size)
+{
+    size_t wins[64] = {0}, total = 0;
+    for (size_t c = 0; c < m->rows * m->columns; c++) {
+        const int k = m->cells[c].winner >= 0 ? shown_index(w, m->cells[c].winner) : -1;
+        if (k >= 0 && k < 64)
+            wins[k]++, total++;
+    }
+    int used = snprintf(title, size, "fastest variant per point:");
+    for (int listed = 0; listed < 3; listed++) {
+        size_t best = 0;
+        for (size_t k = 1; k < w->shown_count && k < 64; k++)
+            if (wins[k] > wins[best])
+                best = k;
+        if (!wins[best] || used >= (int)size)
+            break;
+        used += snprintf(title + used, size - (size_t)used, "%s %s wins %zu of %zu",
+                         listed ? "," : "", w->grid.variants[w->shown[best]], wins[best], total);
+        wins[best] = 0;
+    }
+}
+
+/* Names as one gnuplot string of words. */
+static void write_words(FILE *f, const char *key, char *const *names, size_t count)
+{
+    fprintf(f, "%s = \"", key);
+    for (size_t i = 0; i < count; i++)
+        fprintf(f, "%s%s", i ? " " : "", names[i]);
+    fprintf(f, "\"\n");
+}
+
 /* params.gp: what the chart scripts need besides the tables. */
 static void write_params(FILE *f, const struct view *w, double bandwidth, int separable_rows,
                          const char *kinds_present, const char *families,
@@ -316,7 +405,7 @@ static void write_params(FILE *f, const struct view *w, double bandwidth, int se
 }
 
 int plot_data_write_set(const struct result_set *set, double bandwidth, const char *dir,
-                        int *separable_rows, int *thread_counts, int *batch_sizes)
+                        struct plot_counts *counts)
 {
     struct view w;
     int status = -1;
@@ -324,7 +413,9 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
         fprintf(stderr, "convbench: out of memory for the plot data\n");
         goto done;
     }
-    char kinds_present[32], families[512], batch_title[256];
+    char kinds_present[32], families[512], batch_title[256], title[256] = "";
+    struct crossover_map map = {0};
+    int map_points = 0;
     FILE *f;
     if (!(f = open_in(dir, "layers.dat")))
         goto done;
@@ -340,7 +431,7 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
     fclose(f);
     if (!(f = open_in(dir, "separable.dat")))
         goto done;
-    *separable_rows = write_separable(f, &w, families, sizeof families);
+    counts->separable_rows = write_separable(f, &w, families, sizeof families);
     fclose(f);
     if (!(f = open_in(dir, "threads.dat")))
         goto done;
@@ -350,15 +441,38 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
         goto done;
     const int batch_variants = write_batches(f, &w, batch_title, sizeof batch_title);
     fclose(f);
+    if (crossover_map_build(&w.grid, w.top, &map) != 0) {
+        fprintf(stderr, "convbench: out of memory for the plot data\n");
+        goto done;
+    }
+    FILE *errors = NULL;
+    if (!(f = open_in(dir, "map.dat")) || !(errors = open_in(dir, "map-error.dat"))) {
+        if (f)
+            fclose(f);
+        goto done;
+    }
+    map_points = write_map(f, errors, &w, &map);
+    fclose(f);
+    fclose(errors);
+    map_title(&w, &map, title, sizeof title);
     if (!(f = open_in(dir, "params.gp")))
         goto done;
-    write_params(f, &w, bandwidth, *separable_rows, kinds_present, families, batch_title,
+    fprintf(f, "map_points = %d\nmap_title = \"%s\"\n", map_points, title);
+    write_words(f, "map_rows", map.row_names, map.rows);
+    write_words(f, "map_columns", map.column_names, map.columns);
+    fprintf(f, "variant_names = \"");
+    for (size_t i = 0; i < w.shown_count; i++)
+        fprintf(f, "%s%s", i ? " " : "", w.grid.variants[w.shown[i]]);
+    fprintf(f, "\"\n");
+    write_params(f, &w, bandwidth, counts->separable_rows, kinds_present, families, batch_title,
                  batch_variants);
     fclose(f);
-    *thread_counts = (int)w.grid.thread_count;
-    *batch_sizes = (int)w.batch_count;
+    counts->thread_counts = (int)w.grid.thread_count;
+    counts->batch_sizes = (int)w.batch_count;
+    counts->map_points = map_points;
     status = 0;
 done:
+    crossover_map_free(&map);
     view_free(&w);
     return status;
 }
@@ -385,9 +499,8 @@ int plot_data_write(const char *csv_path, const char *dir)
     double bandwidth;
     if (plot_data_load(csv_path, &set, &bandwidth) != 0)
         return 2;
-    int separable_rows, thread_counts, batch_sizes;
-    const int status = plot_data_write_set(&set, bandwidth, dir, &separable_rows, &thread_counts,
-                                           &batch_sizes);
+    struct plot_counts counts;
+    const int status = plot_data_write_set(&set, bandwidth, dir, &counts);
     result_set_free(&set);
     return status == 0 ? 0 : 2;
 }

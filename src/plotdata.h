@@ -7,13 +7,20 @@
 
 #include "resultset.h"
 
-/* Writes DIR/{layers,kinds,points,roofline,separable,threads,batch}.dat and
- * DIR/params.gp for the rows of set (at least one); bandwidth_gbs is NaN
- * when unknown. Sets how many rows the separable chart has, how many
- * thread counts and batch sizes there are (the charts drawn depend on
- * them). Returns 0, or -1 with a message on stderr. */
+/* What decides which charts are drawn. */
+struct plot_counts {
+    int separable_rows; /* forms of the separable families */
+    int thread_counts;
+    int batch_sizes;
+    int map_points;     /* sweep points with a fastest variant */
+};
+
+/* Writes DIR/{layers,kinds,points,separable,threads,batch,map,map-error}.dat
+ * and DIR/params.gp for the rows of set (at least one); bandwidth_gbs is
+ * NaN when unknown. Fills counts. Returns 0, or -1 with a message on
+ * stderr. */
 int plot_data_write_set(const struct result_set *set, double bandwidth_gbs, const char *dir,
-                        int *separable_rows, int *thread_counts, int *batch_sizes);
+                        struct plot_counts *counts);
 
 /* Loads a saved result and the bandwidth its .meta gives (NaN when none);
  * -1 with a message on stderr, also when it has no rows. */

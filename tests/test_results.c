@@ -9,6 +9,7 @@
 
 #include "analysis.h"
 #include "check.h"
+#include "crossover.h"
 #include "resultset.h"
 
 static struct result_row make_row(const char *layer, const char *block, int64_t repeat,
@@ -167,8 +168,74 @@ static void note_family(const struct grid_family *family, void *context)
     }
 }
 
+/* The crossover map: names split where a sweep joined them, and each
+ * point's fastest variant and its speed over the runner-up by hand. */
+static void test_crossover(void)
+{
+    static const struct {
+        const char *name, *row, *column; /* row NULL: not a sweep point */
+    } names[] = {
+        {"c3_in64x56x56_out16", "c3_in64x56x56", "out16"},
+        {"g64_groupsdepthwise", "g64", "groupsdepthwise"},
+        {"s_pad_end0x1", "s", "pad_end0x1"},
+        {"s_padsame", "s", "padsame"},
+        {"b_biastrue", "b", "biastrue"},
+        {"conv_out", NULL, NULL},      /* no item */
+        {"conv1_2", NULL, NULL},       /* no key */
+        {"out16", NULL, NULL},         /* no section */
+        {"x_groupsfour", NULL, NULL},  /* not an item a key takes */
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char row[LAYER_NAME_MAX + 1] = "", column[LAYER_NAME_MAX + 1] = "";
+        const bool split = crossover_split(names[i].name, row, column);
+        CHECK(split == (names[i].row != NULL), "%s: split %d", names[i].name, split);
+        if (split && names[i].row) {
+            CHECK_STR(row, names[i].row, names[i].name);
+            CHECK_STR(column, names[i].column, names[i].name);
+        }
+    }
+
+    /* rows g8 and g16, columns groups1 and groups2; one point without a
+     * measured row, one with a single variant; a layer outside the sweep */
+    struct result_set set = {0};
+    add(&set, make_row("first", "", 1, 1, "a", 1, 5.0));
+    add(&set, make_row("g8_groups1", "", 1, 1, "a", 1, 30.0));
+    add(&set, make_row("g8_groups1", "", 1, 1, "b", 1, 20.0));
+    add(&set, make_row("g8_groups1", "", 1, 1, "c", 1, 50.0));
+    add(&set, make_row("g8_groups2", "", 1, 2, "a", 1, 10.0));
+    add(&set, make_row("g8_groups2", "", 1, 2, "b", 1, 25.0));
+    add(&set, make_row("g16_groups1", "", 1, 1, "a", 1, 0.0)); /* unsupported */
+    add(&set, make_row("g16_groups2", "", 1, 2, "c", 1, 8.0));
+    struct result_grid g;
+    CHECK(result_grid_build(&g, set.rows, set.count) == 0, "crossover grid");
+    struct crossover_map m;
+    CHECK(crossover_map_build(&g, 0, &m) == 0, "crossover map");
+    CHECK_INT(m.rows, 2, "map rows");
+    CHECK_INT(m.columns, 2, "map columns");
+    if (m.rows == 2 && m.columns == 2) {
+        CHECK_STR(m.row_names[1], "g16", "second row");
+        CHECK_STR(m.column_names[1], "groups2", "second column");
+        const struct crossover_cell *c = crossover_at(&m, 0, 0);
+        CHECK_STR(g.variants[c->winner], "b", "g8_groups1 winner");
+        CHECK_STR(g.variants[c->runner_up], "a", "g8_groups1 runner-up");
+        CHECK(fabs(c->speedup - 1.5) < 1e-12, "g8_groups1: 30 / 20 (%g)", c->speedup);
+        c = crossover_at(&m, 0, 1);
+        CHECK_STR(g.variants[c->winner], "a", "g8_groups2 winner");
+        CHECK(fabs(c->speedup - 2.5) < 1e-12, "g8_groups2: 25 / 10 (%g)", c->speedup);
+        c = crossover_at(&m, 1, 0);
+        CHECK(c->layer >= 0 && c->winner < 0, "g16_groups1: a point with no measured row");
+        c = crossover_at(&m, 1, 1);
+        CHECK(c->winner >= 0 && c->runner_up < 0 && c->speedup == 0.0,
+              "g16_groups2: one variant, no runner-up");
+    }
+    crossover_map_free(&m);
+    result_grid_free(&g);
+    result_set_free(&set);
+}
+
 int main(void)
 {
+    test_crossover();
     struct result_set set = {0};
     /* a regular layer: fast 100 us, slow 400 us, peer 50 us; threads 1 */
     add(&set, make_row("conv", "", 1, 1, "fast", 1, 100.0));
