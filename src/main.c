@@ -13,6 +13,7 @@
 #include "analysis.h"
 #include "bench.h"
 #include "charts.h"
+#include "html.h"
 #include "compare.h"
 #include "config.h"
 #include "cpu.h"
@@ -43,10 +44,49 @@ static const char *config_path_item(const void *items, size_t i)
     return ((const struct config_entry *)items)[i].path;
 }
 
+/* The report page PREFIX.html: the machine, the summary (NULL for a saved
+ * result) and the SVG charts among the files drawn (one per line of drawn). */
+static int write_report(const struct result_set *results, const char *csv_path,
+                        const char *prefix, const char *summary, char *drawn)
+{
+    char *charts[64];
+    size_t count = 0;
+    for (char *line = strtok(drawn, "\n"); line && count < 64; line = strtok(NULL, "\n")) {
+        const size_t n = strlen(line);
+        if (n > 4 && strcmp(line + n - 4, ".svg") == 0)
+            charts[count++] = line;
+    }
+    char title[512] = "";
+    for (size_t i = 0; i < results->count; i++) {
+        const char *config = results->rows[i].config;
+        const char *at = strstr(title, config);
+        const size_t n = strlen(config);
+        if (at && (at == title || at[-1] == ' ') && (at[n] == ',' || at[n] == '\0'))
+            continue; /* named already */
+        const size_t used = strlen(title);
+        snprintf(title + used, sizeof title - used, "%s%s", used ? ", " : "", config);
+    }
+    char path[4096], error[512];
+    if (snprintf(path, sizeof path, "%s.html", prefix) >= (int)sizeof path) {
+        fprintf(stderr, "convbench: %s.html: the path is too long\n", prefix);
+        return EXIT_RUNTIME;
+    }
+    const struct html_report report = {.title = title, .csv_path = csv_path, .summary = summary,
+                                       .charts = charts, .chart_count = count};
+    if (html_report_write(path, &report, error, sizeof error) != 0) {
+        fprintf(stderr, "convbench: %s\n", error);
+        return EXIT_RUNTIME;
+    }
+    printf("%s\n", path);
+    return EXIT_OK;
+}
+
 /* The charts of a result: from the rows in memory after a run, or from a
- * saved CSV (--plot), to PREFIX-CHART.png and .svg, each named on stdout. */
+ * saved CSV (--plot), to PREFIX-CHART.png and .svg, each named on stdout,
+ * and the report page PREFIX.html with them and the summary (NULL for a
+ * saved result). */
 static int draw_charts(const struct result_set *results, double bandwidth, const char *csv_path,
-                       const char *prefix, bool quiet)
+                       const char *prefix, bool quiet, const char *summary)
 {
     if (!charts_available()) {
         /* after a run, the charts can be drawn later; --plot has no later */
@@ -65,9 +105,24 @@ static int draw_charts(const struct result_set *results, double bandwidth, const
         prefix = derived;
     }
     fflush(NULL); /* the summary comes before the chart paths */
-    switch (charts_draw(results, bandwidth > 0.0 ? bandwidth : NAN, prefix, stdout)) {
+    char *drawn = NULL;
+    size_t drawn_size = 0;
+    FILE *list = open_memstream(&drawn, &drawn_size);
+    if (!list) {
+        fprintf(stderr, "convbench: out of memory for the chart list\n");
+        return EXIT_RUNTIME;
+    }
+    const enum charts_status status =
+        charts_draw(results, bandwidth > 0.0 ? bandwidth : NAN, prefix, list);
+    fclose(list);
+    fputs(drawn, stdout);
+    int exit_code = EXIT_OK;
+    if (status == CHARTS_OK)
+        exit_code = write_report(results, csv_path, prefix, summary, drawn);
+    free(drawn);
+    switch (status) {
     case CHARTS_OK:
-        return EXIT_OK;
+        return exit_code;
     case CHARTS_INTERRUPTED:
         fprintf(stderr, "convbench: interrupted while drawing the charts of %s: some may be "
                 "missing (scripts/plot %s draws them)\n", csv_path, csv_path);
@@ -92,7 +147,7 @@ static int plot_saved(const char *csv_path, const char *prefix)
         result_set_free(&results);
         return EXIT_RUNTIME;
     }
-    const int status = draw_charts(&results, bandwidth, csv_path, prefix, false);
+    const int status = draw_charts(&results, bandwidth, csv_path, prefix, false, NULL);
     result_set_free(&results);
     return status;
 }
@@ -183,13 +238,22 @@ static int report_group(const struct run_plan *plan, size_t first, const struct 
     const struct cli *cli = plan->cli;
     FILE *report = target->kind == OUTPUT_STDOUT ? stderr : stdout; /* a CSV on stdout stays clean */
     int exit_code = EXIT_OK;
+    /* the summary is printed, and kept for the report page */
+    char *summary = NULL;
+    size_t summary_size = 0;
+    FILE *capture = open_memstream(&summary, &summary_size);
     for (size_t i = 0; i < ran; i++) {
         if (!cli->bench.verify_only)
-            bench_print_summary(report, &cli->bench, &runs[i], cli->baseline);
+            bench_print_summary(capture ? capture : report, &cli->bench, &runs[i],
+                                cli->baseline);
         if (runs[i].mismatches)
             exit_code = EXIT_MISMATCH;
         else if (runs[i].errors && exit_code == EXIT_OK)
             exit_code = EXIT_RUNTIME;
+    }
+    if (capture) {
+        fclose(capture);
+        fputs(summary, report);
     }
     const bool file = target->kind == OUTPUT_FILE;
     if (interrupted) {
@@ -203,8 +267,9 @@ static int report_group(const struct run_plan *plan, size_t first, const struct 
     } else if (file) {
         fprintf(report, "%s: results in %s\n", plan->configs[first].path, target->path);
         if (cli->plot && !cli->bench.verify_only && !signals_stop && results->count)
-            draw_charts(results, plan->bandwidth, target->path, NULL, cli->quiet);
+            draw_charts(results, plan->bandwidth, target->path, NULL, cli->quiet, summary);
     }
+    free(summary);
     return exit_code;
 }
 

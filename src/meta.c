@@ -123,6 +123,28 @@ void meta_describe_run(struct meta_lines *m, const struct bench_options *o, doub
 }
 
 
+int meta_read_lines(const char *csv_path,
+                    void (*each)(const char *key, const char *value, void *context),
+                    void *context)
+{
+    char *path = meta_path_for(csv_path);
+    FILE *f = path ? fopen(path, "r") : NULL;
+    free(path);
+    if (!f)
+        return -1;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *equals = strstr(line, " = ");
+        if (!equals)
+            continue;
+        *equals = '\0';
+        each(line, equals + 3, context);
+    }
+    fclose(f);
+    return 0;
+}
+
 double meta_read_number(const char *csv_path, const char *key)
 {
     char *path = meta_path_for(csv_path);

@@ -35,4 +35,11 @@ void meta_describe_run(struct meta_lines *m, const struct bench_options *options
  * the key or a number is missing. */
 double meta_read_number(const char *csv_path, const char *key);
 
+/* Calls each(key, value, context) for every "key = value" line of the .meta
+ * beside csv_path, in order (a line longer than 4 KiB is cut). Returns -1
+ * when there is no such file. */
+int meta_read_lines(const char *csv_path,
+                    void (*each)(const char *key, const char *value, void *context),
+                    void *context);
+
 #endif
