@@ -94,6 +94,29 @@ static double time_reorders(const struct conv_variant *v, void *state,
     return best;
 }
 
+/* The instrumented run after the timed samples (src/phases.h): as many
+ * runs as make 20 ms, at least one; row->phased stays false when the
+ * variant marks no phase. */
+static void measure_phases(const struct conv_variant *v, void *state,
+                           const struct layer_data *d, int threads, struct result_row *row)
+{
+    const double run_seconds = 1e-6 * row->timing.median_us;
+    int runs = run_seconds > 0.0 ? (int)ceil(0.02 / run_seconds) : 1;
+    runs = runs < 1 ? 1 : runs > 1000 ? 1000 : runs;
+    phases_start();
+    const double t0 = time_now();
+    enum conv_status ran = CONV_OK;
+    for (int r = 0; r < runs && ran == CONV_OK; r++)
+        ran = v->run(state, d->in, d->out);
+    const double wall = time_now() - t0;
+    phases_stop(threads, runs, row->phase_us);
+    double tracked = 0.0;
+    for (int p = 0; p < PHASE_COUNT; p++)
+        tracked += row->phase_us[p];
+    row->phased = ran == CONV_OK && tracked > 0.0;
+    row->phase_wall_us = 1e6 * wall / runs;
+}
+
 /* Plans, checks and times one variant; fills row (status, note, check, timing).
  * Returns false when a stop request cut it short. */
 static bool run_variant(const struct bench_options *options, const struct conv_variant *v,
@@ -170,6 +193,8 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
                 snprintf(row->note, sizeof row->note, "noisy: spread %.2f after %d rounds",
                          row->timing.spread, row->timing.rounds);
         }
+        if (row->timed && v->phases)
+            measure_phases(v, state, d, threads, row);
         if (v->load_input && row->timed)
             row->reorder_us = 1e6 * time_reorders(v, state, d);
     }

@@ -121,6 +121,7 @@ enum charts_status charts_draw(const struct result_set *set, double bandwidth,
         {"batch", counts.batch_sizes > 1},
         {"map", counts.map_points > 1},
         {"map-error", counts.map_points > 1},
+        {"phases", counts.phase_bars > 0},
     };
     for (size_t c = 0; c < sizeof charts / sizeof *charts && status == CHARTS_OK; c++) {
         if (!charts[c].drawn)

@@ -1,13 +1,11 @@
 #include "html.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "atomicfile.h"
 #include "meta.h"
 
 static void put_escaped(FILE *f, const char *text)
@@ -163,40 +161,12 @@ static void write_page(FILE *f, const struct html_report *r, char *error, size_t
 int html_report_write(const char *path, const struct html_report *r, char *error,
                       size_t error_size)
 {
-    const size_t length = strlen(path);
-    char *temp = malloc(length + 16);
-    if (!temp) {
-        snprintf(error, error_size, "%s: out of memory", path);
+    struct atomic_file page;
+    if (atomic_open(&page, path, error, error_size) != 0)
         return -1;
-    }
-    snprintf(temp, length + 16, "%s.XXXXXX", path);
-    const int fd = mkstemp(temp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(temp);
-        }
-        free(temp);
-        return -1;
-    }
     int status = 0;
-    write_page(f, r, error, error_size, &status);
-    if (fchmod(fd, 0644) != 0 || fflush(f) != 0 || ferror(f)) {
-        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+    write_page(page.file, r, error, error_size, &status);
+    if (atomic_close(&page, status == 0, error, error_size) != 0)
         status = -1;
-    }
-    if (fclose(f) != 0 && status == 0) {
-        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
-        status = -1;
-    }
-    if (status == 0 && rename(temp, path) != 0) {
-        snprintf(error, error_size, "%s: cannot write: %s", path, strerror(errno));
-        status = -1;
-    }
-    if (status != 0)
-        unlink(temp);
-    free(temp);
     return status;
 }

@@ -12,6 +12,7 @@
 
 #include "analysis.h"
 #include "bench.h"
+#include "atomicfile.h"
 #include "charts.h"
 #include "html.h"
 #include "compare.h"
@@ -229,6 +230,38 @@ static int commit_group(const struct bench_options *options, struct csv_sink *si
     return 0;
 }
 
+/* <base>-phases.csv beside the result, when any row has phases; returns
+ * EXIT_OK, or EXIT_RUNTIME with the reason on stderr. */
+static int write_phases(const struct result_set *results, const char *csv_path)
+{
+    size_t phased = 0;
+    for (size_t i = 0; i < results->count; i++)
+        phased += results->rows[i].phased;
+    if (!phased)
+        return EXIT_OK;
+    char path[4096], error[512];
+    const size_t length = strlen(csv_path);
+    const int base = (int)(length > 4 && strcmp(csv_path + length - 4, ".csv") == 0 ? length - 4
+                                                                                    : length);
+    if (snprintf(path, sizeof path, "%.*s-phases.csv", base, csv_path) >= (int)sizeof path) {
+        fprintf(stderr, "convbench: %s: the path is too long for its phases table\n", csv_path);
+        return EXIT_RUNTIME;
+    }
+    struct atomic_file table;
+    if (atomic_open(&table, path, error, sizeof error) != 0) {
+        fprintf(stderr, "convbench: %s\n", error);
+        return EXIT_RUNTIME;
+    }
+    result_write_phases_header(table.file);
+    for (size_t i = 0; i < results->count; i++)
+        result_write_phases(table.file, &results->rows[i]);
+    if (atomic_close(&table, 1, error, sizeof error) != 0) {
+        fprintf(stderr, "convbench: %s\n", error);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
 /* After a group is committed: its summaries, where its rows went, its
  * charts; returns the exit status its rows make. */
 static int report_group(const struct run_plan *plan, size_t first, const struct bench_run *runs,
@@ -266,6 +299,8 @@ static int report_group(const struct run_plan *plan, size_t first, const struct 
         free(partial);
     } else if (file) {
         fprintf(report, "%s: results in %s\n", plan->configs[first].path, target->path);
+        if (write_phases(results, target->path) != EXIT_OK && exit_code == EXIT_OK)
+            exit_code = EXIT_RUNTIME;
         if (cli->plot && !cli->bench.verify_only && !signals_stop && results->count)
             draw_charts(results, plan->bandwidth, target->path, NULL, cli->quiet, summary);
     }

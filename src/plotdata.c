@@ -339,6 +339,84 @@ static int write_map(FILE *f, FILE *errors, const struct view *w, const struct c
     return points;
 }
 
+static int compare_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether a phase is the main work of its variant (the rest is overhead:
+ * packing, transforms, edge tiles). */
+static bool main_phase(int p)
+{
+    return p == PHASE_MICRO_KERNEL || p == PHASE_PRODUCTS || p == PHASE_COMPUTE;
+}
+
+/* phases.dat: per phased row at the top thread count (a bar each, named
+ * "layer variant"), the percentage of its instrumented run in each phase
+ * any row has, and in none ("other"); title gets the finding: per variant,
+ * the median share outside its main kernel. Returns the bars. */
+static int write_phases(FILE *f, const struct view *w, char *title, size_t size,
+                        int *columns)
+{
+    bool used[PHASE_COUNT] = {false};
+    int bars = 0;
+    for (size_t i = 0; i < w->set->count; i++) {
+        const struct result_row *r = &w->set->rows[i];
+        if (!r->phased || r->threads != w->grid.threads[w->top])
+            continue;
+        bars++;
+        for (int p = 0; p < PHASE_COUNT; p++)
+            used[p] |= r->phase_us[p] > 0.0;
+    }
+    fprintf(f, "bar");
+    *columns = 1;
+    for (int p = 0; p < PHASE_COUNT; p++)
+        if (used[p]) {
+            fprintf(f, " \"%s\"", phase_name((enum phase)p));
+            ++*columns;
+        }
+    fprintf(f, " other\n");
+    ++*columns;
+    double *overhead = malloc((size_t)(bars ? bars : 1) * sizeof *overhead);
+    int used_title = snprintf(title, size, "share of time outside the main kernel (median):");
+    bool any = false;
+    for (size_t vi = 0; vi < w->shown_count; vi++) {
+        const char *variant = w->grid.variants[w->shown[vi]];
+        int n = 0;
+        for (size_t i = 0; i < w->set->count; i++) {
+            const struct result_row *r = &w->set->rows[i];
+            if (!r->phased || r->threads != w->grid.threads[w->top] ||
+                strcmp(r->variant, variant) != 0 || !(r->phase_wall_us > 0.0))
+                continue;
+            fprintf(f, "\"%s %s\"", r->layer.name, r->variant);
+            double tracked = 0.0, aside = 0.0;
+            for (int p = 0; p < PHASE_COUNT; p++) {
+                tracked += r->phase_us[p];
+                aside += main_phase(p) ? 0.0 : r->phase_us[p];
+                if (used[p])
+                    fprintf(f, " %.2f", 100.0 * r->phase_us[p] / r->phase_wall_us);
+            }
+            const double other = r->phase_wall_us > tracked ? r->phase_wall_us - tracked : 0.0;
+            fprintf(f, " %.2f\n", 100.0 * other / r->phase_wall_us);
+            if (overhead)
+                overhead[n++] = (aside + other) / r->phase_wall_us;
+        }
+        if (n && overhead && used_title < (int)size) {
+            qsort(overhead, (size_t)n, sizeof *overhead, compare_double);
+            const double median = n % 2 ? overhead[n / 2]
+                                        : 0.5 * (overhead[n / 2 - 1] + overhead[n / 2]);
+            used_title += snprintf(title + used_title, size - (size_t)used_title, "%s %s %.0f%%",
+                                   any ? "," : "", variant, 100.0 * median);
+            any = true;
+        }
+    }
+    free(overhead);
+    if (!any)
+        title[0] = '\0';
+    return bars;
+}
+
 /* The map chart's title: how many points each variant wins, most first. */
 static void map_title(const struct view *w, const struct crossover_map *m, char *title,
                       size_t size)
@@ -413,7 +491,8 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
         fprintf(stderr, "convbench: out of memory for the plot data\n");
         goto done;
     }
-    char kinds_present[32], families[512], batch_title[256], title[256] = "";
+    char kinds_present[32], families[512], batch_title[256], title[256] = "",
+         phases_title[256] = "";
     struct crossover_map map = {0};
     int map_points = 0;
     FILE *f;
@@ -455,9 +534,16 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
     fclose(f);
     fclose(errors);
     map_title(&w, &map, title, sizeof title);
+    if (!(f = open_in(dir, "phases.dat")))
+        goto done;
+    int phase_columns;
+    const int phase_bars = write_phases(f, &w, phases_title, sizeof phases_title, &phase_columns);
+    fclose(f);
     if (!(f = open_in(dir, "params.gp")))
         goto done;
     fprintf(f, "map_points = %d\nmap_title = \"%s\"\n", map_points, title);
+    fprintf(f, "phase_bars = %d\nphase_columns = %d\nphases_title = \"%s\"\n", phase_bars,
+            phase_columns, phases_title);
     write_words(f, "map_rows", map.row_names, map.rows);
     write_words(f, "map_columns", map.column_names, map.columns);
     fprintf(f, "variant_names = \"");
@@ -470,6 +556,7 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
     counts->thread_counts = (int)w.grid.thread_count;
     counts->batch_sizes = (int)w.batch_count;
     counts->map_points = map_points;
+    counts->phase_bars = phase_bars;
     status = 0;
 done:
     crossover_map_free(&map);
@@ -490,6 +577,14 @@ int plot_data_load(const char *csv_path, struct result_set *set, double *bandwid
         return -1;
     }
     *bandwidth = meta_read_number(csv_path, "bandwidth_gbs");
+    /* the phases table beside it, when the run wrote one */
+    char phases[4096];
+    const size_t length = strlen(csv_path);
+    const int base = (int)(length > 4 && strcmp(csv_path + length - 4, ".csv") == 0 ? length - 4
+                                                                                    : length);
+    if (snprintf(phases, sizeof phases, "%.*s-phases.csv", base, csv_path) < (int)sizeof phases &&
+        result_set_load_phases(set, phases, error, sizeof error) < 0)
+        fprintf(stderr, "convbench: %s (the charts go on without phases)\n", error);
     return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "resultset.h"
 
+#include <unistd.h>
+
 #include <csv.h>
 #include <errno.h>
 #include <float.h>
@@ -430,6 +432,99 @@ static void put_cpu_share(FILE *f, const struct result_row *r)
 static const char *get_cpu_share(struct result_row *r, const char *text)
 {
     return get_real(text, NULL, &r->timing.cpu_share, false);
+}
+
+void result_write_phases_header(FILE *file)
+{
+    fputs("config,layer,variant,threads,batch,phase,time_us,share\n", file);
+}
+
+static void put_phase(FILE *f, const struct result_row *r, const char *phase, double us)
+{
+    put_text(f, r->config);
+    fputc(',', f);
+    put_text(f, r->layer.name);
+    fputc(',', f);
+    put_text(f, r->variant);
+    fprintf(f, ",%d,%lld,", r->threads, (long long)r->layer.batch);
+    put_text(f, phase);
+    fprintf(f, ",%.3f,%.4f\n", us, r->phase_wall_us > 0.0 ? us / r->phase_wall_us : 0.0);
+}
+
+size_t result_write_phases(FILE *f, const struct result_row *r)
+{
+    if (!r->phased)
+        return 0;
+    size_t lines = 0;
+    double tracked = 0.0;
+    for (int p = 0; p < PHASE_COUNT; p++) {
+        if (r->phase_us[p] <= 0.0)
+            continue;
+        put_phase(f, r, phase_name((enum phase)p), r->phase_us[p]);
+        tracked += r->phase_us[p];
+        lines++;
+    }
+    put_phase(f, r, "other", r->phase_wall_us > tracked ? r->phase_wall_us - tracked : 0.0);
+    return lines + 1;
+}
+
+static int phase_by_name(const char *name)
+{
+    for (int p = 0; p < PHASE_COUNT; p++)
+        if (strcmp(phase_name((enum phase)p), name) == 0)
+            return p;
+    return strcmp(name, "other") == 0 ? PHASE_COUNT : -1;
+}
+
+int result_set_load_phases(struct result_set *set, const char *path, char *error,
+                           size_t error_size)
+{
+    if (access(path, F_OK) != 0)
+        return 0;
+    struct csv_table t;
+    if (csv_table_read(path, &t, error, error_size) != 0)
+        return -1;
+    static const char *const names[] = {"config", "layer", "variant", "threads", "batch",
+                                        "phase", "time_us"};
+    int at[7];
+    for (int c = 0; c < 7; c++)
+        if ((at[c] = csv_table_column(&t, names[c])) < 0) {
+            snprintf(error, error_size, "%s: no column '%s'", path, names[c]);
+            csv_table_free(&t);
+            return -1;
+        }
+    int given = 0;
+    for (size_t i = 0; i < t.row_count; i++) {
+        char **f = t.rows[i];
+        const int phase = phase_by_name(f[at[5]]);
+        char *end;
+        const double us = strtod(f[at[6]], &end);
+        if (phase < 0 || *end || !(us >= 0.0)) {
+            snprintf(error, error_size, "%s: record %zu: phase '%s' or time '%s' is not one "
+                     "convbench writes", path, i + 2, f[at[5]], f[at[6]]);
+            csv_table_free(&t);
+            return -1;
+        }
+        for (size_t r = 0; r < set->count; r++) {
+            struct result_row *row = &set->rows[r];
+            if (strcmp(row->config, f[at[0]]) != 0 || strcmp(row->layer.name, f[at[1]]) != 0 ||
+                strcmp(row->variant, f[at[2]]) != 0 || row->threads != atoi(f[at[3]]) ||
+                row->layer.batch != atoll(f[at[4]]))
+                continue;
+            if (!row->phased) {
+                row->phased = true;
+                row->phase_wall_us = 0.0;
+                given++;
+            }
+            /* the wall time is the phases and "other" together */
+            if (phase < PHASE_COUNT)
+                row->phase_us[phase] = us;
+            row->phase_wall_us += us;
+            break;
+        }
+    }
+    csv_table_free(&t);
+    return given;
 }
 
 #define COLUMN(name) {#name, put_##name, get_##name, false}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "layer.h"
+#include "phases.h"
 #include "timing.h"
 #include "verify.h"
 
@@ -40,6 +41,12 @@ struct result_row {
     double roof_fraction;          /* roof_us / median time; 0 when either is missing */
     double reorder_us;             /* untimed layout conversions; < 0 when none */
     char impl[160];                /* the implementation a library chose, if any */
+    /* where the time went (src/phases.h), from the instrumented run after
+     * the timed samples: per phase, and that run's wall time per run; a
+     * variant without phase marks has phased false */
+    bool phased;
+    double phase_us[PHASE_COUNT];
+    double phase_wall_us;
     char note[256];                /* why unsupported / error / mismatch / noisy */
 };
 
@@ -68,6 +75,21 @@ void result_set_free(struct result_set *set);
  * when they need it). */
 void result_write_header(FILE *file);
 void result_write_row(FILE *file, const struct result_row *row);
+
+/* The phases table beside a result (<name>-phases.csv): a header, then per
+ * phased row one line per phase it spent time in, and "other" (the
+ * instrumented run's wall time not in any phase): config, layer, variant,
+ * threads, batch, phase, time_us, share (of that wall time). Returns the
+ * lines written. */
+void result_write_phases_header(FILE *file);
+size_t result_write_phases(FILE *file, const struct result_row *row);
+
+/* Attaches the phases table at path to the rows of set it names (config,
+ * layer, variant, threads, batch). Returns the rows given phases, or -1
+ * with a message in error when the file is there but malformed; a missing
+ * file gives 0. */
+int result_set_load_phases(struct result_set *set, const char *path, char *error,
+                           size_t error_size);
 
 /* Loads a saved result: columns are found by name (so a CSV written before
  * a column was added still loads), every field is checked, and the cost

@@ -233,9 +233,48 @@ static void test_crossover(void)
     result_set_free(&set);
 }
 
+/* The phases table: written from a row, loaded back onto the same row. */
+static void test_phases_table(void)
+{
+    struct result_set set = {0};
+    struct result_row r = make_row("conv", "", 1, 1, "fast", 2, 100.0);
+    r.phased = true;
+    r.phase_us[PHASE_PACK_B] = 10.0;
+    r.phase_us[PHASE_MICRO_KERNEL] = 80.0;
+    r.phase_wall_us = 95.0;
+    add(&set, r);
+    add(&set, make_row("conv", "", 1, 1, "slow", 2, 300.0));
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/convbench-test-phases-XXXXXX");
+    const int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(f != NULL, "a temporary file");
+    if (!f)
+        return;
+    result_write_phases_header(f);
+    CHECK_INT(result_write_phases(f, &set.rows[0]), 3, "lines of a phased row (2 + other)");
+    CHECK_INT(result_write_phases(f, &set.rows[1]), 0, "lines of a row without phases");
+    fclose(f);
+    struct result_set loaded = {0};
+    add(&loaded, make_row("conv", "", 1, 1, "fast", 2, 100.0));
+    add(&loaded, make_row("conv", "", 1, 1, "slow", 2, 300.0));
+    char error[512] = "";
+    CHECK_INT(result_set_load_phases(&loaded, path, error, sizeof error), 1, "rows given phases");
+    const struct result_row *back = &loaded.rows[0];
+    CHECK(back->phased && fabs(back->phase_us[PHASE_PACK_B] - 10.0) < 1e-9 &&
+              fabs(back->phase_us[PHASE_MICRO_KERNEL] - 80.0) < 1e-9 &&
+              fabs(back->phase_wall_us - 95.0) < 1e-9,
+          "the phases load back (wall %g)", back->phase_wall_us);
+    CHECK(!loaded.rows[1].phased, "a row the table does not name stays without phases");
+    unlink(path);
+    result_set_free(&set);
+    result_set_free(&loaded);
+}
+
 int main(void)
 {
     test_crossover();
+    test_phases_table();
     struct result_set set = {0};
     /* a regular layer: fast 100 us, slow 400 us, peer 50 us; threads 1 */
     add(&set, make_row("conv", "", 1, 1, "fast", 1, 100.0));

@@ -133,6 +133,7 @@ const struct conv_variant variant_im2col_gemm = {
     .name = "im2col-gemm",
     .summary = "im2col packed straight into the B panels of convbench's SIMD GEMM (the input "
                "itself for 1x1 stride 1), one GEMM per group; every shape",
+    .phases = true,
     .tolerance = 16.0,
     .supports = conv_supports_every_shape,
     .plan = im2col_gemm_plan,

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
+#include "phases.h"
 #include "variant.h"
 
 enum onednn_mode { ONEDNN_PLAIN, ONEDNN_BLOCKED, ONEDNN_WINOGRAD };
@@ -276,7 +279,12 @@ static enum conv_status onednn_run(void *state, const float *in, float *out)
         (dnnl_memory_set_data_handle(s->src, (void *)in) != dnnl_success ||
          dnnl_memory_set_data_handle(s->dst, out) != dnnl_success))
         return CONV_ERROR;
-    return execute_conv(s);
+    /* the primitive runs its own team of threads */
+    const uint64_t t0 = phases_active ? phase_ticks() : 0;
+    const enum conv_status status = execute_conv(s);
+    if (phases_active)
+        phase_add(PHASE_COMPUTE, phase_ticks() - t0, omp_get_max_threads());
+    return status;
 }
 
 static enum conv_status run_reorder(struct onednn_state *s, dnnl_primitive_t reorder,
@@ -338,6 +346,7 @@ const struct conv_variant variant_onednn = {
     .name = "onednn",
     .summary = "oneDNN direct convolution on plain NCHW/OIHW memory; every shape",
     .peer = true,
+    .phases = true,
     .tolerance = 16.0,
     .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
     .plan = plan_plain,
@@ -352,6 +361,7 @@ const struct conv_variant variant_onednn_blocked = {
     .summary = "oneDNN direct convolution in the layout it prefers (reorders untimed, "
                "reported as reorder_us); every shape",
     .peer = true,
+    .phases = true,
     .tolerance = 16.0,
     .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
     .plan = plan_blocked,
@@ -368,6 +378,7 @@ const struct conv_variant variant_onednn_winograd = {
     .summary = "oneDNN Winograd in its own layout (reorders untimed); 3x3 stride 1, "
                "undilated, where oneDNN offers it (AVX-512)",
     .peer = true,
+    .phases = true,
     .tolerance = 16.0, /* measured worst 1.7 (see winograd/winograd.c for the method) */
     .supports = winograd_supports,
     .plan = plan_winograd,

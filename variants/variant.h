@@ -22,6 +22,9 @@ struct conv_variant {
      * convbench's own implementations: the closing summary's best-of
      * schedule is given once over convbench's own and once over all. */
     bool peer;
+    /* Marks where its run's time goes (src/phases.h): the harness then
+     * measures the phases in an extra run after the timed samples. */
+    bool phases;
     /* Accepted error, as a multiple of FLT_EPSILON * sqrt(reduction length),
      * relative to the largest reference magnitude (see src/verify.h). */
     double tolerance;

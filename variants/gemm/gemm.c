@@ -1,6 +1,8 @@
 #include "gemm.h"
 
 #include <omp.h>
+
+#include "phases.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,22 +256,57 @@ void gemm_compute(const struct gemm_packed_a *a, const float *b, int64_t ldb, in
                   float *c, int64_t ldc, bool accumulate, const float *bias, float *workspace,
                   int threads)
 {
-    if (narrow(a, n)) {
-        a->kernel->narrow(a, 0, a->k, b, ldb, n, c, ldc, accumulate, bias, threads);
-        return;
-    }
-    if (skinny(a, n)) {
-        /* one K-block at a time, so that A is read in the order it is
-         * stored; C (n columns) collects the partial sums */
-        const int64_t kc = a->blocking.kc;
-        for (int64_t pc = 0; pc < a->k; pc += kc)
-            a->kernel->skinny(a, pc, a->k - pc < kc ? a->k - pc : kc, b + pc * ldb, ldb, n, c,
-                              ldc, pc > 0 || accumulate, pc == 0 ? bias : NULL, threads);
+    if (narrow(a, n) || skinny(a, n)) {
+        /* B as it is; the kernels run their own team of threads */
+        const uint64_t t0 = phases_active ? phase_ticks() : 0;
+        if (narrow(a, n))
+            a->kernel->narrow(a, 0, a->k, b, ldb, n, c, ldc, accumulate, bias, threads);
+        else {
+            /* one K-block at a time, so that A is read in the order it is
+             * stored; C (n columns) collects the partial sums */
+            const int64_t kc = a->blocking.kc;
+            for (int64_t pc = 0; pc < a->k; pc += kc)
+                a->kernel->skinny(a, pc, a->k - pc < kc ? a->k - pc : kc, b + pc * ldb, ldb, n,
+                                  c, ldc, pc > 0 || accumulate, pc == 0 ? bias : NULL, threads);
+        }
+        if (phases_active)
+            phase_add(PHASE_MICRO_KERNEL, phase_ticks() - t0, threads);
         return;
     }
     const struct matrix matrix = {b, ldb};
     const struct gemm_b_source source = {pack_b_matrix, &matrix};
     gemm_compute_source(a, &source, n, c, ldc, accumulate, bias, workspace, threads);
+}
+
+/* One micro-tile; in an instrumented run its time goes to the micro-kernel
+ * phase, or to the edge tiles' when M or N cuts it short. */
+static inline void tile(const struct gemm_kernel *kernel, int64_t k, const float *a,
+                        const float *b, float *c, int64_t ldc, int rows, int cols,
+                        enum gemm_store store, const float *bias)
+{
+    if (!phases_active) {
+        kernel->ukernel(k, a, b, c, ldc, rows, cols, store, bias);
+        return;
+    }
+    const uint64_t t0 = phase_ticks();
+    kernel->ukernel(k, a, b, c, ldc, rows, cols, store, bias);
+    phase_add(rows < kernel->mr || cols < kernel->nr ? PHASE_EDGE_TILES : PHASE_MICRO_KERNEL,
+              phase_ticks() - t0, 1);
+}
+
+/* Packs B's panel (k0, kc, n0, cols) from its source; timed as packing in
+ * an instrumented run. team: threads running while this thread waits for
+ * the packing (1 inside a parallel region). */
+static inline void pack_b(const struct gemm_b_source *b, int64_t k0, int64_t kc, int64_t n0,
+                          int64_t cols, int nr, float *panel)
+{
+    if (!phases_active) {
+        b->pack(b->context, k0, kc, n0, cols, nr, panel);
+        return;
+    }
+    const uint64_t t0 = phase_ticks();
+    b->pack(b->context, k0, kc, n0, cols, nr, panel);
+    phase_add(PHASE_PACK_B, phase_ticks() - t0, 1);
 }
 
 /* Panel jp of the current (pc, jc) block of B, into its place in the block.
@@ -281,7 +318,7 @@ static void pack_panel(const struct gemm_b_source *b, int64_t pc, int64_t kc_cur
 {
     const int64_t col = jp * nr;
     const int64_t cols = nc_cur - col < nr ? nc_cur - col : nr;
-    b->pack(b->context, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc);
+    pack_b(b, pc, kc_cur, jc + col, cols, nr, block + jp * nr * kc);
 }
 
 /* Whether B panels jp0 .. jp1 of a block of n columns end in a short panel
@@ -309,17 +346,20 @@ static void run_tiles(const struct gemm_kernel *kernel, int64_t k, int64_t a_pit
     for (int64_t jp = jp0; jp < single_end; jp++) {
         const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
         for (int64_t row = row0; row < row1; row += mr)
-            kernel->ukernel(k, a_block + row * a_pitch, b_block + jp * nr * kc,
-                            c + row * ldc + col, ldc, (int)(m - row < mr ? m - row : mr),
-                            (int)cols, store, bias ? bias + row : NULL);
+            tile(kernel, k, a_block + row * a_pitch, b_block + jp * nr * kc, c + row * ldc + col,
+                 ldc, (int)(m - row < mr ? m - row : mr), (int)cols, store,
+                 bias ? bias + row : NULL);
     }
     if (pair) {
         const int64_t jp = jp1 - 2, col = jp * nr;
+        const uint64_t t0 = phases_active ? phase_ticks() : 0;
         for (int64_t row = row0; row < row1; row += mr)
             kernel->tail(k, a_block + row * a_pitch, b_block + jp * nr * kc,
                          b_block + (jp + 1) * nr * kc, c + row * ldc + col, ldc,
                          (int)(m - row < mr ? m - row : mr), (int)(n - col - nr), store,
                          bias ? bias + row : NULL);
+        if (phases_active)
+            phase_add(PHASE_EDGE_TILES, phase_ticks() - t0, 1);
     }
 }
 
@@ -367,7 +407,7 @@ static void gemm_split_k(const struct gemm_packed_a *a, const struct gemm_b_sour
                 const enum gemm_store store = pc + p0 == k0 ? first : GEMM_ACCUMULATE;
                 for (int64_t jp = j0; jp < j1; jp++) {
                     const int64_t col = jp * nr, cols = n - col < nr ? n - col : nr;
-                    b->pack(b->context, pc + p0, len, col, cols, nr, b_block + jp * nr * kc);
+                    pack_b(b, pc + p0, len, col, cols, nr, b_block + jp * nr * kc);
                 }
                 const float *a_block = a->data + pc * a->m_padded + p0 * mr;
                 /* M-blocks of mc: the packed A block stays in L2 */
@@ -413,13 +453,17 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
         /* the source packs its few columns one K-block at a time */
         for (int64_t pc = 0; pc < k; pc += kc) {
             const int64_t kc_cur = k - pc < kc ? k - pc : kc;
-            b->pack(b->context, pc, kc_cur, 0, n, nr, workspace);
+            pack_b(b, pc, kc_cur, 0, n, nr, workspace);
+            const uint64_t t0 = phases_active ? phase_ticks() : 0;
             if (skinny(a, n))
                 kernel->skinny(a, pc, kc_cur, workspace, nr, n, c, ldc, pc > 0 || accumulate,
                                pc == 0 ? bias : NULL, threads);
             else
                 kernel->narrow(a, pc, pc + kc_cur, workspace, nr, n, c, ldc,
                                pc > 0 || accumulate, pc == 0 ? bias : NULL, threads);
+            /* the narrow and skinny kernels run their own team of threads */
+            if (phases_active)
+                phase_add(PHASE_MICRO_KERNEL, phase_ticks() - t0, threads);
         }
         return;
     }
@@ -452,8 +496,8 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                 count = jp == paired ? 2 : 1;
                 const int64_t col = jp * nr, cols = n - col < count * nr ? n - col : count * nr;
                 for (int64_t q = 0; q < count; q++)
-                    b->pack(b->context, 0, k, col + q * nr,
-                            cols - q * nr < nr ? cols - q * nr : nr, nr, panel + q * kc * nr);
+                    pack_b(b, 0, k, col + q * nr, cols - q * nr < nr ? cols - q * nr : nr, nr,
+                           panel + q * kc * nr);
                 run_tiles(kernel, k, k, kc, a->data, panel, 0, m, m, 0, count, cols, c + col,
                           ldc, store, bias);
             }
@@ -518,9 +562,9 @@ void gemm_compute_source(const struct gemm_packed_a *a, const struct gemm_b_sour
                         const int64_t row = ic + ip * mr, col = jp * nr;
                         const int64_t rows = m - row < mr ? m - row : mr;
                         const int64_t cols = nc_cur - col < nr ? nc_cur - col : nr;
-                        kernel->ukernel(kc_cur, a_block + row * kc_cur, b_block + jp * nr * kc,
-                                        c + row * ldc + jc + col, ldc, (int)rows, (int)cols,
-                                        store, bias ? bias + row : NULL);
+                        tile(kernel, kc_cur, a_block + row * kc_cur, b_block + jp * nr * kc,
+                             c + row * ldc + jc + col, ldc, (int)rows, (int)cols, store,
+                             bias ? bias + row : NULL);
                     }
                 }
                 /* shared panels: every tile is done before B is repacked */

@@ -63,6 +63,8 @@
  * (tiles__*.c). The plan picks one ISA's kernels into a table
  * (winograd_kernels_for). */
 #include <omp.h>
+
+#include "phases.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,6 +454,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
     const struct conv_layer *l = &s->layer;
     const struct winograd_form *f = s->form;
     const int a2 = f->alpha * f->alpha;
+    PHASE_BEGIN(PHASE_INPUT_TRANSFORM);
     for (int64_t ci = 0; ci < s->c_in; ci++) {
         const float *plane = in + ((n_image * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
         gather_tiles(s, plane, t0, n, d, BLOCK);
@@ -462,6 +465,9 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
                 memset(V + ((int64_t)xi * s->c_in + ci) * BLOCK + n, 0,
                        (size_t)(BLOCK - n) * sizeof *V);
     }
+    PHASE_END();
+    /* the products are formed inside the output transform, and count there */
+    PHASE_BEGIN(PHASE_OUTPUT_TRANSFORM);
     float *mt = d;
     for (int64_t co = 0; co < s->c_out; co++) {
         const int64_t channel = g * s->c_out + co;
@@ -471,6 +477,7 @@ static void small_k_block(const struct winograd_state *s, const float *in, int64
         scatter_tiles(s, y, BLOCK, t0, n,
                       out + (n_image * l->c_out + channel) * l->h_out * l->w_out);
     }
+    PHASE_END();
 }
 
 /* One block of T = NR tiles (t0 .. t0 + n) through all three phases, by one
@@ -514,6 +521,7 @@ static void block_run(const struct winograd_state *s, const float *in, float *ou
         }
     }
     const float *planes = in + (n_image * l->c_in + g * s->c_in) * plane_size;
+    PHASE_BEGIN(PHASE_INPUT_TRANSFORM);
     for (int64_t ci = 0; ci < s->c_in; ci++) {
         const float *plane = planes + ci * plane_size;
         if (ci + WINO_BLOCKS_PF < s->c_in)
@@ -523,11 +531,15 @@ static void block_run(const struct winograd_state *s, const float *in, float *ou
                                        (e < span_len[k] ? e : span_len[k] - 1));
         s->k->gather_transform(s, plane, t0, n, vb + ci * T, vs, d, T);
     }
+    PHASE_END();
     for (int64_t co0 = 0; co0 < s->c_out; co0 += mr) {
         const int rows = s->c_out - co0 < mr ? (int)(s->c_out - co0) : mr;
+        PHASE_BEGIN(PHASE_PRODUCTS);
         for (int xi = 0; xi < a2; xi++)
             kernel->ukernel(s->c_in, s->u[g * a2 + xi].data + co0 * s->c_in, vb + xi * vs,
                             mb + (int64_t)xi * mr * T, T, rows, (int)n, GEMM_STORE, NULL);
+        PHASE_END();
+        PHASE_BEGIN(PHASE_OUTPUT_TRANSFORM);
         for (int r = 0; r < rows; r++) {
             const int64_t channel = g * s->c_out + co0 + r;
             s->k->transform_scatter(s, mb + r * T, mr * T, t0, n,
@@ -535,6 +547,7 @@ static void block_run(const struct winograd_state *s, const float *in, float *ou
                                     out + (n_image * l->c_out + channel) * l->h_out * l->w_out,
                                     y, T);
         }
+        PHASE_END();
     }
 }
 
@@ -606,23 +619,30 @@ static void batches_run(const struct winograd_state *s, const float *in, float *
                     for (int64_t ci = 0; ci < s->c_in; ci++) {
                         const float *plane =
                             in + ((n * l->c_in) + g * s->c_in + ci) * l->h_in * l->w_in;
+                        PHASE_BEGIN(PHASE_INPUT_TRANSFORM);
                         for (int64_t j0 = 0; j0 < count; j0 += nr) {
                             const int64_t cols = count - j0 < nr ? count - j0 : nr;
                             s->k->gather_transform(s, plane, t0 + j0, cols,
                                                    V + j0 * s->c_in + ci * nr, vs, d, nr);
                         }
+                        PHASE_END();
                     }
                     #pragma omp for schedule(dynamic)
-                    for (int xi = 0; xi < a2; xi++)
+                    for (int xi = 0; xi < a2; xi++) {
+                        PHASE_BEGIN(PHASE_PRODUCTS);
                         gemm_compute_panels(&s->u[g * a2 + xi], V + (size_t)xi * vs, count,
                                             M + (size_t)xi * s->c_out * nt, nt);
+                        PHASE_END();
+                    }
                     #pragma omp for schedule(static)
                     for (int64_t co = 0; co < s->c_out; co++) {
                         const int64_t channel = g * s->c_out + co;
+                        PHASE_BEGIN(PHASE_OUTPUT_TRANSFORM);
                         s->k->transform_scatter(
                             s, M + co * nt, s->c_out * nt, t0, count,
                             s->bias ? s->bias[channel] : 0.0f,
                             out + (n * l->c_out + channel) * l->h_out * l->w_out, y, nt);
+                        PHASE_END();
                     }
                 }
     }
@@ -692,6 +712,7 @@ const struct conv_variant variant_winograd_2x3 = {
     .name = "winograd-2x3",
     .summary = "Winograd F(2x2,3x3) on convbench's GEMM (16 GEMMs, 2.25x fewer multiplications); "
                "3x3, stride 1, dilation 1",
+    .phases = true,
     .tolerance = 8.0,
     .supports = winograd_supports,
     .plan = plan_2x3,
@@ -705,6 +726,7 @@ const struct conv_variant variant_winograd_4x3 = {
     .name = "winograd-4x3",
     .summary = "Winograd F(4x4,3x3) on convbench's GEMM (36 GEMMs, 4x fewer multiplications); "
                "3x3, stride 1, dilation 1",
+    .phases = true,
     .tolerance = 48.0,
     .supports = winograd_supports,
     .plan = plan_4x3,
