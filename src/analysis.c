@@ -295,44 +295,79 @@ void result_set_impls(const struct result_set *set, const char *variant, char *l
     }
 }
 
-void grid_separable_families(const struct result_grid *g, size_t thread,
+/* A row's time outside its main kernel, from its phases, at its median. */
+static double overhead_us(const struct result_row *r)
+{
+    if (!r->phased || !(r->phase_wall_us > 0.0))
+        return 0.0;
+    double main = 0.0;
+    main += r->phase_us[PHASE_MICRO_KERNEL] + r->phase_us[PHASE_PRODUCTS] +
+            r->phase_us[PHASE_COMPUTE];
+    const double aside = 1.0 - main / r->phase_wall_us;
+    return aside > 0.0 ? aside * r->timing.median_us : 0.0;
+}
+
+/* A form of the regular layer reg made of members (a layer, or a block's
+ * layers): its saving, speed-up and their decomposition (struct grid_form). */
+static struct grid_form decompose(const char *name, const struct result_row *reg,
+                                  const struct result_row *const *members, int count)
+{
+    struct grid_form f = {.name = name};
+    double macs = 0.0, memory = 0.0, overhead = 0.0;
+    for (int i = 0; i < count; i++) {
+        macs += (double)members[i]->cost.macs;
+        f.time_us += members[i]->timing.median_us;
+        memory += members[i]->memory_us;
+        overhead += overhead_us(members[i]);
+    }
+    f.saving = (double)reg->cost.macs / macs;
+    f.speedup = reg->timing.median_us / f.time_us;
+    f.rate = f.speedup / f.saving;
+    f.ideal_us = reg->timing.median_us / f.saving;
+    f.excess_us = f.time_us > f.ideal_us ? f.time_us - f.ideal_us : 0.0;
+    const double beyond = memory - f.ideal_us;
+    f.memory_us = beyond <= 0.0 ? 0.0 : beyond < f.excess_us ? beyond : f.excess_us;
+    const double left = f.excess_us - f.memory_us;
+    /* the ideal form keeps the regular layer's own overhead, scaled down */
+    overhead -= overhead_us(reg) / f.saving;
+    f.overhead_us = overhead <= 0.0 ? 0.0 : overhead < left ? overhead : left;
+    f.kernel_us = left - f.overhead_us;
+    return f;
+}
+
+void grid_separable_families(const struct result_grid *g, size_t thread, int which,
                              void (*each)(const struct grid_family *family, void *context),
                              void *context)
 {
     for (size_t k = 0; k < g->layer_count; k++) {
         const char *config = g->layers[k]->config, *layer = g->layers[k]->layer.name;
         const char *suffix = strstr(layer, "_regular");
-        const struct result_row *reg = grid_pick(g, k, thread, GRID_FASTEST);
+        const struct result_row *reg = grid_pick(g, k, thread, which);
         if (!suffix || suffix[8] || !reg)
             continue;
-        struct grid_family family = {.regular = k, .prefix_length = (int)(suffix - layer)};
+        struct grid_family family = {.regular = k, .prefix_length = (int)(suffix - layer),
+                                     .regular_us = reg->timing.median_us};
         const size_t prefix = (size_t)family.prefix_length;
-        double block_macs = 0.0, block_time = 0.0;
+        const struct result_row *block[2];
         int block_members = 0, block_measured = 0;
         for (size_t j = 0; j < g->layer_count; j++) {
             const char *name = g->layers[j]->layer.name;
             if (j == k || strcmp(g->layers[j]->config, config) != 0 ||
                 strncmp(name, layer, prefix) != 0 || name[prefix] != '_')
                 continue;
-            const struct result_row *p = grid_pick(g, j, thread, GRID_FASTEST);
+            const struct result_row *p = grid_pick(g, j, thread, which);
             const char *form = name + prefix + 1;
             if (form[0] == 'g' && form[1] >= '0' && form[1] <= '9') {
                 if (p && family.form_count < GRID_FORMS_MAX - 1)
-                    family.forms[family.form_count++] = (struct grid_form){
-                        form, (double)reg->cost.macs / (double)p->cost.macs,
-                        reg->timing.median_us / p->timing.median_us};
+                    family.forms[family.form_count++] = decompose(form, reg, &p, 1);
             } else if (strcmp(form, "dw") == 0 || strcmp(form, "pw") == 0) {
                 block_members++;
-                if (p) {
-                    block_measured++;
-                    block_macs += (double)p->cost.macs;
-                    block_time += p->timing.median_us;
-                }
+                if (p && block_measured < 2)
+                    block[block_measured++] = p;
             }
         }
-        if (block_members == 2 && block_measured == 2 && block_time > 0.0)
-            family.forms[family.form_count++] = (struct grid_form){
-                "dw+pw", (double)reg->cost.macs / block_macs, reg->timing.median_us / block_time};
+        if (block_members == 2 && block_measured == 2)
+            family.forms[family.form_count++] = decompose("dw+pw", reg, block, 2);
         each(&family, context);
     }
 }

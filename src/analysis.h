@@ -92,18 +92,32 @@ size_t grid_batches(const struct result_grid *grid, int64_t *batches, size_t max
 struct grid_form {
     const char *name; /* "g2", ..., or "dw+pw" */
     double saving, speedup;
+    /* The speed-up taken apart: speedup = saving x rate, rate the form's
+     * GFLOP/s over the regular layer's. At the regular layer's rate the form
+     * would take ideal_us (regular time / saving); its time beyond that,
+     * excess_us, splits into memory_us (what even the full measured
+     * bandwidth could not avoid: the form's bytes / bandwidth beyond
+     * ideal_us), overhead_us (its variants' time outside their main kernel,
+     * from their phases: packing, transforms, edge tiles, waiting, beyond
+     * the regular layer's own overhead / saving), and
+     * kernel_us (the rest: the main kernel itself running slower on the
+     * smaller shape). All but rate are in us; the parts are 0 where the
+     * bandwidth or the phases are unknown, and kernel_us takes it all. */
+    double rate, time_us, ideal_us, excess_us, memory_us, overhead_us, kernel_us;
 };
 struct grid_family {
     size_t regular;    /* the layer index of <prefix>_regular */
+    double regular_us; /* its fastest time */
     int prefix_length; /* of its name */
     size_t form_count;
     struct grid_form forms[GRID_FORMS_MAX]; /* grouped forms, then the block */
 };
 
 /* Calls each(family, context) for every family whose regular layer is
- * measured at that thread count, in layer order; forms not measured (a
+ * measured at that thread count, in layer order, each layer on its pick
+ * among variants (GRID_FASTEST or GRID_FASTEST_OWN); forms not measured (a
  * block with a member not measured) are left out. */
-void grid_separable_families(const struct result_grid *grid, size_t thread,
+void grid_separable_families(const struct result_grid *grid, size_t thread, int which,
                              void (*each)(const struct grid_family *family, void *context),
                              void *context);
 

@@ -437,6 +437,49 @@ static void print_blocks(FILE *out, const struct summary *s, size_t ti)
     }
 }
 
+/* The speed-up of each grouped and depthwise-separable form taken apart
+ * (struct grid_form): speed-up = MAC saving x rate, and the form's time
+ * beyond regular time / saving split into memory, overhead and kernel. */
+struct decomposition_out {
+    FILE *out;
+    const struct summary *s;
+    size_t ti;
+    bool header;
+};
+
+static void print_family(const struct grid_family *family, void *context)
+{
+    struct decomposition_out *d = context;
+    const struct result_grid *g = &d->s->grid;
+    if (!d->header) {
+        fprintf(d->out, "\n%s, %d thread%s: the speed-up of each form taken apart (the "
+                "fastest of convbench's own variants, whose phases are known): speed-up = MAC saving x rate (GFLOP/s over the regular layer's); "
+                "the time beyond regular / saving is memory (bytes / bandwidth beyond it), "
+                "overhead (phases outside the main kernel) and kernel (the rest)\n",
+                d->s->label, g->threads[d->ti], thread_label(g->threads[d->ti]));
+        fprintf(d->out, "  %-22s %8s %8s %7s %10s %10s %8s %9s %7s\n", "form", "saving",
+                "speed-up", "rate", "time us", "excess us", "memory", "overhead", "kernel");
+        d->header = true;
+    }
+    const char *regular = g->layers[family->regular]->layer.name;
+    for (size_t f = 0; f < family->form_count; f++) {
+        const struct grid_form *form = &family->forms[f];
+        char name[64];
+        snprintf(name, sizeof name, "%.*s_%s", family->prefix_length, regular, form->name);
+        const double excess = form->excess_us > 0.0 ? form->excess_us : 1.0;
+        fprintf(d->out, "  %-22s %7.2fx %7.2fx %7.2f %10.1f %10.1f %7.0f%% %8.0f%% %6.0f%%\n",
+                name, form->saving, form->speedup, form->rate, form->time_us, form->excess_us,
+                100.0 * form->memory_us / excess, 100.0 * form->overhead_us / excess,
+                100.0 * form->kernel_us / excess);
+    }
+}
+
+static void print_decomposition(FILE *out, const struct summary *s, size_t ti)
+{
+    struct decomposition_out d = {.out = out, .s = s, .ti = ti};
+    grid_separable_families(&s->grid, ti, GRID_FASTEST_OWN, print_family, &d);
+}
+
 /* One layer's entry of the best-of schedule: the variant and its time. */
 static void print_pick(FILE *out, const struct summary *s, size_t li, size_t ti, int which,
                        const char *gap)
@@ -609,6 +652,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         print_layer_table(out, &s, ti);
         print_depthwise_bandwidth(out, &s, ti);
         print_blocks(out, &s, ti);
+        print_decomposition(out, &s, ti);
         print_best_of(out, &s, ti);
         print_map(out, &s, ti);
         print_furthest(out, &s, ti);

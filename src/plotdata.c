@@ -201,7 +201,51 @@ static int write_separable(FILE *f, const struct view *w, char *names, size_t si
     names[0] = '\0';
     fprintf(f, "family index form saving speedup\n");
     struct separable_out out = {f, &w->grid, names, size, 0, 0};
-    grid_separable_families(&w->grid, w->top, write_family, &out);
+    grid_separable_families(&w->grid, w->top, GRID_FASTEST, write_family, &out);
+    return out.rows;
+}
+
+/* decomposition.dat: per form (fastest of convbench's own variants), its
+ * time as a percentage of its regular layer's, in four parts: the ideal
+ * (regular time / MAC saving), memory, overhead and kernel (struct
+ * grid_form); the totals over the forms give the chart's finding. */
+struct decomposition_out {
+    FILE *file;
+    const struct result_grid *grid;
+    int rows;
+    double excess, memory, overhead, kernel;
+};
+
+static void write_decomposition_family(const struct grid_family *family, void *context)
+{
+    struct decomposition_out *o = context;
+    const char *layer = o->grid->layers[family->regular]->layer.name;
+    for (size_t i = 0; i < family->form_count; i++) {
+        const struct grid_form *f = &family->forms[i];
+        const double scale = 100.0 / family->regular_us;
+        fprintf(o->file, "\"%.*s %s\" %.2f %.2f %.2f %.2f %.2f %.2f\n", family->prefix_length,
+                layer, f->name, f->ideal_us * scale, f->memory_us * scale,
+                f->overhead_us * scale, f->kernel_us * scale, f->saving, f->speedup);
+        o->rows++;
+        o->excess += f->excess_us;
+        o->memory += f->memory_us;
+        o->overhead += f->overhead_us;
+        o->kernel += f->kernel_us;
+    }
+}
+
+static int write_decomposition(FILE *f, const struct view *w, char *title, size_t size)
+{
+    fprintf(f, "form ideal memory overhead kernel saving speedup\n");
+    struct decomposition_out out = {.file = f, .grid = &w->grid};
+    grid_separable_families(&w->grid, w->top, GRID_FASTEST_OWN, write_decomposition_family,
+                            &out);
+    title[0] = '\0';
+    if (out.rows && out.excess > 0.0)
+        snprintf(title, size, "the forms' time beyond regular / MAC saving is %.0f%% overhead, "
+                 "%.0f%% slower kernels, %.0f%% memory",
+                 100.0 * out.overhead / out.excess, 100.0 * out.kernel / out.excess,
+                 100.0 * out.memory / out.excess);
     return out.rows;
 }
 
@@ -534,6 +578,12 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
     fclose(f);
     fclose(errors);
     map_title(&w, &map, title, sizeof title);
+    char decomposition_title[256];
+    if (!(f = open_in(dir, "decomposition.dat")))
+        goto done;
+    const int decomposition_rows =
+        write_decomposition(f, &w, decomposition_title, sizeof decomposition_title);
+    fclose(f);
     if (!(f = open_in(dir, "phases.dat")))
         goto done;
     int phase_columns;
@@ -544,6 +594,7 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
     fprintf(f, "map_points = %d\nmap_title = \"%s\"\n", map_points, title);
     fprintf(f, "phase_bars = %d\nphase_columns = %d\nphases_title = \"%s\"\n", phase_bars,
             phase_columns, phases_title);
+    fprintf(f, "decomposition_title = \"%s\"\n", decomposition_title);
     write_words(f, "map_rows", map.row_names, map.rows);
     write_words(f, "map_columns", map.column_names, map.columns);
     fprintf(f, "variant_names = \"");
@@ -557,6 +608,7 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
     counts->batch_sizes = (int)w.batch_count;
     counts->map_points = map_points;
     counts->phase_bars = phase_bars;
+    counts->decomposition_rows = decomposition_rows;
     status = 0;
 done:
     crossover_map_free(&map);
@@ -577,6 +629,9 @@ int plot_data_load(const char *csv_path, struct result_set *set, double *bandwid
         return -1;
     }
     *bandwidth = meta_read_number(csv_path, "bandwidth_gbs");
+    /* the minimum traffic's time is not a column: from the bandwidth */
+    for (size_t i = 0; *bandwidth > 0.0 && i < set->count; i++)
+        set->rows[i].memory_us = (double)set->rows[i].cost.bytes / (*bandwidth * 1e3);
     /* the phases table beside it, when the run wrote one */
     char phases[4096];
     const size_t length = strlen(csv_path);

@@ -14,6 +14,7 @@ struct plot_counts {
     int batch_sizes;
     int map_points;     /* sweep points with a fastest variant */
     int phase_bars;     /* rows with phases at the top thread count */
+    int decomposition_rows; /* forms whose speed-up is taken apart */
 };
 
 /* Writes DIR/{layers,kinds,points,separable,threads,batch,map,map-error}.dat

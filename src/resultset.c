@@ -30,12 +30,13 @@ void row_set_speed(struct result_row *row, double bandwidth_gbs)
                       : 0.0;
     row->efficiency = row->peak_gflops > 0.0 ? row->gflops / row->peak_gflops : 0.0;
     row->bound = BOUND_UNKNOWN;
-    row->roof_us = row->roof_fraction = 0.0;
+    row->roof_us = row->roof_fraction = row->memory_us = 0.0;
     if (!(row->peak_gflops > 0.0) || !(bandwidth_gbs > 0.0))
         return;
     /* GFLOP/s and GB/s: 1e3 per microsecond */
     const double compute_us = (double)row->cost.flops / (row->peak_gflops * 1e3),
                  memory_us = (double)row->cost.bytes / (bandwidth_gbs * 1e3);
+    row->memory_us = memory_us;
     row->bound = compute_us >= memory_us ? BOUND_COMPUTE : BOUND_MEMORY;
     row->roof_us = compute_us >= memory_us ? compute_us : memory_us;
     if (row->timed && row->timing.median_us > 0.0)

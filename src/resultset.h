@@ -39,6 +39,7 @@ struct result_row {
     enum row_bound bound;          /* unknown without a peak and a bandwidth */
     double roof_us;                /* max(flops / peak, bytes / bandwidth); 0 when unknown */
     double roof_fraction;          /* roof_us / median time; 0 when either is missing */
+    double memory_us;              /* bytes / bandwidth; 0 when the bandwidth is unknown */
     double reorder_us;             /* untimed layout conversions; < 0 when none */
     char impl[160];                /* the implementation a library chose, if any */
     /* where the time went (src/phases.h), from the instrumented run after

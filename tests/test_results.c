@@ -233,6 +233,49 @@ static void test_crossover(void)
     result_set_free(&set);
 }
 
+/* The speed-up taken apart (struct grid_form), worked by hand: regular
+ * 400 us with 100 us outside its kernel; its g4 form 200 us, 80 us outside
+ * its kernel, 130 us of minimum traffic at the bandwidth. Saving 4, speed-up
+ * 2, rate 0.5; ideal 400 / 4 = 100, excess 100: memory 130 - 100 = 30,
+ * overhead 80 - 100 / 4 = 55, kernel the 15 left. */
+static void capture_form(const struct grid_family *family, void *context)
+{
+    if (family->form_count)
+        *(struct grid_form *)context = family->forms[0];
+}
+
+static void test_decomposition(void)
+{
+    struct result_set set = {0};
+    struct result_row reg = make_row("d_regular", "", 1, 1, "own", 1, 400.0);
+    reg.phased = true;
+    reg.phase_wall_us = 400.0;
+    reg.phase_us[PHASE_MICRO_KERNEL] = 300.0;
+    reg.phase_us[PHASE_PACK_B] = 100.0;
+    struct result_row g4 = make_row("d_g4", "", 1, 4, "own", 1, 200.0);
+    g4.phased = true;
+    g4.phase_wall_us = 200.0;
+    g4.phase_us[PHASE_MICRO_KERNEL] = 120.0;
+    g4.phase_us[PHASE_PACK_B] = 50.0; /* and 30 us "other" */
+    g4.memory_us = 130.0;
+    add(&set, reg);
+    add(&set, g4);
+    struct result_grid g;
+    CHECK(result_grid_build(&g, set.rows, set.count) == 0, "decomposition grid");
+    struct grid_form f = {0};
+    grid_separable_families(&g, 0, GRID_FASTEST, capture_form, &f);
+    const double want[][2] = {{f.saving, 4.0},      {f.speedup, 2.0},      {f.rate, 0.5},
+                              {f.ideal_us, 100.0},  {f.excess_us, 100.0},  {f.memory_us, 30.0},
+                              {f.overhead_us, 55.0}, {f.kernel_us, 15.0}};
+    static const char *const what[] = {"saving", "speed-up", "rate", "ideal", "excess",
+                                       "memory", "overhead", "kernel"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        CHECK(fabs(want[i][0] - want[i][1]) < 1e-9, "decomposition %s: %g, want %g", what[i],
+              want[i][0], want[i][1]);
+    result_grid_free(&g);
+    result_set_free(&set);
+}
+
 /* The phases table: written from a row, loaded back onto the same row. */
 static void test_phases_table(void)
 {
@@ -275,6 +318,7 @@ int main(void)
 {
     test_crossover();
     test_phases_table();
+    test_decomposition();
     struct result_set set = {0};
     /* a regular layer: fast 100 us, slow 400 us, peer 50 us; threads 1 */
     add(&set, make_row("conv", "", 1, 1, "fast", 1, 100.0));
@@ -399,7 +443,7 @@ int main(void)
     struct result_grid fg;
     CHECK(result_grid_build(&fg, fam.rows, fam.count) == 0, "family grid");
     struct family_seen seen = {0};
-    grid_separable_families(&fg, 0, note_family, &seen);
+    grid_separable_families(&fg, 0, GRID_FASTEST, note_family, &seen);
     CHECK_INT(seen.families, 1, "families");
     CHECK_INT(seen.forms, 2, "forms (g4, dw+pw)");
     CHECK_STR(seen.first_form, "g4", "the grouped form first");
