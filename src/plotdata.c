@@ -143,6 +143,16 @@ static void write_kinds(FILE *f, const struct view *w)
     }
 }
 
+/* The position of grid variant v among the shown ones (its colour in every
+ * chart), or -1. */
+static int shown_index(const struct view *w, int v)
+{
+    for (size_t i = 0; i < w->shown_count; i++)
+        if (w->shown[i] == v)
+            return (int)i;
+    return -1;
+}
+
 /* points.dat: MACs, time and GFLOP/s of every measured row (top thread
  * count), one gnuplot index block per kind. roofline uses the same rows. */
 static void write_points(FILE *f, const struct view *w, char *present, size_t size)
@@ -150,20 +160,22 @@ static void write_points(FILE *f, const struct view *w, char *present, size_t si
     const int top = w->grid.threads[w->top];
     present[0] = '\0';
     for (int kind = 0; kind < KIND_COUNT; kind++) {
-        fprintf(f, "# %s\nmacs time_us gflops intensity variant layer\n",
+        fprintf(f, "# %s\nmacs time_us gflops intensity variant layer shape\n",
                 layer_kind_name(kind_order[kind]));
         int n = 0;
         for (size_t i = 0; i < w->set->count; i++) {
             const struct result_row *r = &w->set->rows[i];
             if (!row_measured(r) || r->threads != top || layer_kind(&r->layer) != kind_order[kind])
                 continue;
-            fprintf(f, "%.0f %.3f %.3f %.4f %s %s\n", (double)r->cost.macs, r->timing.median_us,
-                    r->gflops, (double)r->cost.flops / (double)r->cost.bytes, r->variant,
-                    r->layer.name);
+            /* shape: the variant's place among those shown */
+            fprintf(f, "%.0f %.3f %.3f %.4f %s %s %d\n", (double)r->cost.macs,
+                    r->timing.median_us, r->gflops,
+                    (double)r->cost.flops / (double)r->cost.bytes, r->variant, r->layer.name,
+                    shown_index(w, grid_variant_index(&w->grid, r->variant)));
             n++;
         }
         if (!n) /* keep the index numbering: an empty block still needs a row */
-            fprintf(f, "NaN NaN NaN NaN - -\n");
+            fprintf(f, "NaN NaN NaN NaN - - 0\n");
         else
             snprintf(present + strlen(present), size - strlen(present), "%s%d",
                      present[0] ? " " : "", kind);
@@ -328,16 +340,6 @@ static int write_batches(FILE *f, const struct view *w, char *title, size_t size
     return n - 1;
 }
 
-/* The position of grid variant v among the shown ones (its colour in every
- * chart), or -1. */
-static int shown_index(const struct view *w, int v)
-{
-    for (size_t i = 0; i < w->shown_count; i++)
-        if (w->shown[i] == v)
-            return (int)i;
-    return -1;
-}
-
 /* map.dat: per point of the sweeps (column, row), the fastest variant's
  * shown index (NaN where none), its speed over the runner-up and its
  * max_rel_err, and its name; map-error.dat: per shown variant (one gnuplot
@@ -485,6 +487,201 @@ static void map_title(const struct view *w, const struct crossover_map *m, char 
     }
 }
 
+/* Each chart's title states what it shows, computed from the data. */
+
+/* gflops: which variant is fastest on how many layers, and the best rate. */
+static void title_gflops(const struct view *w, char *t, size_t size)
+{
+    size_t wins[64] = {0}, layers = 0;
+    double best = 0.0;
+    for (size_t l = 0; l < w->grid.layer_count; l++) {
+        const int v = grid_fastest(&w->grid, l, w->top, false), k = shown_index(w, v);
+        if (k < 0 || k >= 64)
+            continue;
+        wins[k]++, layers++;
+        const struct result_row *r = grid_measured(&w->grid, l, w->top, (size_t)v);
+        if (r->gflops > best)
+            best = r->gflops;
+    }
+    int used = snprintf(t, size, "fastest per layer:");
+    for (int listed = 0; listed < 3; listed++) {
+        size_t top = 0;
+        for (size_t k = 1; k < w->shown_count && k < 64; k++)
+            if (wins[k] > wins[top])
+                top = k;
+        if (!wins[top] || used >= (int)size)
+            break;
+        used += snprintf(t + used, size - (size_t)used, "%s %s on %zu of %zu", listed ? "," : "",
+                         w->grid.variants[w->shown[top]], wins[top], layers);
+        wins[top] = 0;
+    }
+    if (used < (int)size && best > 0.0)
+        snprintf(t + used, size - (size_t)used, "; best %.0f GFLOP/s", best);
+}
+
+/* efficiency: each kind's mean efficiency on its fastest variants. */
+static void title_efficiency(const struct view *w, char *t, size_t size)
+{
+    int used = snprintf(t, size, "the fastest variant per layer reaches");
+    bool any = false;
+    for (int kind = 0; kind <= KIND_COUNT && used < (int)size; kind++) {
+        const double e = mean_efficiency(w, kind, GRID_FASTEST);
+        if (isnan(e))
+            continue;
+        used += snprintf(t + used, size - (size_t)used, "%s %.0f%% (%s)", any ? "," : "",
+                         100.0 * e,
+                         kind < KIND_COUNT ? layer_kind_name(kind_order[kind]) : "separable");
+        any = true;
+    }
+    if (used < (int)size)
+        snprintf(t + used, size - (size_t)used, any ? " of the FMA peak" : " no measured peak");
+}
+
+/* time-vs-macs: the kind whose share of the time most exceeds its share of
+ * the MACs (fastest variant per layer, x repeat). */
+static void title_time(const struct view *w, char *t, size_t size)
+{
+    double macs[KIND_COUNT] = {0}, time[KIND_COUNT] = {0}, all_macs = 0.0, all_time = 0.0;
+    for (size_t l = 0; l < w->grid.layer_count; l++) {
+        const struct result_row *r = grid_pick(&w->grid, l, w->top, GRID_FASTEST);
+        if (!r)
+            continue;
+        for (int k = 0; k < KIND_COUNT; k++)
+            if (layer_kind(&r->layer) == kind_order[k]) {
+                macs[k] += (double)r->cost.macs * (double)r->layer.repeat;
+                time[k] += r->timing.median_us * (double)r->layer.repeat;
+            }
+        all_macs += (double)r->cost.macs * (double)r->layer.repeat;
+        all_time += r->timing.median_us * (double)r->layer.repeat;
+    }
+    int worst = -1;
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (macs[k] > 0.0 && (worst < 0 || time[k] / macs[k] > time[worst] / macs[worst]))
+            worst = k;
+    if (worst < 0 || !(all_macs > 0.0) || !(all_time > 0.0))
+        snprintf(t, size, "time against theoretical MACs");
+    else
+        snprintf(t, size, "%s layers hold %.1f%% of the MACs and take %.0f%% of the time "
+                 "(fastest variant per layer)",
+                 layer_kind_name(kind_order[worst]), 100.0 * macs[worst] / all_macs,
+                 100.0 * time[worst] / all_time);
+}
+
+/* roofline: how many layers are memory-bound, and how close the fastest
+ * runs come to their roof. */
+static void title_roofline(const struct view *w, char *t, size_t size)
+{
+    size_t memory = 0, layers = 0;
+    double *fractions = malloc((w->grid.layer_count ? w->grid.layer_count : 1) * sizeof *fractions);
+    for (size_t l = 0; l < w->grid.layer_count; l++) {
+        const struct result_row *r = grid_pick(&w->grid, l, w->top, GRID_FASTEST);
+        if (!r || r->bound == BOUND_UNKNOWN || !fractions)
+            continue;
+        memory += r->bound == BOUND_MEMORY;
+        fractions[layers++] = r->roof_fraction;
+    }
+    if (!layers) {
+        snprintf(t, size, "roofline (no measured peak and bandwidth)");
+    } else {
+        qsort(fractions, layers, sizeof *fractions, compare_double);
+        snprintf(t, size, "%zu of %zu layers are memory-bound; the fastest runs reach a median "
+                 "%.0f%% of their roof", memory, layers,
+                 100.0 * fractions[layers / 2]);
+    }
+    free(fractions);
+}
+
+/* separable: the range of savings and of the speed-ups they bought. */
+struct range {
+    double saving_lo, saving_hi, speedup_lo, speedup_hi;
+    int forms;
+};
+
+static void widen(const struct grid_family *family, void *context)
+{
+    struct range *r = context;
+    for (size_t i = 0; i < family->form_count; i++, r->forms++) {
+        const struct grid_form *f = &family->forms[i];
+        if (!r->forms || f->saving < r->saving_lo)
+            r->saving_lo = f->saving;
+        if (!r->forms || f->saving > r->saving_hi)
+            r->saving_hi = f->saving;
+        if (!r->forms || f->speedup < r->speedup_lo)
+            r->speedup_lo = f->speedup;
+        if (!r->forms || f->speedup > r->speedup_hi)
+            r->speedup_hi = f->speedup;
+    }
+}
+
+static void title_separable(const struct view *w, char *t, size_t size)
+{
+    struct range r = {0};
+    grid_separable_families(&w->grid, w->top, GRID_FASTEST, widen, &r);
+    if (r.forms)
+        snprintf(t, size, "MAC savings of %.1f-%.0fx buy speed-ups of %.2f-%.1fx", r.saving_lo,
+                 r.saving_hi, r.speedup_lo, r.speedup_hi);
+    else
+        t[0] = '\0';
+}
+
+/* threads: the range of speed-ups at the largest thread count. */
+static void title_threads(const struct view *w, char *t, size_t size)
+{
+    const struct result_grid *g = &w->grid;
+    size_t low = 0;
+    for (size_t i = 1; i < g->thread_count; i++)
+        if (g->threads[i] < g->threads[low])
+            low = i;
+    double lo = 0.0, hi = 0.0;
+    int n = 0;
+    for (size_t i = 0; i < w->shown_count; i++) {
+        size_t compared;
+        const double s = grid_thread_speedup(g, (size_t)w->shown[i], low, w->top, &compared);
+        if (!compared)
+            continue;
+        lo = n == 0 || s < lo ? s : lo;
+        hi = n == 0 || s > hi ? s : hi;
+        n++;
+    }
+    if (n && g->threads[w->top] != g->threads[low])
+        snprintf(t, size, "at %d threads the variants run %.2f-%.2fx as fast as at %d "
+                 "(geometric mean over layers)", g->threads[w->top], lo, hi, g->threads[low]);
+    else
+        snprintf(t, size, "speed-up over the smallest thread count");
+}
+
+/* map-error: the variant with the largest max_rel_err at any sweep point,
+ * and the largest among the others. */
+static void title_map_error(const struct view *w, const struct crossover_map *m, char *t,
+                            size_t size)
+{
+    int worst = -1;
+    double worst_err = 0.0, rest = 0.0;
+    double per[64] = {0};
+    for (size_t c = 0; c < m->rows * m->columns; c++) {
+        if (m->cells[c].layer < 0)
+            continue;
+        for (size_t i = 0; i < w->shown_count && i < 64; i++) {
+            const struct result_row *r =
+                grid_cell(&w->grid, (size_t)m->cells[c].layer, w->top, (size_t)w->shown[i]);
+            if (r && r->verified && r->check.max_rel_err > per[i])
+                per[i] = r->check.max_rel_err;
+        }
+    }
+    for (size_t i = 0; i < w->shown_count && i < 64; i++)
+        if (per[i] > worst_err)
+            worst = (int)i, worst_err = per[i];
+    for (size_t i = 0; i < w->shown_count && i < 64; i++)
+        if ((int)i != worst && per[i] > rest)
+            rest = per[i];
+    if (worst < 0)
+        snprintf(t, size, "max_rel_err of each variant at each point of the sweeps");
+    else
+        snprintf(t, size, "%s has the largest max_rel_err, up to %.1e; the others stay under "
+                 "%.1e (log10 colour scale)", w->grid.variants[w->shown[worst]], worst_err,
+                 rest);
+}
+
 /* Names as one gnuplot string of words. */
 static void write_words(FILE *f, const char *key, char *const *names, size_t count)
 {
@@ -595,6 +792,23 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
     fprintf(f, "phase_bars = %d\nphase_columns = %d\nphases_title = \"%s\"\n", phase_bars,
             phase_columns, phases_title);
     fprintf(f, "decomposition_title = \"%s\"\n", decomposition_title);
+    {
+        char t[320];
+        title_gflops(&w, t, sizeof t);
+        fprintf(f, "gflops_title = \"%s\"\n", t);
+        title_efficiency(&w, t, sizeof t);
+        fprintf(f, "efficiency_title = \"%s\"\n", t);
+        title_time(&w, t, sizeof t);
+        fprintf(f, "time_title = \"%s\"\n", t);
+        title_roofline(&w, t, sizeof t);
+        fprintf(f, "roofline_title = \"%s\"\n", t);
+        title_separable(&w, t, sizeof t);
+        fprintf(f, "separable_title = \"%s\"\n", t);
+        title_threads(&w, t, sizeof t);
+        fprintf(f, "threads_title = \"%s\"\n", t);
+        title_map_error(&w, &map, t, sizeof t);
+        fprintf(f, "map_error_title = \"%s\"\n", t);
+    }
     write_words(f, "map_rows", map.row_names, map.rows);
     write_words(f, "map_columns", map.column_names, map.columns);
     fprintf(f, "variant_names = \"");

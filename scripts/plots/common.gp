@@ -18,3 +18,7 @@ palette = '#4d4d4d #1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17be
 do for [i = 1:12] { set linetype i lc rgb word(palette, i) lw 1.5 pt 7 }
 # one colour per kind: regular, grouped, depthwise, pointwise, block
 kind_color(i) = word('#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd', i + 1)
+# one point shape per variant (its place among the variants shown), in the
+# scatter charts where colour stands for the kind
+shapes = '7 5 9 13 11 15 6 4 8 12 10 14 1 2 3'
+shape(k) = word(shapes, int(k) % 15 + 1) + 0

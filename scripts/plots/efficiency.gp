@@ -2,8 +2,8 @@
 # over the layers of that kind, for the fastest variant of each layer and for
 # each variant; a depthwise-separable block counts as one unit.
 load plots.'/common.gp'
-set title sprintf("%s: efficiency by kind of layer, %d thread%s", config, threads, \
-    threads > 1 ? "s" : "") noenhanced
+set title sprintf("%s, %d thread%s: %s", config, threads, threads > 1 ? "s" : "", \
+    efficiency_title) noenhanced
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.9 border -1

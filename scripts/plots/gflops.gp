@@ -1,7 +1,6 @@
 # Per-layer GFLOP/s by variant (nominal FLOPs / median time), log scale.
 load plots.'/common.gp'
-set title sprintf("%s: GFLOP/s per layer and variant, %d thread%s (higher is better)", \
-    config, threads, threads > 1 ? "s" : "") noenhanced
+set title sprintf("%s, %d thread%s: %s", config, threads, threads > 1 ? "s" : "", gflops_title) noenhanced
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.9 border -1

@@ -7,7 +7,7 @@ columns = words(map_columns)
 n = words(variant_names)
 across = ceil(sqrt(n))
 down = ceil(n * 1.0 / across)
-set multiplot layout down, across title sprintf("%s: max_rel_err of each variant at each point of the sweeps (log10)", config) noenhanced
+set multiplot layout down, across title sprintf("%s: %s", config, map_error_title) noenhanced
 set xrange [-0.5:columns - 0.5]
 set yrange [rows - 0.5:-0.5]
 set xtics () font ',7' rotate by -30 noenhanced

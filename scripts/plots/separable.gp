@@ -4,8 +4,8 @@
 # line a form is as much faster as it is cheaper; below it, some of the
 # saving is lost to memory traffic and lower arithmetic intensity.
 load plots.'/common.gp'
-set title sprintf("%s: MAC saving against measured speed-up over the regular layer, %d thread%s", \
-    config, threads, threads > 1 ? "s" : "") noenhanced
+set title sprintf("%s, %d thread%s: %s", config, threads, threads > 1 ? "s" : "", \
+    separable_title) noenhanced
 set logscale xy 2
 set xlabel 'theoretical MAC saving: MACs(regular) / MACs(form) (log scale)'
 set ylabel 'measured speed-up: time(regular) / time(form) (log scale)'

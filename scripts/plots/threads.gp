@@ -1,7 +1,7 @@
 # Thread scaling: each variant's speed-up over the smallest thread count run
 # (geometric mean over the layers timed at both).
 load plots.'/common.gp'
-set title sprintf("%s: speed-up over the smallest thread count", config) noenhanced
+set title sprintf("%s: %s", config, threads_title) noenhanced
 set xlabel 'OpenMP threads'
 set ylabel 'speed-up (geometric mean over layers)'
 set xtics 1
