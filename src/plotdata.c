@@ -345,7 +345,7 @@ static int write_batches(FILE *f, const struct view *w, char *title, size_t size
  * max_rel_err, and its name; map-error.dat: per shown variant (one gnuplot
  * index block each) every point's log10 max_rel_err. The row and column
  * names go to params.gp. Returns the points with a winner. */
-static int write_map(FILE *f, FILE *errors, const struct view *w, const struct crossover_map *m)
+static int write_map(FILE *f, const struct view *w, const struct crossover_map *m)
 {
     int points = 0;
     fprintf(f, "column row winner speedup max_rel_err variant\n");
@@ -364,6 +364,11 @@ static int write_map(FILE *f, FILE *errors, const struct view *w, const struct c
                     cell->speedup, win->check.max_rel_err, win->variant);
             points++;
         }
+    return points;
+}
+
+static void write_map_errors(FILE *errors, const struct view *w, const struct crossover_map *m)
+{
     for (size_t i = 0; i < w->shown_count; i++) {
         fprintf(errors, "# %s\ncolumn row log10_max_rel_err\n", w->grid.variants[w->shown[i]]);
         for (size_t r = 0; r < m->rows; r++)
@@ -382,7 +387,6 @@ static int write_map(FILE *f, FILE *errors, const struct view *w, const struct c
             }
         fprintf(errors, "\n\n");
     }
-    return points;
 }
 
 static int compare_double(const void *a, const void *b)
@@ -463,6 +467,28 @@ static int write_phases(FILE *f, const struct view *w, char *title, size_t size,
     return bars;
 }
 
+/* Appends ", NAME wins COUNT of TOTAL" for the (at most) three variants
+ * with the most wins (indexed by their place among those shown), most
+ * first; wins is used up. format has %s, %zu, %zu. */
+static int list_top_wins(const struct view *w, size_t *wins, size_t total, const char *format,
+                         char *t, int used, size_t size)
+{
+    for (int listed = 0; listed < 3; listed++) {
+        size_t top = 0;
+        for (size_t k = 1; k < w->shown_count && k < 64; k++)
+            if (wins[k] > wins[top])
+                top = k;
+        if (!wins[top] || used >= (int)size)
+            break;
+        used += snprintf(t + used, size - (size_t)used, "%s", listed ? "," : "");
+        if (used < (int)size)
+            used += snprintf(t + used, size - (size_t)used, format,
+                             w->grid.variants[w->shown[top]], wins[top], total);
+        wins[top] = 0;
+    }
+    return used;
+}
+
 /* The map chart's title: how many points each variant wins, most first. */
 static void map_title(const struct view *w, const struct crossover_map *m, char *title,
                       size_t size)
@@ -473,25 +499,19 @@ static void map_title(const struct view *w, const struct crossover_map *m, char 
         if (k >= 0 && k < 64)
             wins[k]++, total++;
     }
-    int used = snprintf(title, size, "fastest variant per point:");
-    for (int listed = 0; listed < 3; listed++) {
-        size_t best = 0;
-        for (size_t k = 1; k < w->shown_count && k < 64; k++)
-            if (wins[k] > wins[best])
-                best = k;
-        if (!wins[best] || used >= (int)size)
-            break;
-        used += snprintf(title + used, size - (size_t)used, "%s %s wins %zu of %zu",
-                         listed ? "," : "", w->grid.variants[w->shown[best]], wins[best], total);
-        wins[best] = 0;
-    }
+    title[0] = '\0';
+    if (total)
+        list_top_wins(w, wins, total, " %s wins %zu of %zu", title,
+                      snprintf(title, size, "fastest variant per point:"), size);
 }
 
 /* Each chart's title states what it shows, computed from the data. */
 
 /* gflops: which variant is fastest on how many layers, and the best rate. */
-static void title_gflops(const struct view *w, char *t, size_t size)
+static void title_gflops(const struct view *w, const struct crossover_map *m, char *t,
+                         size_t size)
 {
+    (void)m;
     size_t wins[64] = {0}, layers = 0;
     double best = 0.0;
     for (size_t l = 0; l < w->grid.layer_count; l++) {
@@ -504,24 +524,16 @@ static void title_gflops(const struct view *w, char *t, size_t size)
             best = r->gflops;
     }
     int used = snprintf(t, size, "fastest per layer:");
-    for (int listed = 0; listed < 3; listed++) {
-        size_t top = 0;
-        for (size_t k = 1; k < w->shown_count && k < 64; k++)
-            if (wins[k] > wins[top])
-                top = k;
-        if (!wins[top] || used >= (int)size)
-            break;
-        used += snprintf(t + used, size - (size_t)used, "%s %s on %zu of %zu", listed ? "," : "",
-                         w->grid.variants[w->shown[top]], wins[top], layers);
-        wins[top] = 0;
-    }
+    used = list_top_wins(w, wins, layers, " %s on %zu of %zu", t, used, size);
     if (used < (int)size && best > 0.0)
         snprintf(t + used, size - (size_t)used, "; best %.0f GFLOP/s", best);
 }
 
 /* efficiency: each kind's mean efficiency on its fastest variants. */
-static void title_efficiency(const struct view *w, char *t, size_t size)
+static void title_efficiency(const struct view *w, const struct crossover_map *m, char *t,
+                             size_t size)
 {
+    (void)m;
     int used = snprintf(t, size, "the fastest variant per layer reaches");
     bool any = false;
     for (int kind = 0; kind <= KIND_COUNT && used < (int)size; kind++) {
@@ -539,8 +551,10 @@ static void title_efficiency(const struct view *w, char *t, size_t size)
 
 /* time-vs-macs: the kind whose share of the time most exceeds its share of
  * the MACs (fastest variant per layer, x repeat). */
-static void title_time(const struct view *w, char *t, size_t size)
+static void title_time(const struct view *w, const struct crossover_map *m, char *t,
+                       size_t size)
 {
+    (void)m;
     double macs[KIND_COUNT] = {0}, time[KIND_COUNT] = {0}, all_macs = 0.0, all_time = 0.0;
     for (size_t l = 0; l < w->grid.layer_count; l++) {
         const struct result_row *r = grid_pick(&w->grid, l, w->top, GRID_FASTEST);
@@ -569,8 +583,10 @@ static void title_time(const struct view *w, char *t, size_t size)
 
 /* roofline: how many layers are memory-bound, and how close the fastest
  * runs come to their roof. */
-static void title_roofline(const struct view *w, char *t, size_t size)
+static void title_roofline(const struct view *w, const struct crossover_map *m, char *t,
+                           size_t size)
 {
+    (void)m;
     size_t memory = 0, layers = 0;
     double *fractions = malloc((w->grid.layer_count ? w->grid.layer_count : 1) * sizeof *fractions);
     for (size_t l = 0; l < w->grid.layer_count; l++) {
@@ -613,8 +629,10 @@ static void widen(const struct grid_family *family, void *context)
     }
 }
 
-static void title_separable(const struct view *w, char *t, size_t size)
+static void title_separable(const struct view *w, const struct crossover_map *m, char *t,
+                            size_t size)
 {
+    (void)m;
     struct range r = {0};
     grid_separable_families(&w->grid, w->top, GRID_FASTEST, widen, &r);
     if (r.forms)
@@ -625,8 +643,10 @@ static void title_separable(const struct view *w, char *t, size_t size)
 }
 
 /* threads: the range of speed-ups at the largest thread count. */
-static void title_threads(const struct view *w, char *t, size_t size)
+static void title_threads(const struct view *w, const struct crossover_map *m, char *t,
+                          size_t size)
 {
+    (void)m;
     const struct result_grid *g = &w->grid;
     size_t low = 0;
     for (size_t i = 1; i < g->thread_count; i++)
@@ -723,110 +743,142 @@ static void write_params(FILE *f, const struct view *w, double bandwidth, int se
             w->batch_count, batch_variants, batch_title);
 }
 
+/* What the tables' writers find on the way, for params.gp and the counts. */
+struct plot_context {
+    struct view w;
+    struct crossover_map map;
+    double bandwidth;
+    char kinds_present[32], families[512], batch_title[256], map_title[256],
+        phases_title[256], decomposition_title[256];
+    int batch_variants, phase_columns;
+    struct plot_counts counts;
+};
+
+static void table_layers(FILE *f, struct plot_context *c)
+{
+    write_layers(f, &c->w);
+}
+
+static void table_kinds(FILE *f, struct plot_context *c)
+{
+    write_kinds(f, &c->w);
+}
+
+static void table_points(FILE *f, struct plot_context *c)
+{
+    write_points(f, &c->w, c->kinds_present, sizeof c->kinds_present);
+}
+
+static void table_separable(FILE *f, struct plot_context *c)
+{
+    c->counts.separable_rows = write_separable(f, &c->w, c->families, sizeof c->families);
+}
+
+static void table_threads(FILE *f, struct plot_context *c)
+{
+    write_threads(f, &c->w);
+    c->counts.thread_counts = (int)c->w.grid.thread_count;
+}
+
+static void table_batches(FILE *f, struct plot_context *c)
+{
+    c->batch_variants = write_batches(f, &c->w, c->batch_title, sizeof c->batch_title);
+    c->counts.batch_sizes = (int)c->w.batch_count;
+}
+
+static void table_map(FILE *f, struct plot_context *c)
+{
+    c->counts.map_points = write_map(f, &c->w, &c->map);
+    map_title(&c->w, &c->map, c->map_title, sizeof c->map_title);
+}
+
+static void table_map_errors(FILE *f, struct plot_context *c)
+{
+    write_map_errors(f, &c->w, &c->map);
+}
+
+static void table_decomposition(FILE *f, struct plot_context *c)
+{
+    c->counts.decomposition_rows =
+        write_decomposition(f, &c->w, c->decomposition_title, sizeof c->decomposition_title);
+}
+
+static void table_phases(FILE *f, struct plot_context *c)
+{
+    c->counts.phase_bars =
+        write_phases(f, &c->w, c->phases_title, sizeof c->phases_title, &c->phase_columns);
+}
+
+/* params.gp, last: what the chart scripts need besides the tables. */
+static void table_params(FILE *f, struct plot_context *c)
+{
+    static const struct {
+        const char *key;
+        void (*compute)(const struct view *, const struct crossover_map *, char *, size_t);
+    } titles[] = {
+        {"gflops_title", title_gflops},       {"efficiency_title", title_efficiency},
+        {"time_title", title_time},           {"roofline_title", title_roofline},
+        {"separable_title", title_separable}, {"threads_title", title_threads},
+        {"map_error_title", title_map_error},
+    };
+    for (size_t i = 0; i < sizeof titles / sizeof *titles; i++) {
+        char t[320];
+        titles[i].compute(&c->w, &c->map, t, sizeof t);
+        fprintf(f, "%s = \"%s\"\n", titles[i].key, t);
+    }
+    fprintf(f, "map_points = %d\nmap_title = \"%s\"\n", c->counts.map_points, c->map_title);
+    fprintf(f, "phase_bars = %d\nphase_columns = %d\nphases_title = \"%s\"\n",
+            c->counts.phase_bars, c->phase_columns, c->phases_title);
+    fprintf(f, "decomposition_title = \"%s\"\n", c->decomposition_title);
+    write_words(f, "map_rows", c->map.row_names, c->map.rows);
+    write_words(f, "map_columns", c->map.column_names, c->map.columns);
+    fprintf(f, "variant_names = \"");
+    for (size_t i = 0; i < c->w.shown_count; i++)
+        fprintf(f, "%s%s", i ? " " : "", c->w.grid.variants[c->w.shown[i]]);
+    fprintf(f, "\"\n");
+    write_params(f, &c->w, c->bandwidth, c->counts.separable_rows, c->kinds_present,
+                 c->families, c->batch_title, c->batch_variants);
+}
+
 int plot_data_write_set(const struct result_set *set, double bandwidth, const char *dir,
                         struct plot_counts *counts)
 {
-    struct view w;
-    int status = -1;
-    if (view_build(&w, set) != 0) {
+    static const struct {
+        const char *file;
+        void (*write)(FILE *, struct plot_context *);
+    } tables[] = {
+        {"layers.dat", table_layers},       {"kinds.dat", table_kinds},
+        {"points.dat", table_points},       {"separable.dat", table_separable},
+        {"threads.dat", table_threads},     {"batch.dat", table_batches},
+        {"map.dat", table_map},             {"map-error.dat", table_map_errors},
+        {"decomposition.dat", table_decomposition}, {"phases.dat", table_phases},
+        {"params.gp", table_params},
+    };
+    struct plot_context *c = calloc(1, sizeof *c);
+    if (!c || view_build(&c->w, set) != 0 || crossover_map_build(&c->w.grid, c->w.top,
+                                                                 &c->map) != 0) {
         fprintf(stderr, "convbench: out of memory for the plot data\n");
-        goto done;
+        if (c) {
+            view_free(&c->w);
+            free(c);
+        }
+        return -1;
     }
-    char kinds_present[32], families[512], batch_title[256], title[256] = "",
-         phases_title[256] = "";
-    struct crossover_map map = {0};
-    int map_points = 0;
-    FILE *f;
-    if (!(f = open_in(dir, "layers.dat")))
-        goto done;
-    write_layers(f, &w);
-    fclose(f);
-    if (!(f = open_in(dir, "kinds.dat")))
-        goto done;
-    write_kinds(f, &w);
-    fclose(f);
-    if (!(f = open_in(dir, "points.dat")))
-        goto done;
-    write_points(f, &w, kinds_present, sizeof kinds_present);
-    fclose(f);
-    if (!(f = open_in(dir, "separable.dat")))
-        goto done;
-    counts->separable_rows = write_separable(f, &w, families, sizeof families);
-    fclose(f);
-    if (!(f = open_in(dir, "threads.dat")))
-        goto done;
-    write_threads(f, &w);
-    fclose(f);
-    if (!(f = open_in(dir, "batch.dat")))
-        goto done;
-    const int batch_variants = write_batches(f, &w, batch_title, sizeof batch_title);
-    fclose(f);
-    if (crossover_map_build(&w.grid, w.top, &map) != 0) {
-        fprintf(stderr, "convbench: out of memory for the plot data\n");
-        goto done;
+    c->bandwidth = bandwidth;
+    int status = 0;
+    for (size_t i = 0; i < sizeof tables / sizeof *tables && status == 0; i++) {
+        FILE *f = open_in(dir, tables[i].file);
+        if (!f) {
+            status = -1;
+            break;
+        }
+        tables[i].write(f, c);
+        fclose(f);
     }
-    FILE *errors = NULL;
-    if (!(f = open_in(dir, "map.dat")) || !(errors = open_in(dir, "map-error.dat"))) {
-        if (f)
-            fclose(f);
-        goto done;
-    }
-    map_points = write_map(f, errors, &w, &map);
-    fclose(f);
-    fclose(errors);
-    map_title(&w, &map, title, sizeof title);
-    char decomposition_title[256];
-    if (!(f = open_in(dir, "decomposition.dat")))
-        goto done;
-    const int decomposition_rows =
-        write_decomposition(f, &w, decomposition_title, sizeof decomposition_title);
-    fclose(f);
-    if (!(f = open_in(dir, "phases.dat")))
-        goto done;
-    int phase_columns;
-    const int phase_bars = write_phases(f, &w, phases_title, sizeof phases_title, &phase_columns);
-    fclose(f);
-    if (!(f = open_in(dir, "params.gp")))
-        goto done;
-    fprintf(f, "map_points = %d\nmap_title = \"%s\"\n", map_points, title);
-    fprintf(f, "phase_bars = %d\nphase_columns = %d\nphases_title = \"%s\"\n", phase_bars,
-            phase_columns, phases_title);
-    fprintf(f, "decomposition_title = \"%s\"\n", decomposition_title);
-    {
-        char t[320];
-        title_gflops(&w, t, sizeof t);
-        fprintf(f, "gflops_title = \"%s\"\n", t);
-        title_efficiency(&w, t, sizeof t);
-        fprintf(f, "efficiency_title = \"%s\"\n", t);
-        title_time(&w, t, sizeof t);
-        fprintf(f, "time_title = \"%s\"\n", t);
-        title_roofline(&w, t, sizeof t);
-        fprintf(f, "roofline_title = \"%s\"\n", t);
-        title_separable(&w, t, sizeof t);
-        fprintf(f, "separable_title = \"%s\"\n", t);
-        title_threads(&w, t, sizeof t);
-        fprintf(f, "threads_title = \"%s\"\n", t);
-        title_map_error(&w, &map, t, sizeof t);
-        fprintf(f, "map_error_title = \"%s\"\n", t);
-    }
-    write_words(f, "map_rows", map.row_names, map.rows);
-    write_words(f, "map_columns", map.column_names, map.columns);
-    fprintf(f, "variant_names = \"");
-    for (size_t i = 0; i < w.shown_count; i++)
-        fprintf(f, "%s%s", i ? " " : "", w.grid.variants[w.shown[i]]);
-    fprintf(f, "\"\n");
-    write_params(f, &w, bandwidth, counts->separable_rows, kinds_present, families, batch_title,
-                 batch_variants);
-    fclose(f);
-    counts->thread_counts = (int)w.grid.thread_count;
-    counts->batch_sizes = (int)w.batch_count;
-    counts->map_points = map_points;
-    counts->phase_bars = phase_bars;
-    counts->decomposition_rows = decomposition_rows;
-    status = 0;
-done:
-    crossover_map_free(&map);
-    view_free(&w);
+    *counts = c->counts;
+    crossover_map_free(&c->map);
+    view_free(&c->w);
+    free(c);
     return status;
 }
 

@@ -197,15 +197,19 @@ static void test_crossover(void)
 
     /* rows g8 and g16, columns groups1 and groups2; one point without a
      * measured row, one with a single variant; a layer outside the sweep */
+    static const struct {
+        const char *layer, *variant;
+        int64_t groups;
+        double us; /* 0: unsupported */
+    } rows[] = {
+        {"first", "a", 1, 5.0},        {"g8_groups1", "a", 1, 30.0},
+        {"g8_groups1", "b", 1, 20.0},  {"g8_groups1", "c", 1, 50.0},
+        {"g8_groups2", "a", 2, 10.0},  {"g8_groups2", "b", 2, 25.0},
+        {"g16_groups1", "a", 1, 0.0},  {"g16_groups2", "c", 2, 8.0},
+    };
     struct result_set set = {0};
-    add(&set, make_row("first", "", 1, 1, "a", 1, 5.0));
-    add(&set, make_row("g8_groups1", "", 1, 1, "a", 1, 30.0));
-    add(&set, make_row("g8_groups1", "", 1, 1, "b", 1, 20.0));
-    add(&set, make_row("g8_groups1", "", 1, 1, "c", 1, 50.0));
-    add(&set, make_row("g8_groups2", "", 1, 2, "a", 1, 10.0));
-    add(&set, make_row("g8_groups2", "", 1, 2, "b", 1, 25.0));
-    add(&set, make_row("g16_groups1", "", 1, 1, "a", 1, 0.0)); /* unsupported */
-    add(&set, make_row("g16_groups2", "", 1, 2, "c", 1, 8.0));
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        add(&set, make_row(rows[i].layer, "", 1, rows[i].groups, rows[i].variant, 1, rows[i].us));
     struct result_grid g;
     CHECK(result_grid_build(&g, set.rows, set.count) == 0, "crossover grid");
     struct crossover_map m;
