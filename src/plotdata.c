@@ -402,18 +402,48 @@ static bool main_phase(int p)
     return p == PHASE_MICRO_KERNEL || p == PHASE_PRODUCTS || p == PHASE_COMPUTE;
 }
 
-/* phases.dat: per phased row at the top thread count (a bar each, named
- * "layer variant"), the percentage of its instrumented run in each phase
- * any row has, and in none ("other"); title gets the finding: per variant,
- * the median share outside its main kernel. Returns the bars. */
+/* Whether a row's phases are drawn: it has them at the top thread count,
+ * and they say more than one opaque "compute" (a library's primitive). */
+static bool drawn_phases(const struct view *w, const struct result_row *r)
+{
+    if (!r->phased || r->threads != w->grid.threads[w->top] || !(r->phase_wall_us > 0.0))
+        return false;
+    for (int p = 0; p < PHASE_COUNT; p++)
+        if (p != PHASE_COMPUTE && r->phase_us[p] > 0.0)
+            return true;
+    return false;
+}
+
+static double median_of(double *values, int n)
+{
+    qsort(values, (size_t)n, sizeof *values, compare_double);
+    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+/* A row's share of its instrumented run in phase p, PHASE_COUNT for "other". */
+static double phase_share(const struct result_row *r, int p)
+{
+    if (p < PHASE_COUNT)
+        return r->phase_us[p] / r->phase_wall_us;
+    double tracked = 0.0;
+    for (int q = 0; q < PHASE_COUNT; q++)
+        tracked += r->phase_us[q];
+    return r->phase_wall_us > tracked ? 1.0 - tracked / r->phase_wall_us : 0.0;
+}
+
+/* phases.dat: per drawn row (a bar each, named "layer variant"), the
+ * percentage of its instrumented run in each phase any of them has, and in
+ * none ("other"). title gets the finding: per variant, the part outside its
+ * main kernel with the largest median share. Returns the bars. */
 static int write_phases(FILE *f, const struct view *w, char *title, size_t size,
                         int *columns)
 {
-    bool used[PHASE_COUNT] = {false};
+    bool used[PHASE_COUNT + 1] = {false};
     int bars = 0;
+    used[PHASE_COUNT] = true; /* other */
     for (size_t i = 0; i < w->set->count; i++) {
         const struct result_row *r = &w->set->rows[i];
-        if (!r->phased || r->threads != w->grid.threads[w->top])
+        if (!drawn_phases(w, r))
             continue;
         bars++;
         for (int p = 0; p < PHASE_COUNT; p++)
@@ -421,47 +451,52 @@ static int write_phases(FILE *f, const struct view *w, char *title, size_t size,
     }
     fprintf(f, "bar");
     *columns = 1;
-    for (int p = 0; p < PHASE_COUNT; p++)
+    for (int p = 0; p <= PHASE_COUNT; p++)
         if (used[p]) {
-            fprintf(f, " \"%s\"", phase_name((enum phase)p));
+            fprintf(f, " \"%s\"", p < PHASE_COUNT ? phase_name((enum phase)p) : "other");
             ++*columns;
         }
-    fprintf(f, " other\n");
-    ++*columns;
-    double *overhead = malloc((size_t)(bars ? bars : 1) * sizeof *overhead);
-    int used_title = snprintf(title, size, "share of time outside the main kernel (median):");
+    fputc('\n', f);
+    double *shares = malloc((size_t)(bars ? bars : 1) * sizeof *shares);
+    int used_title = snprintf(title, size, "largest part outside the kernel (median):");
     bool any = false;
-    for (size_t vi = 0; vi < w->shown_count; vi++) {
+    for (size_t vi = 0; vi < w->shown_count && shares; vi++) {
         const char *variant = w->grid.variants[w->shown[vi]];
         int n = 0;
         for (size_t i = 0; i < w->set->count; i++) {
             const struct result_row *r = &w->set->rows[i];
-            if (!r->phased || r->threads != w->grid.threads[w->top] ||
-                strcmp(r->variant, variant) != 0 || !(r->phase_wall_us > 0.0))
+            if (!drawn_phases(w, r) || strcmp(r->variant, variant) != 0)
                 continue;
             fprintf(f, "\"%s %s\"", r->layer.name, r->variant);
-            double tracked = 0.0, aside = 0.0;
-            for (int p = 0; p < PHASE_COUNT; p++) {
-                tracked += r->phase_us[p];
-                aside += main_phase(p) ? 0.0 : r->phase_us[p];
+            for (int p = 0; p <= PHASE_COUNT; p++)
                 if (used[p])
-                    fprintf(f, " %.2f", 100.0 * r->phase_us[p] / r->phase_wall_us);
-            }
-            const double other = r->phase_wall_us > tracked ? r->phase_wall_us - tracked : 0.0;
-            fprintf(f, " %.2f\n", 100.0 * other / r->phase_wall_us);
-            if (overhead)
-                overhead[n++] = (aside + other) / r->phase_wall_us;
+                    fprintf(f, " %.2f", 100.0 * phase_share(r, p));
+            fputc('\n', f);
+            n++;
         }
-        if (n && overhead && used_title < (int)size) {
-            qsort(overhead, (size_t)n, sizeof *overhead, compare_double);
-            const double median = n % 2 ? overhead[n / 2]
-                                        : 0.5 * (overhead[n / 2 - 1] + overhead[n / 2]);
-            used_title += snprintf(title + used_title, size - (size_t)used_title, "%s %s %.0f%%",
-                                   any ? "," : "", variant, 100.0 * median);
+        int top = -1;
+        double top_share = 0.0;
+        for (int p = 0; p <= PHASE_COUNT && n; p++) {
+            if (!used[p] || (p < PHASE_COUNT && main_phase(p)))
+                continue;
+            int k = 0;
+            for (size_t i = 0; i < w->set->count; i++)
+                if (drawn_phases(w, &w->set->rows[i]) &&
+                    strcmp(w->set->rows[i].variant, variant) == 0)
+                    shares[k++] = phase_share(&w->set->rows[i], p);
+            const double m = median_of(shares, k);
+            if (top < 0 || m > top_share)
+                top = p, top_share = m;
+        }
+        if (top >= 0 && used_title < (int)size) {
+            used_title += snprintf(title + used_title, size - (size_t)used_title,
+                                   "%s %s %s %.0f%%", any ? "," : "", variant,
+                                   top < PHASE_COUNT ? phase_name((enum phase)top) : "other",
+                                   100.0 * top_share);
             any = true;
         }
     }
-    free(overhead);
+    free(shares);
     if (!any)
         title[0] = '\0';
     return bars;

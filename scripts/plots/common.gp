@@ -8,6 +8,8 @@ if (format eq 'svg') {
 }
 set output out
 set grid ytics lc rgb '#dddddd'
+# titles state a finding and run long
+set title font ',10'
 set border 3
 set tics nomirror
 set key outside right top vertical Left reverse noenhanced box lc rgb '#cccccc'
