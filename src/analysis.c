@@ -295,16 +295,21 @@ void result_set_impls(const struct result_set *set, const char *variant, char *l
     }
 }
 
+double row_outside_kernel(const struct result_row *r)
+{
+    if (!r->phased || !(r->phase_wall_us > 0.0))
+        return -1.0;
+    const double main = r->phase_us[PHASE_MICRO_KERNEL] + r->phase_us[PHASE_PRODUCTS] +
+                        r->phase_us[PHASE_COMPUTE];
+    const double aside = 1.0 - main / r->phase_wall_us;
+    return aside > 0.0 ? aside : 0.0;
+}
+
 /* A row's time outside its main kernel, from its phases, at its median. */
 static double overhead_us(const struct result_row *r)
 {
-    if (!r->phased || !(r->phase_wall_us > 0.0))
-        return 0.0;
-    double main = 0.0;
-    main += r->phase_us[PHASE_MICRO_KERNEL] + r->phase_us[PHASE_PRODUCTS] +
-            r->phase_us[PHASE_COMPUTE];
-    const double aside = 1.0 - main / r->phase_wall_us;
-    return aside > 0.0 ? aside * r->timing.median_us : 0.0;
+    const double share = row_outside_kernel(r);
+    return share > 0.0 ? share * r->timing.median_us : 0.0;
 }
 
 /* A form of the regular layer reg made of members (a layer, or a block's

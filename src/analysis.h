@@ -121,6 +121,11 @@ void grid_separable_families(const struct result_grid *grid, size_t thread, int 
                              void (*each)(const struct grid_family *family, void *context),
                              void *context);
 
+/* The share of a row's instrumented run outside its main kernel (full
+ * micro-tiles, Winograd's products, a library's compute): packing,
+ * transforms, edge tiles, waiting; -1 when it has no phases. */
+double row_outside_kernel(const struct result_row *row);
+
 /* Adds to the "; "-separated list the implementations (impl) the rows of
  * variant name that the list does not hold yet. */
 void result_set_impls(const struct result_set *set, const char *variant, char *list,

@@ -526,6 +526,42 @@ static void print_best_of(FILE *out, const struct summary *s, size_t ti)
     fputc('\n', out);
 }
 
+/* Per layer, the fastest of convbench's own variants against the baseline:
+ * with the same nominal MACs the time ratio is the GFLOP/s ratio; beside it
+ * each one's share outside its main kernel (phases) and the layer's bound. */
+static void print_pairs(FILE *out, const struct summary *s, size_t ti, size_t baseline)
+{
+    const struct result_grid *g = &s->grid;
+    const int b = s->column[baseline];
+    if (b < 0 || !s->options->variants[baseline]->peer)
+        return;
+    bool header = false;
+    for (size_t li = 0; li < g->layer_count; li++) {
+        const int a = grid_fastest(g, li, ti, true);
+        const struct result_row *own = a >= 0 ? grid_measured(g, li, ti, (size_t)a) : NULL,
+                                *peer = grid_measured(g, li, ti, (size_t)b);
+        if (!own || !peer)
+            continue;
+        if (!header) {
+            fprintf(out, "\n%s, %d thread%s: the fastest own variant against %s per layer "
+                    "(same MACs: time ratio = GFLOP/s ratio; outside = share of the time outside "
+                    "the main kernel, from the phases)\n", s->label, g->threads[ti],
+                    thread_label(g->threads[ti]), g->variants[b]);
+            fprintf(out, "  %-18s %-16s %9s %9s %8s %8s %8s\n", "layer", "own", "own us",
+                    "speed", "outside", "peer out", "bound");
+            header = true;
+        }
+        char outside[16] = "-", peer_outside[16] = "-";
+        if (row_outside_kernel(own) >= 0.0)
+            snprintf(outside, sizeof outside, "%.0f%%", 100.0 * row_outside_kernel(own));
+        if (row_outside_kernel(peer) >= 0.0)
+            snprintf(peer_outside, sizeof peer_outside, "%.0f%%", 100.0 * row_outside_kernel(peer));
+        fprintf(out, "  %-18s %-16s %9.1f %8.2fx %8s %8s %8s\n", own->layer.name, own->variant,
+                own->timing.median_us, peer->timing.median_us / own->timing.median_us, outside,
+                peer_outside, row_bound_name(own->bound));
+    }
+}
+
 /* The layers furthest from their roofline bound: the fastest variant's
  * roof_fraction (the least time the peak and the bandwidth allow, over the
  * median), lowest first. */
@@ -656,6 +692,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         print_best_of(out, &s, ti);
         print_map(out, &s, ti);
         print_furthest(out, &s, ti);
+        print_pairs(out, &s, ti, baseline);
         print_speeds(out, &s, ti, baseline);
     }
     if (run->noisy)
