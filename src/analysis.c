@@ -295,6 +295,127 @@ void result_set_impls(const struct result_set *set, const char *variant, char *l
     }
 }
 
+const char *layout_family_name(enum layout_family family)
+{
+    static const char *const names[LAYOUT_FAMILIES] = {
+        [LAYOUT_NCHW] = "nchw", [LAYOUT_NHWC] = "nhwc", [LAYOUT_BLOCKED] = "blocked"};
+    return names[family];
+}
+
+enum layout_family layout_family_of(const char *layout)
+{
+    if (!*layout || strcmp(layout, "nchw") == 0)
+        return LAYOUT_NCHW;
+    return strcmp(layout, "nhwc") == 0 ? LAYOUT_NHWC : LAYOUT_BLOCKED;
+}
+
+/* What converting costs: out of a row's layout back to NCHW, and from NCHW
+ * into a row's input layout (0 for NCHW, and where it was not measured). */
+static double convert_out_us(const struct result_row *r)
+{
+    return layout_family_of(r->layout_out) != LAYOUT_NCHW && r->reorder_out_us > 0.0
+               ? r->reorder_out_us
+               : 0.0;
+}
+
+static double convert_in_us(const struct result_row *r)
+{
+    return layout_family_of(r->layout_in) != LAYOUT_NCHW && r->reorder_in_us > 0.0
+               ? r->reorder_in_us
+               : 0.0;
+}
+
+/* The conversion between consecutive rows a (NULL: the network's NCHW
+ * input) and b (NULL: its NCHW output). */
+static double transition_us(const struct result_row *a, const struct result_row *b)
+{
+    const char *from = a ? (a->layout_out[0] ? a->layout_out : "nchw") : "nchw";
+    const char *to = b ? (b->layout_in[0] ? b->layout_in : "nchw") : "nchw";
+    if (strcmp(from, to) == 0)
+        return 0.0;
+    return (a ? convert_out_us(a) : 0.0) + (b ? convert_in_us(b) : 0.0);
+}
+
+static bool schedule_allows(const struct result_grid *g, const struct result_row *r,
+                            size_t variant, int family, bool own_only)
+{
+    return r && (!own_only || !g->peer[variant]) &&
+           (family == SCHEDULE_ANY || (int)layout_family_of(r->layout_out) == family);
+}
+
+int grid_schedule(const struct result_grid *g, size_t thread, int family, bool own_only,
+                  struct schedule *out)
+{
+    const size_t L = g->layer_count, V = g->variant_count;
+    /* best[l][v]: the least time through layer l ending on variant v; from
+     * [l][v]: the variant before it on that path (-1: none) */
+    const size_t cells = L * V > 0 ? L * V : 1;
+    double *best = malloc(cells * sizeof *best);
+    int *from = malloc(cells * sizeof *from);
+    if (!best || !from) {
+        free(best);
+        free(from);
+        return -1;
+    }
+    out->complete = L > 0;
+    for (size_t l = 0; l < L; l++) {
+        bool any = false;
+        for (size_t v = 0; v < V; v++) {
+            const struct result_row *r = grid_measured(g, l, thread, v);
+            best[l * V + v] = INFINITY;
+            from[l * V + v] = -1;
+            if (!schedule_allows(g, r, v, family, own_only))
+                continue;
+            const double own = r->timing.median_us * (double)r->layer.repeat;
+            if (l == 0) {
+                best[v] = own + transition_us(NULL, r);
+            } else {
+                for (size_t p = 0; p < V; p++) {
+                    if (!isfinite(best[(l - 1) * V + p]))
+                        continue;
+                    const double t = best[(l - 1) * V + p] + own +
+                                     transition_us(grid_measured(g, l - 1, thread, p), r);
+                    if (t < best[l * V + v])
+                        best[l * V + v] = t, from[l * V + v] = (int)p;
+                }
+            }
+            any |= isfinite(best[l * V + v]);
+        }
+        out->complete &= any;
+    }
+    out->time_us = out->convert_us = 0.0;
+    out->conversions = 0;
+    if (out->complete) {
+        int v = -1;
+        double t = INFINITY;
+        for (size_t c = 0; c < V; c++) {
+            const double end = best[(L - 1) * V + c] +
+                               transition_us(grid_measured(g, L - 1, thread, c), NULL);
+            if (end < t)
+                t = end, v = (int)c;
+        }
+        out->time_us = t;
+        /* back along the path: the choices and the conversions on it */
+        const struct result_row *next = NULL;
+        for (size_t l = L; l-- > 0;) {
+            const struct result_row *r = grid_measured(g, l, thread, (size_t)v);
+            const double step = transition_us(r, next);
+            out->convert_us += step;
+            out->conversions += step > 0.0;
+            if (out->choice)
+                out->choice[l] = v;
+            next = r;
+            v = from[l * V + (size_t)v];
+        }
+        const double first = transition_us(NULL, next);
+        out->convert_us += first;
+        out->conversions += first > 0.0;
+    }
+    free(best);
+    free(from);
+    return 0;
+}
+
 double row_outside_kernel(const struct result_row *r)
 {
     if (!r->phased || !(r->phase_wall_us > 0.0))

@@ -121,6 +121,35 @@ void grid_separable_families(const struct result_grid *grid, size_t thread, int 
                              void (*each)(const struct grid_family *family, void *context),
                              void *context);
 
+/* Which layout a network should run in. Layers are taken in the grid's
+ * order as a chain (each feeds the next), each on one of its measured rows;
+ * a row reads layout_in and writes layout_out. Between consecutive layers
+ * whose layouts differ the tensor is converted: back to NCHW with the
+ * earlier row's measured reorder_out_us (none when it writes NCHW), then on
+ * with the later row's reorder_in_us (none when it reads NCHW); so a
+ * conversion between two layouts that are not NCHW is costed as the two
+ * measured conversions through NCHW. The network starts and ends in NCHW.
+ * A layer's time is its median x repeat. */
+enum layout_family { LAYOUT_NCHW, LAYOUT_NHWC, LAYOUT_BLOCKED, LAYOUT_FAMILIES };
+const char *layout_family_name(enum layout_family family);
+enum layout_family layout_family_of(const char *layout);
+
+#define SCHEDULE_ANY (-1)
+struct schedule {
+    bool complete;     /* every layer had a row to choose */
+    double time_us;    /* layers and conversions */
+    double convert_us; /* of it, conversions */
+    size_t conversions;
+    int *choice;       /* per grid layer: the variant chosen (the caller's array) */
+};
+
+/* The fastest schedule over the rows of variants allowed (own_only: not
+ * peers) whose layout_out is in family (SCHEDULE_ANY: any, the best mixed
+ * schedule), by dynamic programming over the chain. choice, if not NULL,
+ * gets layer_count entries. -1 when out of memory. */
+int grid_schedule(const struct result_grid *grid, size_t thread, int family, bool own_only,
+                  struct schedule *out);
+
 /* The share of a row's instrumented run outside its main kernel (full
  * micro-tiles, Winograd's products, a library's compute): packing,
  * transforms, edge tiles, waiting; -1 when it has no phases. */

@@ -78,20 +78,24 @@ static void describe_mismatch(const struct conv_layer *l, const struct verify_re
                  (double)r->worst_value, r->worst_reference);
 }
 
-/* Seconds of one input and one output layout conversion (best of three). */
-static double time_reorders(const struct conv_variant *v, void *state,
-                            const struct layer_data *d)
+/* Microseconds of the input and of the output layout conversion, each the
+ * best of three, into row (reorder_us is their sum). */
+static void time_reorders(const struct conv_variant *v, void *state, const struct layer_data *d,
+                          struct result_row *row)
 {
-    double best = 0.0;
+    double in = 0.0, out = 0.0;
     for (int i = 0; i < 3; i++) {
-        double t0 = time_now();
+        const double t0 = time_now();
         v->load_input(state, d->in);
+        const double t1 = time_now();
         v->store_output(state, d->out);
-        double t = time_now() - t0;
-        if (i == 0 || t < best)
-            best = t;
+        const double t2 = time_now();
+        in = i == 0 || t1 - t0 < in ? t1 - t0 : in;
+        out = i == 0 || t2 - t1 < out ? t2 - t1 : out;
     }
-    return best;
+    row->reorder_in_us = 1e6 * in;
+    row->reorder_out_us = 1e6 * out;
+    row->reorder_us = row->reorder_in_us + row->reorder_out_us;
 }
 
 /* The instrumented run after the timed samples (src/phases.h): as many
@@ -150,6 +154,11 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
 
     if (v->describe)
         snprintf(row->impl, sizeof row->impl, "%s", v->describe(state));
+    const char *layout_in = "nchw", *layout_out = "nchw";
+    if (v->layouts)
+        v->layouts(state, &layout_in, &layout_out);
+    snprintf(row->layout_in, sizeof row->layout_in, "%s", layout_in);
+    snprintf(row->layout_out, sizeof row->layout_out, "%s", layout_out);
 
     /* the checked run, on an output where an unwritten element is a NaN; it
      * is also the warm-up before timing */
@@ -196,7 +205,7 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
         if (row->timed && v->phases)
             measure_phases(v, state, d, threads, row);
         if (v->load_input && row->timed)
-            row->reorder_us = 1e6 * time_reorders(v, state, d);
+            time_reorders(v, state, d, row);
     }
 done:
     v->destroy(state);
@@ -248,7 +257,7 @@ int bench_network(const struct bench_options *options, struct bench_run *run,
                 struct result_row row = {
                     .layer = *l, .cost = layer_cost(l), .threads = threads,
                     .peak_gflops = options->peak_gflops ? options->peak_gflops[ti] : 0.0,
-                    .reorder_us = -1.0,
+                    .reorder_us = -1.0, .reorder_in_us = -1.0, .reorder_out_us = -1.0,
                 };
                 snprintf(row.config, sizeof row.config, "%s", net->name);
                 snprintf(row.variant, sizeof row.variant, "%s", v->name);
@@ -526,6 +535,57 @@ static void print_best_of(FILE *out, const struct summary *s, size_t ti)
     fputc('\n', out);
 }
 
+/* Which layout the network should run in (grid_schedule): per layout, every
+ * layer on its fastest variant writing that layout, conversions included;
+ * then the best mixed schedule, over convbench's own variants and over all,
+ * with the layers where it changes layout. */
+static void print_layouts(FILE *out, const struct summary *s, size_t ti)
+{
+    const struct result_grid *g = &s->grid;
+    bool other_layout = false;
+    for (size_t li = 0; li < g->layer_count; li++)
+        for (size_t v = 0; v < g->variant_count; v++) {
+            const struct result_row *r = grid_measured(g, li, ti, v);
+            other_layout |= r && layout_family_of(r->layout_out) != LAYOUT_NCHW;
+        }
+    int *choice = malloc((g->layer_count ? g->layer_count : 1) * sizeof *choice);
+    if (!other_layout || !choice || g->layer_count < 2) {
+        free(choice);
+        return;
+    }
+    fprintf(out, "\n%s, %d thread%s: which layout the network should run in (layers as a "
+            "chain, from NCHW to NCHW; a change of layout pays the measured conversions, "
+            "through NCHW between two others), us\n", s->label, g->threads[ti],
+            thread_label(g->threads[ti]));
+    fprintf(out, "  %-28s %12s %12s %12s\n", "layout", "network", "conversions",
+            "converting");
+    for (int family = 0; family <= LAYOUT_FAMILIES + 1; family++) {
+        const bool mixed = family >= LAYOUT_FAMILIES;
+        const bool own = family == LAYOUT_FAMILIES;
+        struct schedule plan = {.choice = mixed ? choice : NULL};
+        if (grid_schedule(g, ti, mixed ? SCHEDULE_ANY : family, own, &plan) != 0 ||
+            !plan.complete)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "%s", !mixed ? layout_family_name(family)
+                                          : own  ? "best mixed, own variants"
+                                                 : "best mixed, all variants");
+        fprintf(out, "  %-28s %12.1f %12zu %12.1f\n", name, plan.time_us, plan.conversions,
+                plan.convert_us);
+        if (!mixed)
+            continue;
+        fprintf(out, "    ");
+        for (size_t li = 0; li < g->layer_count; li++) {
+            const struct result_row *r = grid_measured(g, li, ti, (size_t)choice[li]);
+            fprintf(out, "%s%s:%s", li % 4 ? " " : "", r->layer.name, r->variant);
+            if (li + 1 < g->layer_count && li % 4 == 3)
+                fprintf(out, "\n    ");
+        }
+        fputc('\n', out);
+    }
+    free(choice);
+}
+
 /* Per layer, the fastest of convbench's own variants against the baseline:
  * with the same nominal MACs the time ratio is the GFLOP/s ratio; beside it
  * each one's share outside its main kernel (phases) and the layer's bound. */
@@ -690,6 +750,7 @@ void bench_print_summary(FILE *out, const struct bench_options *options,
         print_blocks(out, &s, ti);
         print_decomposition(out, &s, ti);
         print_best_of(out, &s, ti);
+        print_layouts(out, &s, ti);
         print_map(out, &s, ti);
         print_furthest(out, &s, ti);
         print_pairs(out, &s, ti, baseline);

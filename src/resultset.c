@@ -425,6 +425,46 @@ static const char *get_time_spread(struct result_row *r, const char *text)
     return get_real(text, NULL, &r->timing.spread, false);
 }
 
+static void put_reorder_in_us(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->reorder_in_us >= 0.0, "%.3f", r->reorder_in_us);
+}
+
+static const char *get_reorder_in_us(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->reorder_in_us, false);
+}
+
+static void put_reorder_out_us(FILE *f, const struct result_row *r)
+{
+    put_real(f, r->reorder_out_us >= 0.0, "%.3f", r->reorder_out_us);
+}
+
+static const char *get_reorder_out_us(struct result_row *r, const char *text)
+{
+    return get_real(text, NULL, &r->reorder_out_us, false);
+}
+
+static void put_layout_in(FILE *f, const struct result_row *r)
+{
+    put_text(f, r->layout_in);
+}
+
+static const char *get_layout_in(struct result_row *r, const char *text)
+{
+    return get_text(text, r->layout_in, sizeof r->layout_in);
+}
+
+static void put_layout_out(FILE *f, const struct result_row *r)
+{
+    put_text(f, r->layout_out);
+}
+
+static const char *get_layout_out(struct result_row *r, const char *text)
+{
+    return get_text(text, r->layout_out, sizeof r->layout_out);
+}
+
 static void put_cpu_share(FILE *f, const struct result_row *r)
 {
     put_real(f, r->timed && r->timing.cpu_share >= 0.0, "%.3f", r->timing.cpu_share);
@@ -545,7 +585,8 @@ static const struct column columns[] = {
     COLUMN(max_abs_err),    COLUMN(max_rel_err),    COLUMN(status),         OPTIONAL(note),
     OPTIONAL(reorder_us),   OPTIONAL(impl),         OPTIONAL(pad_bottom),   OPTIONAL(pad_right),
     OPTIONAL(bound),        OPTIONAL(roof_us),      OPTIONAL(roof_fraction),
-    OPTIONAL(time_spread),  OPTIONAL(cpu_share),
+    OPTIONAL(time_spread),  OPTIONAL(cpu_share),      OPTIONAL(layout_in),    OPTIONAL(layout_out),
+    OPTIONAL(reorder_in_us), OPTIONAL(reorder_out_us),
 };
 enum { COLUMN_COUNT = sizeof columns / sizeof *columns };
 
@@ -578,7 +619,9 @@ static size_t column_index(const char *name)
 static int load_row(const char *path, size_t record, char **fields, const int *where,
                     struct result_row *row, char *error, size_t error_size)
 {
-    *row = (struct result_row){.reorder_us = -1.0, .timing = {.spread = -1.0, .cpu_share = -1.0}};
+    *row = (struct result_row){.reorder_us = -1.0, .reorder_in_us = -1.0,
+                               .reorder_out_us = -1.0,
+                               .timing = {.spread = -1.0, .cpu_share = -1.0}};
     for (size_t c = 0; c < COLUMN_COUNT; c++) {
         if (!columns[c].get || where[c] < 0)
             continue;

@@ -41,6 +41,8 @@ struct result_row {
     double roof_fraction;          /* roof_us / median time; 0 when either is missing */
     double memory_us;              /* bytes / bandwidth; 0 when the bandwidth is unknown */
     double reorder_us;             /* untimed layout conversions; < 0 when none */
+    double reorder_in_us, reorder_out_us; /* its two parts: NCHW in, back to NCHW */
+    char layout_in[64], layout_out[64];   /* what run reads and writes; "" when unknown */
     char impl[160];                /* the implementation a library chose, if any */
     /* where the time went (src/phases.h), from the instrumented run after
      * the timed samples: per phase, and that run's wall time per run; a

@@ -280,6 +280,58 @@ static void test_decomposition(void)
     result_set_free(&set);
 }
 
+/* Which layout a network runs in, worked by hand on three chained layers
+ * a, b, c with an NCHW variant "plain" (100, 100, 100 us) and an NHWC one
+ * "fast" (70, 70, 70 us), whose conversions cost 20 us in and 25 us out per
+ * layer:
+ *   all NCHW: 300; all NHWC: 20 + 210 + 25 = 255 (converting pays);
+ *   mixed with "fast" only on b: 200 + 70 + 20 + 25 = 315, worse.
+ * Then with conversions of 60 and 60: all NHWC 330, so all NCHW (300) is
+ * best and the mixed schedule stays in NCHW (converting does not pay). */
+static void test_layouts(void)
+{
+    for (int round = 0; round < 2; round++) {
+        const double in = round ? 60.0 : 20.0, out = round ? 60.0 : 25.0;
+        struct result_set set = {0};
+        const char *names[] = {"a", "b", "c"};
+        for (int l = 0; l < 3; l++) {
+            struct result_row plain = make_row(names[l], "", 1, 1, "plain", 1, 100.0);
+            snprintf(plain.layout_in, sizeof plain.layout_in, "nchw");
+            snprintf(plain.layout_out, sizeof plain.layout_out, "nchw");
+            struct result_row fast = make_row(names[l], "", 1, 1, "fast", 1, 70.0);
+            snprintf(fast.layout_in, sizeof fast.layout_in, "nhwc");
+            snprintf(fast.layout_out, sizeof fast.layout_out, "nhwc");
+            fast.reorder_in_us = in;
+            fast.reorder_out_us = out;
+            add(&set, plain);
+            add(&set, fast);
+        }
+        struct result_grid g;
+        CHECK(result_grid_build(&g, set.rows, set.count) == 0, "layout grid");
+        int choice[3] = {-1, -1, -1};
+        struct schedule nchw = {0}, nhwc = {0}, mixed = {.choice = choice};
+        CHECK(grid_schedule(&g, 0, LAYOUT_NCHW, false, &nchw) == 0 &&
+                  grid_schedule(&g, 0, LAYOUT_NHWC, false, &nhwc) == 0 &&
+                  grid_schedule(&g, 0, SCHEDULE_ANY, false, &mixed) == 0,
+              "schedules");
+        CHECK(nchw.complete && fabs(nchw.time_us - 300.0) < 1e-9 && nchw.conversions == 0,
+              "round %d: all NCHW %g (%zu conversions)", round, nchw.time_us, nchw.conversions);
+        const double want_nhwc = in + 210.0 + out;
+        CHECK(nhwc.complete && fabs(nhwc.time_us - want_nhwc) < 1e-9 && nhwc.conversions == 2 &&
+                  fabs(nhwc.convert_us - (in + out)) < 1e-9,
+              "round %d: all NHWC %g, want %g", round, nhwc.time_us, want_nhwc);
+        const double want_mixed = round ? 300.0 : 255.0;
+        const char *variant = round ? "plain" : "fast";
+        CHECK(mixed.complete && fabs(mixed.time_us - want_mixed) < 1e-9,
+              "round %d: best mixed %g, want %g", round, mixed.time_us, want_mixed);
+        for (int l = 0; l < 3; l++)
+            CHECK(choice[l] >= 0 && strcmp(g.variants[choice[l]], variant) == 0,
+                  "round %d: layer %d on %s", round, l, choice[l] >= 0 ? g.variants[choice[l]] : "-");
+        result_grid_free(&g);
+        result_set_free(&set);
+    }
+}
+
 /* The phases table: written from a row, loaded back onto the same row. */
 static void test_phases_table(void)
 {
@@ -323,6 +375,7 @@ int main(void)
     test_crossover();
     test_phases_table();
     test_decomposition();
+    test_layouts();
     struct result_set set = {0};
     /* a regular layer: fast 100 us, slow 400 us, peer 50 us; threads 1 */
     add(&set, make_row("conv", "", 1, 1, "fast", 1, 100.0));

@@ -14,6 +14,7 @@
  * omp_set_num_threads, which the harness sets before plan and run. */
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct onednn_state {
     dnnl_primitive_t src_reorder, dst_reorder;
     enum onednn_mode mode;
     char impl[160];
+    char layout_in[64], layout_out[64]; /* the memory formats the primitive chose */
 };
 
 /* Leaves the enclosing function through `fail` with *why set. */
@@ -93,6 +95,42 @@ static enum conv_status winograd_supports(const struct conv_layer *l, const char
         return CONV_UNSUPPORTED;
     }
     return CONV_OK;
+}
+
+/* A memory format's name as oneDNN's tags spell them ("aBcd16b": dims a-d
+ * outermost first by stride, a blocked one in capitals, then its inner
+ * blocks: 16 channels innermost), its plain ones as "nchw" and "nhwc". */
+static void layout_name(const dnnl_memory_desc_t *md, char *name, size_t size)
+{
+    if (md->format_kind != dnnl_blocked || md->ndims > DNNL_MAX_NDIMS) {
+        snprintf(name, size, "%s", dnnl_fmt_kind2str(md->format_kind));
+        return;
+    }
+    const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+    int order[DNNL_MAX_NDIMS];
+    for (int d = 0; d < md->ndims; d++) {
+        int at = d;
+        while (at > 0 && b->strides[order[at - 1]] < b->strides[d]) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = d;
+    }
+    char tag[64];
+    int used = 0;
+    for (int i = 0; i < md->ndims; i++) {
+        bool blocked = false;
+        for (int k = 0; k < b->inner_nblks; k++)
+            blocked |= b->inner_idxs[k] == order[i];
+        tag[used++] = (char)((blocked ? 'A' : 'a') + order[i]);
+    }
+    for (int k = 0; k < b->inner_nblks && used < (int)sizeof tag - 24; k++)
+        used += snprintf(tag + used, sizeof tag - (size_t)used, "%lld%c",
+                         (long long)b->inner_blks[k], (char)('a' + b->inner_idxs[k]));
+    tag[used] = '\0';
+    snprintf(name, size, "%s", strcmp(tag, "abcd") == 0   ? "nchw"
+                               : strcmp(tag, "acdb") == 0 ? "nhwc"
+                                                          : tag);
 }
 
 /* Reorders src_md memory at data into dst (both on engine), then waits. */
@@ -230,6 +268,8 @@ static enum conv_status plan_mode(enum onednn_mode mode, const struct conv_layer
     const dnnl_memory_desc_t *conv_weights_md =
         dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *conv_dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    layout_name(conv_src_md, s->layout_in, sizeof s->layout_in);
+    layout_name(conv_dst_md, s->layout_out, sizeof s->layout_out);
     DNNL_TRY(dnnl_memory_create(&s->weights, conv_weights_md, s->engine, DNNL_MEMORY_ALLOCATE));
     DNNL_TRY(reorder_into(s, &user_weights_md, weights, s->weights));
     if (l->bias) {
@@ -318,6 +358,13 @@ static const char *onednn_describe(void *state)
     return ((struct onednn_state *)state)->impl;
 }
 
+static void onednn_layouts(void *state, const char **in, const char **out)
+{
+    const struct onednn_state *s = state;
+    *in = s->layout_in;
+    *out = s->layout_out;
+}
+
 #define ONEDNN_PLAN(mode_name, mode)                                                       \
     static enum conv_status plan_##mode_name(const struct conv_layer *l, const float *w,  \
                                              const float *b, int threads, void **state,   \
@@ -353,6 +400,7 @@ const struct conv_variant variant_onednn = {
     .run = onednn_run,
     .destroy = onednn_destroy,
     .describe = onednn_describe,
+    .layouts = onednn_layouts,
     .memory = onednn_memory,
 };
 
@@ -370,6 +418,7 @@ const struct conv_variant variant_onednn_blocked = {
     .load_input = blocked_load_input,
     .store_output = blocked_store_output,
     .describe = onednn_describe,
+    .layouts = onednn_layouts,
     .memory = onednn_memory,
 };
 
@@ -387,5 +436,6 @@ const struct conv_variant variant_onednn_winograd = {
     .load_input = blocked_load_input,
     .store_output = blocked_store_output,
     .describe = onednn_describe,
+    .layouts = onednn_layouts,
     .memory = onednn_memory,
 };

@@ -46,6 +46,10 @@ struct conv_variant {
      * (reorder_us), so a blocked time is never mistaken for an NCHW time. */
     enum conv_status (*load_input)(void *state, const float *in);
     enum conv_status (*store_output)(void *state, float *out);
+    /* Optional: the layouts run reads and writes (load_input converts into
+     * the first, store_output from the second), e.g. "nhwc" or oneDNN's
+     * "aBcd16b"; NULL: "nchw" both. */
+    void (*layouts)(void *state, const char **in, const char **out);
     /* Optional: the implementation a plan chose, e.g. "brgconv:avx512_core". */
     const char *(*describe)(void *state);
     /* Optional: bytes plan and run allocate beyond the harness's tensors
