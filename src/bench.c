@@ -555,7 +555,8 @@ static void print_layouts(FILE *out, const struct summary *s, size_t ti)
     }
     fprintf(out, "\n%s, %d thread%s: which layout the network should run in (layers as a "
             "chain, from NCHW to NCHW; a change of layout pays the measured conversions, "
-            "through NCHW between two others), us\n", s->label, g->threads[ti],
+            "through NCHW between two others; 'all in' a layout: every layer on the fastest of "
+            "all variants writing it), us\n", s->label, g->threads[ti],
             thread_label(g->threads[ti]));
     fprintf(out, "  %-28s %12s %12s %12s\n", "layout", "network", "conversions",
             "converting");
@@ -567,9 +568,10 @@ static void print_layouts(FILE *out, const struct summary *s, size_t ti)
             !plan.complete)
             continue;
         char name[64];
-        snprintf(name, sizeof name, "%s", !mixed ? layout_family_name(family)
-                                          : own  ? "best mixed, own variants"
-                                                 : "best mixed, all variants");
+        if (!mixed)
+            snprintf(name, sizeof name, "all in %s", layout_family_name(family));
+        else
+            snprintf(name, sizeof name, "best mixed, %s variants", own ? "own" : "all");
         fprintf(out, "  %-28s %12.1f %12zu %12.1f\n", name, plan.time_us, plan.conversions,
                 plan.convert_us);
         if (!mixed)
