@@ -119,10 +119,10 @@ static void write_page(FILE *f, const struct html_report *r, char *error, size_t
         fputs("<tr><td>no .meta beside the result</td></tr>\n", f);
     fputs("</table>\n", f);
     if (r->summary) {
-        fputs("<h2 id=\"summary\">Summary</h2>\n<p>The closing summary of the run: per thread "
-              "count, the median time per layer and variant, blocks, the best-of schedule, "
-              "the fastest variant at each sweep point, the layers furthest from their "
-              "roofline bound, and each variant's speed against the baseline.</p>\n<pre>", f);
+        fputs("<h2 id=\"summary\">Summary</h2>\n<p>The closing summary of the run as it "
+              "printed it, per thread count: times per layer and variant, blocks, speed-ups "
+              "taken apart, the best-of schedule and layouts, the map of sweeps, roofline "
+              "bounds, and each variant's speed against the baseline.</p>\n<pre>", f);
         put_escaped(f, r->summary);
         fputs("</pre>\n", f);
     }
