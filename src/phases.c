@@ -45,6 +45,9 @@ uint64_t phase_ticks_portable(void)
     return (uint64_t)(seconds_now() * 1e9);
 }
 
+/* The calling thread's accumulators. Threads numbered beyond the table
+ * (more than PHASE_THREADS_MAX) share its last entry, and may then lose an
+ * update to one another: the phases of such runs are approximate. */
 static struct phase_thread *mine(void)
 {
     const int t = omp_get_thread_num();
