@@ -123,6 +123,7 @@ enum charts_status charts_draw(const struct result_set *set, double bandwidth,
         {"map-error", counts.map_points > 1},
         {"phases", counts.phase_bars > 0},
         {"decomposition", counts.decomposition_rows > 0},
+        {"layouts", counts.layout_bars > 0},
     };
     for (size_t c = 0; c < sizeof charts / sizeof *charts && status == CHARTS_OK; c++) {
         if (!charts[c].drawn)

@@ -9,6 +9,7 @@
 #include "analysis.h"
 #include "crossover.h"
 #include "meta.h"
+#include "variant.h"
 
 #define PLOT_BATCHES_MAX 64
 
@@ -34,7 +35,13 @@ static int view_build(struct view *w, const struct result_set *set)
     *w = (struct view){.set = set};
     if (result_grid_build(&w->grid, set->rows, set->count) != 0)
         return -1;
-    const struct result_grid *g = &w->grid;
+    struct result_grid *g = &w->grid;
+    /* a saved result does not say which variants are peers: this build
+     * knows those it has (a variant it does not know counts as convbench's) */
+    for (size_t v = 0; v < g->variant_count; v++) {
+        const struct conv_variant *known = variant_find(g->variants[v]);
+        g->peer[v] = known && known->peer;
+    }
     for (size_t t = 1; t < g->thread_count; t++)
         if (g->threads[t] > g->threads[w->top])
             w->top = t;
@@ -778,13 +785,59 @@ static void write_params(FILE *f, const struct view *w, double bandwidth, int se
             w->batch_count, batch_variants, batch_title);
 }
 
+/* layouts.dat: the network time per layout family and for the best mixed
+ * schedules (grid_schedule), split into layers and conversions, in ms;
+ * title gets the finding. Returns the bars (none when every row is NCHW). */
+static int write_layouts(FILE *f, const struct view *w, char *title, size_t size)
+{
+    const struct result_grid *g = &w->grid;
+    bool other = false;
+    for (size_t l = 0; l < g->layer_count; l++)
+        for (size_t v = 0; v < g->variant_count; v++) {
+            const struct result_row *r = grid_measured(g, l, w->top, v);
+            other |= r && layout_family_of(r->layout_out) != LAYOUT_NCHW;
+        }
+    fprintf(f, "# schedule, layers ms, conversions ms\n");
+    title[0] = '\0';
+    if (!other || g->layer_count < 2)
+        return 0;
+    int bars = 0;
+    double best = INFINITY, nchw = NAN;
+    char best_name[48] = "";
+    for (int family = 0; family <= LAYOUT_FAMILIES + 1; family++) {
+        const bool mixed = family >= LAYOUT_FAMILIES, own = family == LAYOUT_FAMILIES;
+        struct schedule plan = {0};
+        if (grid_schedule(g, w->top, mixed ? SCHEDULE_ANY : family, own, &plan) != 0 ||
+            !plan.complete)
+            continue;
+        char name[48];
+        if (mixed)
+            snprintf(name, sizeof name, "best mix, %s", own ? "own" : "all");
+        else
+            snprintf(name, sizeof name, "all in %s", layout_family_name(family));
+        fprintf(f, "\"%s\" %.4f %.4f\n", name, 1e-3 * (plan.time_us - plan.convert_us),
+                1e-3 * plan.convert_us);
+        bars++;
+        if (family == LAYOUT_NCHW)
+            nchw = plan.time_us;
+        if (!mixed && plan.time_us < best) {
+            best = plan.time_us;
+            snprintf(best_name, sizeof best_name, "%s", name);
+        }
+    }
+    if (isfinite(best) && !isnan(nchw))
+        snprintf(title, size, "fastest single layout: %s, %.2f ms (all in nchw: %.2f ms), "
+                 "conversions included", best_name, 1e-3 * best, 1e-3 * nchw);
+    return bars;
+}
+
 /* What the tables' writers find on the way, for params.gp and the counts. */
 struct plot_context {
     struct view w;
     struct crossover_map map;
     double bandwidth;
     char kinds_present[32], families[512], batch_title[256], map_title[256],
-        phases_title[256], decomposition_title[256];
+        phases_title[256], decomposition_title[256], layouts_title[256];
     int batch_variants, phase_columns;
     struct plot_counts counts;
 };
@@ -844,6 +897,11 @@ static void table_phases(FILE *f, struct plot_context *c)
         write_phases(f, &c->w, c->phases_title, sizeof c->phases_title, &c->phase_columns);
 }
 
+static void table_layouts(FILE *f, struct plot_context *c)
+{
+    c->counts.layout_bars = write_layouts(f, &c->w, c->layouts_title, sizeof c->layouts_title);
+}
+
 /* params.gp, last: what the chart scripts need besides the tables. */
 static void table_params(FILE *f, struct plot_context *c)
 {
@@ -865,6 +923,8 @@ static void table_params(FILE *f, struct plot_context *c)
     fprintf(f, "phase_bars = %d\nphase_columns = %d\nphases_title = \"%s\"\n",
             c->counts.phase_bars, c->phase_columns, c->phases_title);
     fprintf(f, "decomposition_title = \"%s\"\n", c->decomposition_title);
+    fprintf(f, "layouts_title = \"%s\"\nlayout_bars = %d\n", c->layouts_title,
+            c->counts.layout_bars);
     write_words(f, "map_rows", c->map.row_names, c->map.rows);
     write_words(f, "map_columns", c->map.column_names, c->map.columns);
     fprintf(f, "variant_names = \"");
@@ -887,6 +947,7 @@ int plot_data_write_set(const struct result_set *set, double bandwidth, const ch
         {"threads.dat", table_threads},     {"batch.dat", table_batches},
         {"map.dat", table_map},             {"map-error.dat", table_map_errors},
         {"decomposition.dat", table_decomposition}, {"phases.dat", table_phases},
+        {"layouts.dat", table_layouts},
         {"params.gp", table_params},
     };
     struct plot_context *c = calloc(1, sizeof *c);

@@ -15,9 +15,11 @@ struct plot_counts {
     int map_points;     /* sweep points with a fastest variant */
     int phase_bars;     /* rows with phases at the top thread count */
     int decomposition_rows; /* forms whose speed-up is taken apart */
+    int layout_bars;    /* schedules in the layouts chart (0: every row NCHW) */
 };
 
-/* Writes DIR/{layers,kinds,points,separable,threads,batch,map,map-error}.dat
+/* Writes DIR/{layers,kinds,points,separable,threads,batch,map,map-error,
+ * decomposition,phases,layouts}.dat
  * and DIR/params.gp for the rows of set (at least one); bandwidth_gbs is
  * NaN when unknown. Fills counts. Returns 0, or -1 with a message on
  * stderr. */

@@ -74,6 +74,11 @@ if awk 'NR == 2 { for (i = 2; i <= NF; i++) one[i] = $i } NR == 3 { for (i = 2; 
 else
     failed=$((failed + 1)); echo "FAILED: batch.dat is not 2x at batch 4: $(cat "$tmp/batch-data/batch.dat")"
 fi
+# rows in NHWC beside NCHW ones: the layouts chart, four schedules
+awk -F, -v OFS=, 'NR == 1 { print $0, "layout_in", "layout_out", "reorder_in_us", "reorder_out_us"; next }
+    { if ($28 == "im2col-gemm") print $0, "nhwc", "nhwc", "5", "7"; else print $0, "nchw", "nchw", "", "" }' \
+    "$src/tests/data/seed-sample.csv" >"$tmp/layouts.csv"
+draws layouts layouts "rows in two layouts"
 # a run with stdout in a file: the summary comes whole, then the chart
 # paths, each on its own line
 "$bin" -q -t 1 -v naive --min-time 0.001 --reps 1 -o "$tmp/run.csv" "$src/configs/seed.ini" \
