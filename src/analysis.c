@@ -343,6 +343,16 @@ static bool schedule_allows(const struct result_grid *g, const struct result_row
            (family == SCHEDULE_ANY || (int)layout_family_of(r->layout_out) == family);
 }
 
+bool grid_is_chain(const struct result_grid *g)
+{
+    for (size_t l = 1; l < g->layer_count; l++) {
+        const struct conv_layer *a = &g->layers[l - 1]->layer, *b = &g->layers[l]->layer;
+        if (b->c_in != a->c_out || b->batch != a->batch)
+            return false;
+    }
+    return g->layer_count > 1;
+}
+
 int grid_schedule(const struct result_grid *g, size_t thread, int family, bool own_only,
                   struct schedule *out)
 {

@@ -134,6 +134,11 @@ enum layout_family { LAYOUT_NCHW, LAYOUT_NHWC, LAYOUT_BLOCKED, LAYOUT_FAMILIES }
 const char *layout_family_name(enum layout_family family);
 enum layout_family layout_family_of(const char *layout);
 
+/* Whether the grid's layers can form a chain: each takes as many channels
+ * as the one before gives, at one batch (pooling between them may change
+ * the spatial size). A sweep or a set of separate layers is not one. */
+bool grid_is_chain(const struct result_grid *grid);
+
 #define SCHEDULE_ANY (-1)
 struct schedule {
     bool complete;     /* every layer had a row to choose */

@@ -549,7 +549,7 @@ static void print_layouts(FILE *out, const struct summary *s, size_t ti)
             other_layout |= r && layout_family_of(r->layout_out) != LAYOUT_NCHW;
         }
     int *choice = malloc((g->layer_count ? g->layer_count : 1) * sizeof *choice);
-    if (!other_layout || !choice || g->layer_count < 2) {
+    if (!other_layout || !choice || !grid_is_chain(g)) {
         free(choice);
         return;
     }

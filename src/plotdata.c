@@ -799,7 +799,7 @@ static int write_layouts(FILE *f, const struct view *w, char *title, size_t size
         }
     fprintf(f, "# schedule, layers ms, conversions ms\n");
     title[0] = '\0';
-    if (!other || g->layer_count < 2)
+    if (!other || !grid_is_chain(g))
         return 0;
     int bars = 0;
     double best = INFINITY, nchw = NAN;

@@ -308,6 +308,7 @@ static void test_layouts(void)
         }
         struct result_grid g;
         CHECK(result_grid_build(&g, set.rows, set.count) == 0, "layout grid");
+        CHECK(grid_is_chain(&g), "three layers of 8 channels each form a chain");
         int choice[3] = {-1, -1, -1};
         struct schedule nchw = {0}, nhwc = {0}, mixed = {.choice = choice};
         CHECK(grid_schedule(&g, 0, LAYOUT_NCHW, false, &nchw) == 0 &&
@@ -327,6 +328,12 @@ static void test_layouts(void)
         for (int l = 0; l < 3; l++)
             CHECK(choice[l] >= 0 && strcmp(g.variants[choice[l]], variant) == 0,
                   "round %d: layer %d on %s", round, l, choice[l] >= 0 ? g.variants[choice[l]] : "-");
+        result_grid_free(&g);
+        /* a layer taking other channels than the one before gives breaks it */
+        set.rows[2].layer.c_in = 16;
+        set.rows[3].layer.c_in = 16;
+        CHECK(result_grid_build(&g, set.rows, set.count) == 0, "broken chain grid");
+        CHECK(!grid_is_chain(&g), "b takes 16 channels after a gives 8: not a chain");
         result_grid_free(&g);
         result_set_free(&set);
     }
