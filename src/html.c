@@ -31,11 +31,12 @@ static void put_meta_row(const char *key, const char *value, void *context)
     fputs("</td></tr>\n", f);
 }
 
-/* The chart's name from its file: PREFIX-NAME.svg -> NAME, given the prefix
- * every chart shares. */
-static const char *chart_name(const char *path, size_t prefix_length, char *name, size_t size)
+/* The chart's name from its file: PREFIX-NAME.svg -> NAME. */
+static const char *chart_name(const char *path, const char *prefix, char *name, size_t size)
 {
-    const char *start = path + prefix_length;
+    const size_t skip = strlen(prefix) + 1;
+    const char *start = strncmp(path, prefix, skip - 1) == 0 && path[skip - 1] == '-' ? path + skip
+                                                                                      : path;
     size_t length = strlen(start);
     if (length > 4 && strcmp(start + length - 4, ".svg") == 0)
         length -= 4;
@@ -128,22 +129,9 @@ static void write_page(FILE *f, const struct html_report *r, char *error, size_t
     }
     if (r->chart_count) {
         fputs("<h2 id=\"charts\">Charts</h2>\n", f);
-        /* the prefix every chart file shares: up to the last '-' of the first
-         * that belongs to no chart name (charts are PREFIX-NAME.svg) */
-        const char *first = r->charts[0];
-        size_t prefix_length = 0;
-        for (size_t n = strlen(first); n > 0; n--) {
-            bool shared = true;
-            for (size_t c = 0; c < r->chart_count && shared; c++)
-                shared = strncmp(r->charts[c], first, n) == 0;
-            if (shared && first[n - 1] == '-') {
-                prefix_length = n;
-                break;
-            }
-        }
         for (size_t c = 0; c < r->chart_count; c++) {
             char name[256], id[32];
-            chart_name(r->charts[c], prefix_length, name, sizeof name);
+            chart_name(r->charts[c], r->prefix, name, sizeof name);
             snprintf(id, sizeof id, "chart%zu", c + 1);
             fprintf(f, "<figure id=\"%s\">\n<figcaption>", id);
             put_escaped(f, name);

@@ -11,6 +11,7 @@ struct html_report {
     const char *title;      /* the config(s) the result is of */
     const char *csv_path;   /* the result, named on the page; its .meta is read */
     const char *summary;    /* the closing summary as printed, or NULL */
+    const char *prefix;     /* the charts are PREFIX-NAME.svg */
     char *const *charts;    /* SVG files to inline, in order */
     size_t chart_count;
 };

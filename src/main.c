@@ -73,7 +73,7 @@ static int write_report(const struct result_set *results, const char *csv_path,
         return EXIT_RUNTIME;
     }
     const struct html_report report = {.title = title, .csv_path = csv_path, .summary = summary,
-                                       .charts = charts, .chart_count = count};
+                                       .prefix = prefix, .charts = charts, .chart_count = count};
     if (html_report_write(path, &report, error, sizeof error) != 0) {
         fprintf(stderr, "convbench: %s\n", error);
         return EXIT_RUNTIME;
@@ -82,29 +82,10 @@ static int write_report(const struct result_set *results, const char *csv_path,
     return EXIT_OK;
 }
 
-/* The charts of a result: from the rows in memory after a run, or from a
- * saved CSV (--plot), to PREFIX-CHART.png and .svg, each named on stdout,
- * and the report page PREFIX.html with them and the summary (NULL for a
- * saved result). */
-static int draw_charts(const struct result_set *results, double bandwidth, const char *csv_path,
-                       const char *prefix, bool quiet, const char *summary)
+/* draw_charts once the prefix is known. */
+static int draw_and_report(const struct result_set *results, double bandwidth,
+                           const char *csv_path, const char *prefix, const char *summary)
 {
-    if (!charts_available()) {
-        /* after a run, the charts can be drawn later; --plot has no later */
-        if (!quiet && prefix)
-            fprintf(stderr, "convbench: gnuplot is not installed: no charts\n");
-        else if (!quiet)
-            fprintf(stderr, "convbench: gnuplot is not installed: no charts (scripts/plot %s "
-                    "draws them once it is)\n", csv_path);
-        return EXIT_RUNTIME;
-    }
-    char derived[4096];
-    if (!prefix) {
-        const size_t length = strlen(csv_path);
-        snprintf(derived, sizeof derived, "%.*s", (int)(length > 4 && strcmp(csv_path + length -
-                 4, ".csv") == 0 ? length - 4 : length), csv_path);
-        prefix = derived;
-    }
     fflush(NULL); /* the summary comes before the chart paths */
     char *drawn = NULL;
     size_t drawn_size = 0;
@@ -134,6 +115,33 @@ static int draw_charts(const struct result_set *results, double bandwidth, const
     fprintf(stderr, "convbench: the charts of %s are incomplete; the results are unaffected\n",
             csv_path);
     return EXIT_RUNTIME;
+}
+
+/* The charts of a result: from the rows in memory after a run, or from a
+ * saved CSV (--plot), to PREFIX-CHART.png and .svg, each named on stdout,
+ * and the report page PREFIX.html with them and the summary (NULL for a
+ * saved result). */
+static int draw_charts(const struct result_set *results, double bandwidth, const char *csv_path,
+                       const char *prefix, bool quiet, const char *summary)
+{
+    if (!charts_available()) {
+        /* after a run, the charts can be drawn later; --plot has no later */
+        if (!quiet && prefix)
+            fprintf(stderr, "convbench: gnuplot is not installed: no charts\n");
+        else if (!quiet)
+            fprintf(stderr, "convbench: gnuplot is not installed: no charts (scripts/plot %s "
+                    "draws them once it is)\n", csv_path);
+        return EXIT_RUNTIME;
+    }
+    char *derived = prefix ? NULL : path_beside(csv_path, "");
+    if (!prefix && !derived) {
+        fputs("convbench: out of memory\n", stderr);
+        return EXIT_RUNTIME;
+    }
+    const int status = draw_and_report(results, bandwidth, csv_path, prefix ? prefix : derived,
+                                       summary);
+    free(derived);
+    return status;
 }
 
 /* --plot=PREFIX RESULT.csv */
@@ -239,27 +247,27 @@ static int write_phases(const struct result_set *results, const char *csv_path)
         phased += results->rows[i].phased;
     if (!phased)
         return EXIT_OK;
-    char path[4096], error[512];
-    const size_t length = strlen(csv_path);
-    const int base = (int)(length > 4 && strcmp(csv_path + length - 4, ".csv") == 0 ? length - 4
-                                                                                    : length);
-    if (snprintf(path, sizeof path, "%.*s-phases.csv", base, csv_path) >= (int)sizeof path) {
-        fprintf(stderr, "convbench: %s: the path is too long for its phases table\n", csv_path);
+    char error[512];
+    char *path = path_beside(csv_path, "-phases.csv");
+    if (!path) {
+        fputs("convbench: out of memory\n", stderr);
         return EXIT_RUNTIME;
     }
     struct atomic_file table;
-    if (atomic_open(&table, path, error, sizeof error) != 0) {
-        fprintf(stderr, "convbench: %s\n", error);
-        return EXIT_RUNTIME;
+    int status = EXIT_OK;
+    if (atomic_open(&table, path, error, sizeof error) == 0) {
+        result_write_phases_header(table.file);
+        for (size_t i = 0; i < results->count; i++)
+            result_write_phases(table.file, &results->rows[i]);
+        if (atomic_close(&table, 1, error, sizeof error) != 0)
+            status = EXIT_RUNTIME;
+    } else {
+        status = EXIT_RUNTIME;
     }
-    result_write_phases_header(table.file);
-    for (size_t i = 0; i < results->count; i++)
-        result_write_phases(table.file, &results->rows[i]);
-    if (atomic_close(&table, 1, error, sizeof error) != 0) {
+    if (status != EXIT_OK)
         fprintf(stderr, "convbench: %s\n", error);
-        return EXIT_RUNTIME;
-    }
-    return EXIT_OK;
+    free(path);
+    return status;
 }
 
 /* After a group is committed: its summaries, where its rows went, its

@@ -464,15 +464,19 @@ char *partial_path_for(const char *path)
     return partial;
 }
 
-char *meta_path_for(const char *csv_path)
+char *path_beside(const char *csv_path, const char *suffix)
 {
     size_t length = strlen(csv_path);
-    char *path = malloc(length + 6);
-    if (!path)
-        return NULL;
-    strcpy(path, csv_path);
-    if (length > 4 && strcmp(path + length - 4, ".csv") == 0)
-        path[length - 4] = '\0';
-    strcat(path, ".meta");
+    if (length > 4 && strcmp(csv_path + length - 4, ".csv") == 0)
+        length -= 4;
+    const size_t size = length + strlen(suffix) + 1;
+    char *path = malloc(size);
+    if (path)
+        snprintf(path, size, "%.*s%s", (int)length, csv_path, suffix);
     return path;
+}
+
+char *meta_path_for(const char *csv_path)
+{
+    return path_beside(csv_path, ".meta");
 }

@@ -79,6 +79,10 @@ void csv_sink_save_partial(struct csv_sink *sink, int first_signal);
 /* "x.csv" -> "x.partial.csv" (else ".partial" appended). */
 char *partial_path_for(const char *path);
 
+/* A file beside a result: its path without ".csv", then suffix ("x.csv",
+ * "-phases.csv" -> "x-phases.csv"); malloc'd, NULL when out of memory. */
+char *path_beside(const char *csv_path, const char *suffix);
+
 /* The .meta path beside a CSV path: "x.csv" -> "x.meta", else "x.meta" appended. */
 char *meta_path_for(const char *csv_path);
 
