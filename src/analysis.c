@@ -426,12 +426,45 @@ int grid_schedule(const struct result_grid *g, size_t thread, int family, bool o
     return 0;
 }
 
+int grid_layout_schedules(const struct result_grid *g, size_t thread,
+                          struct layout_schedule out[LAYOUT_SCHEDULES], int *choices)
+{
+    bool other = false;
+    for (size_t l = 0; l < g->layer_count; l++)
+        for (size_t v = 0; v < g->variant_count; v++) {
+            const struct result_row *r = grid_measured(g, l, thread, v);
+            other |= r && layout_family_of(r->layout_out) != LAYOUT_NCHW;
+        }
+    if (!other || !grid_is_chain(g))
+        return 0;
+    int n = 0;
+    for (int k = 0; k < LAYOUT_SCHEDULES; k++) {
+        const bool mixed = k >= LAYOUT_FAMILIES, own = k == LAYOUT_FAMILIES;
+        struct layout_schedule *s = &out[n];
+        *s = (struct layout_schedule){.mixed = mixed};
+        if (mixed && choices)
+            s->plan.choice = choices + (own ? 0 : g->layer_count);
+        if (grid_schedule(g, thread, mixed ? SCHEDULE_ANY : k, own, &s->plan) != 0)
+            return -1;
+        if (!s->plan.complete)
+            continue;
+        if (mixed)
+            snprintf(s->name, sizeof s->name, "best mixed, %s", own ? "own" : "all");
+        else
+            snprintf(s->name, sizeof s->name, "all in %s",
+                     layout_family_name((enum layout_family)k));
+        n++;
+    }
+    return n;
+}
+
 double row_outside_kernel(const struct result_row *r)
 {
     if (!r->phased || !(r->phase_wall_us > 0.0))
         return -1.0;
-    const double main = r->phase_us[PHASE_MICRO_KERNEL] + r->phase_us[PHASE_PRODUCTS] +
-                        r->phase_us[PHASE_COMPUTE];
+    double main = 0.0;
+    for (int p = 0; p < PHASE_COUNT; p++)
+        main += phase_is_kernel((enum phase)p) ? r->phase_us[p] : 0.0;
     const double aside = 1.0 - main / r->phase_wall_us;
     return aside > 0.0 ? aside : 0.0;
 }

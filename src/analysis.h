@@ -155,6 +155,23 @@ struct schedule {
 int grid_schedule(const struct result_grid *grid, size_t thread, int family, bool own_only,
                   struct schedule *out);
 
+/* The schedules the summary and the layouts chart show: every layer in
+ * each layout family (over all variants), then the best mixed schedule over
+ * convbench's own variants and over all. */
+#define LAYOUT_SCHEDULES (LAYOUT_FAMILIES + 2)
+struct layout_schedule {
+    char name[32];     /* "all in nhwc", "best mixed, own" */
+    bool mixed;
+    struct schedule plan; /* choice set only for the mixed ones */
+};
+
+/* Fills out with the complete schedules, in that order, and returns how
+ * many; 0 when no row writes another layout than NCHW or the layers do not
+ * chain, -1 when out of memory. choices, when not NULL, holds 2 x
+ * layer_count entries: the two mixed schedules' choices. */
+int grid_layout_schedules(const struct result_grid *grid, size_t thread,
+                          struct layout_schedule out[LAYOUT_SCHEDULES], int *choices);
+
 /* The share of a row's instrumented run outside its main kernel (full
  * micro-tiles, Winograd's products, a library's compute): packing,
  * transforms, edge tiles, waiting; -1 when it has no phases. */

@@ -542,15 +542,11 @@ static void print_best_of(FILE *out, const struct summary *s, size_t ti)
 static void print_layouts(FILE *out, const struct summary *s, size_t ti)
 {
     const struct result_grid *g = &s->grid;
-    bool other_layout = false;
-    for (size_t li = 0; li < g->layer_count; li++)
-        for (size_t v = 0; v < g->variant_count; v++) {
-            const struct result_row *r = grid_measured(g, li, ti, v);
-            other_layout |= r && layout_family_of(r->layout_out) != LAYOUT_NCHW;
-        }
-    int *choice = malloc((g->layer_count ? g->layer_count : 1) * sizeof *choice);
-    if (!other_layout || !choice || !grid_is_chain(g)) {
-        free(choice);
+    struct layout_schedule schedules[LAYOUT_SCHEDULES];
+    int *choices = malloc((2 * g->layer_count + 1) * sizeof *choices);
+    const int n = choices ? grid_layout_schedules(g, ti, schedules, choices) : -1;
+    if (n <= 0) {
+        free(choices);
         return;
     }
     fprintf(out, "\n%s, %d thread%s: which layout the network should run in (layers as a "
@@ -560,32 +556,22 @@ static void print_layouts(FILE *out, const struct summary *s, size_t ti)
             thread_label(g->threads[ti]));
     fprintf(out, "  %-28s %12s %12s %12s\n", "layout", "network", "conversions",
             "converting");
-    for (int family = 0; family <= LAYOUT_FAMILIES + 1; family++) {
-        const bool mixed = family >= LAYOUT_FAMILIES;
-        const bool own = family == LAYOUT_FAMILIES;
-        struct schedule plan = {.choice = mixed ? choice : NULL};
-        if (grid_schedule(g, ti, mixed ? SCHEDULE_ANY : family, own, &plan) != 0 ||
-            !plan.complete)
-            continue;
-        char name[64];
-        if (!mixed)
-            snprintf(name, sizeof name, "all in %s", layout_family_name(family));
-        else
-            snprintf(name, sizeof name, "best mixed, %s variants", own ? "own" : "all");
-        fprintf(out, "  %-28s %12.1f %12zu %12.1f\n", name, plan.time_us, plan.conversions,
-                plan.convert_us);
-        if (!mixed)
+    for (int k = 0; k < n; k++) {
+        const struct schedule *plan = &schedules[k].plan;
+        fprintf(out, "  %-28s %12.1f %12zu %12.1f\n", schedules[k].name, plan->time_us,
+                plan->conversions, plan->convert_us);
+        if (!schedules[k].mixed)
             continue;
         fprintf(out, "    ");
         for (size_t li = 0; li < g->layer_count; li++) {
-            const struct result_row *r = grid_measured(g, li, ti, (size_t)choice[li]);
+            const struct result_row *r = grid_measured(g, li, ti, (size_t)plan->choice[li]);
             fprintf(out, "%s%s:%s", li % 4 ? " " : "", r->layer.name, r->variant);
             if (li + 1 < g->layer_count && li % 4 == 3)
                 fprintf(out, "\n    ");
         }
         fputc('\n', out);
     }
-    free(choice);
+    free(choices);
 }
 
 /* Per layer, the fastest of convbench's own variants against the baseline:

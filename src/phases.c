@@ -33,6 +33,11 @@ const char *phase_name(enum phase phase)
     return names[phase];
 }
 
+bool phase_is_kernel(enum phase phase)
+{
+    return phase == PHASE_MICRO_KERNEL || phase == PHASE_PRODUCTS || phase == PHASE_COMPUTE;
+}
+
 static double seconds_now(void)
 {
     struct timespec ts;

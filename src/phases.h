@@ -32,6 +32,11 @@ enum phase {
 
 const char *phase_name(enum phase phase);
 
+/* Whether a phase is a variant's main work (full micro-tiles, Winograd's
+ * products, a library's primitive); the others are overhead around it:
+ * packing, transforms, edge tiles. */
+bool phase_is_kernel(enum phase phase);
+
 extern bool phases_active;
 
 /* A tick count for phase_add: the time-stamp counter where there is one. */

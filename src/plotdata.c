@@ -9,6 +9,7 @@
 #include "analysis.h"
 #include "crossover.h"
 #include "meta.h"
+#include "results.h"
 #include "variant.h"
 
 #define PLOT_BATCHES_MAX 64
@@ -402,13 +403,6 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Whether a phase is the main work of its variant (the rest is overhead:
- * packing, transforms, edge tiles). */
-static bool main_phase(int p)
-{
-    return p == PHASE_MICRO_KERNEL || p == PHASE_PRODUCTS || p == PHASE_COMPUTE;
-}
-
 /* Whether a row's phases are drawn: it has them at the top thread count,
  * and they say more than one opaque "compute" (a library's primitive). */
 static bool drawn_phases(const struct view *w, const struct result_row *r)
@@ -484,7 +478,7 @@ static int write_phases(FILE *f, const struct view *w, char *title, size_t size,
         int top = -1;
         double top_share = 0.0;
         for (int p = 0; p <= PHASE_COUNT && n; p++) {
-            if (!used[p] || (p < PHASE_COUNT && main_phase(p)))
+            if (!used[p] || (p < PHASE_COUNT && phase_is_kernel((enum phase)p)))
                 continue;
             int k = 0;
             for (size_t i = 0; i < w->set->count; i++)
@@ -641,10 +635,9 @@ static void title_roofline(const struct view *w, const struct crossover_map *m, 
     if (!layers) {
         snprintf(t, size, "roofline (no measured peak and bandwidth)");
     } else {
-        qsort(fractions, layers, sizeof *fractions, compare_double);
         snprintf(t, size, "%zu of %zu layers are memory-bound; the fastest runs reach a median "
                  "%.0f%% of their roof", memory, layers,
-                 100.0 * fractions[layers / 2]);
+                 100.0 * median_of(fractions, (int)layers));
     }
     free(fractions);
 }
@@ -790,45 +783,26 @@ static void write_params(FILE *f, const struct view *w, double bandwidth, int se
  * title gets the finding. Returns the bars (none when every row is NCHW). */
 static int write_layouts(FILE *f, const struct view *w, char *title, size_t size)
 {
-    const struct result_grid *g = &w->grid;
-    bool other = false;
-    for (size_t l = 0; l < g->layer_count; l++)
-        for (size_t v = 0; v < g->variant_count; v++) {
-            const struct result_row *r = grid_measured(g, l, w->top, v);
-            other |= r && layout_family_of(r->layout_out) != LAYOUT_NCHW;
-        }
+    struct layout_schedule schedules[LAYOUT_SCHEDULES];
+    const int n = grid_layout_schedules(&w->grid, w->top, schedules, NULL);
     fprintf(f, "# schedule, layers ms, conversions ms\n");
     title[0] = '\0';
-    if (!other || !grid_is_chain(g))
-        return 0;
-    int bars = 0;
-    double best = INFINITY, nchw = NAN;
-    char best_name[48] = "";
-    for (int family = 0; family <= LAYOUT_FAMILIES + 1; family++) {
-        const bool mixed = family >= LAYOUT_FAMILIES, own = family == LAYOUT_FAMILIES;
-        struct schedule plan = {0};
-        if (grid_schedule(g, w->top, mixed ? SCHEDULE_ANY : family, own, &plan) != 0 ||
-            !plan.complete)
-            continue;
-        char name[48];
-        if (mixed)
-            snprintf(name, sizeof name, "best mix, %s", own ? "own" : "all");
-        else
-            snprintf(name, sizeof name, "all in %s", layout_family_name(family));
-        fprintf(f, "\"%s\" %.4f %.4f\n", name, 1e-3 * (plan.time_us - plan.convert_us),
-                1e-3 * plan.convert_us);
-        bars++;
-        if (family == LAYOUT_NCHW)
-            nchw = plan.time_us;
-        if (!mixed && plan.time_us < best) {
-            best = plan.time_us;
-            snprintf(best_name, sizeof best_name, "%s", name);
-        }
+    double nchw = NAN;
+    int best = -1;
+    for (int k = 0; k < n; k++) {
+        const struct layout_schedule *s = &schedules[k];
+        fprintf(f, "\"%s\" %.4f %.4f\n", s->name, 1e-3 * (s->plan.time_us - s->plan.convert_us),
+                1e-3 * s->plan.convert_us);
+        if (strcmp(s->name, "all in nchw") == 0)
+            nchw = s->plan.time_us;
+        if (!s->mixed && (best < 0 || s->plan.time_us < schedules[best].plan.time_us))
+            best = k;
     }
-    if (isfinite(best) && !isnan(nchw))
+    if (best >= 0 && !isnan(nchw))
         snprintf(title, size, "fastest single layout: %s, %.2f ms (all in nchw: %.2f ms), "
-                 "conversions included", best_name, 1e-3 * best, 1e-3 * nchw);
-    return bars;
+                 "conversions included", schedules[best].name,
+                 1e-3 * schedules[best].plan.time_us, 1e-3 * nchw);
+    return n > 0 ? n : 0;
 }
 
 /* What the tables' writers find on the way, for params.gp and the counts. */
@@ -995,13 +969,10 @@ int plot_data_load(const char *csv_path, struct result_set *set, double *bandwid
     for (size_t i = 0; *bandwidth > 0.0 && i < set->count; i++)
         set->rows[i].memory_us = (double)set->rows[i].cost.bytes / (*bandwidth * 1e3);
     /* the phases table beside it, when the run wrote one */
-    char phases[4096];
-    const size_t length = strlen(csv_path);
-    const int base = (int)(length > 4 && strcmp(csv_path + length - 4, ".csv") == 0 ? length - 4
-                                                                                    : length);
-    if (snprintf(phases, sizeof phases, "%.*s-phases.csv", base, csv_path) < (int)sizeof phases &&
-        result_set_load_phases(set, phases, error, sizeof error) < 0)
+    char *phases = path_beside(csv_path, "-phases.csv");
+    if (phases && result_set_load_phases(set, phases, error, sizeof error) < 0)
         fprintf(stderr, "convbench: %s (the charts go on without phases)\n", error);
+    free(phases);
     return 0;
 }
 
