@@ -1,0 +1,84 @@
+/* The body of the regular convolution tiles (see direct.h), for one ISA.
+ * The including file defines VEC, LANES (lanes), TARGET (a function
+ * attribute), V_ZERO(), V_LOAD(p), V_STORE(p, v), V_SET1(x),
+ * V_FMA(a, b, acc) (acc + a * b), V_ADD(a, b), the widest tiles P_MAX_KB1, P_MAX_KB2,
+ * P_MAX_KB4 (numbers from 1 to 14) and TILES_NAME.
+ *
+ * A tile keeps P x KB accumulators in registers; each reduction step loads
+ * the KB weight vectors of one input channel and broadcasts that channel's
+ * value at each of the P pixels: P x KB FMAs against P broadcasts and KB
+ * loads. Its independent chains cover the FMA latency when P x KB >= 8. */
+#include "direct.h"
+#include "tiles.inc.h"
+
+/* cper: channels per input block (LANES for blocked input, 1 for plain),
+ * which is also the distance between consecutive pixels of the input. */
+static inline __attribute__((always_inline)) TARGET void
+conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const int P)
+{
+    VEC acc[DIRECT_P_MAX][4];
+#pragma GCC unroll 4
+    for (int k = 0; k < KB; k++) {
+        const VEC b = t->bias ? V_LOAD(t->bias + k * LANES) : V_ZERO();
+#pragma GCC unroll 16
+        for (int p = 0; p < P; p++)
+            acc[p][k] = b;
+    }
+    const ptrdiff_t tap_floats = (ptrdiff_t)cper * KB * LANES;
+    const ptrdiff_t row_floats = t->kernel_w * tap_floats;
+    for (int64_t cb = 0; cb < t->cb; cb++) {
+        const float *in_cb = t->in + cb * t->cb_stride;
+        const float *w_cb = t->w + cb * t->kernel_h * row_floats;
+        for (int kh = t->kh0; kh < t->kh1; kh++) {
+            const float *in_row = in_cb + (kh - t->kh0) * t->kh_stride;
+            const float *w = w_cb + kh * row_floats;
+            for (int kw = 0; kw < t->kernel_w; kw++) {
+                const float *x = in_row + t->kw_offset[kw];
+                for (int c = 0; c < cper; c++) {
+                    VEC wv[4];
+#pragma GCC unroll 4
+                    for (int k = 0; k < KB; k++)
+                        wv[k] = V_LOAD(w + k * LANES);
+#pragma GCC unroll 16
+                    for (int p = 0; p < P; p++) {
+                        const VEC xv = V_SET1(x[p * cper + c]);
+#pragma GCC unroll 4
+                        for (int k = 0; k < KB; k++)
+                            acc[p][k] = V_FMA(wv[k], xv, acc[p][k]);
+                    }
+                    w += KB * LANES;
+                }
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < KB; k++)
+#pragma GCC unroll 16
+        for (int p = 0; p < P; p++)
+            V_STORE(t->out + k * t->out_block_stride + p * LANES, acc[p][k]);
+}
+
+#define CONV_TILE_FN(mode, cper, KB, P)                                               \
+    static TARGET void conv_##mode##_##KB##_##P(const struct direct_conv_tile *t)    \
+    {                                                                                 \
+        conv_tile(t, cper, KB, P);                                                    \
+    }
+#define CONV_TILE_ENTRY(mode, cper, KB, P) [P] = conv_##mode##_##KB##_##P,
+
+DIRECT_PS(P_MAX_KB1, CONV_TILE_FN, blocked, LANES, 1)
+DIRECT_PS(P_MAX_KB2, CONV_TILE_FN, blocked, LANES, 2)
+DIRECT_PS(P_MAX_KB4, CONV_TILE_FN, blocked, LANES, 4)
+DIRECT_PS(P_MAX_KB1, CONV_TILE_FN, plain, 1, 1)
+DIRECT_PS(P_MAX_KB2, CONV_TILE_FN, plain, 1, 2)
+DIRECT_PS(P_MAX_KB4, CONV_TILE_FN, plain, 1, 4)
+
+const struct direct_conv_tiles TILES_NAME = {
+    .block = LANES,
+    .p_max = {P_MAX_KB1, P_MAX_KB2, P_MAX_KB4},
+    .blocked = {{DIRECT_PS(P_MAX_KB1, CONV_TILE_ENTRY, blocked, LANES, 1)},
+                {DIRECT_PS(P_MAX_KB2, CONV_TILE_ENTRY, blocked, LANES, 2)},
+                {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, blocked, LANES, 4)}},
+    .plain = {{DIRECT_PS(P_MAX_KB1, CONV_TILE_ENTRY, plain, 1, 1)},
+              {DIRECT_PS(P_MAX_KB2, CONV_TILE_ENTRY, plain, 1, 2)},
+              {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, plain, 1, 4)}},
+};

@@ -1,0 +1,715 @@
+/* direct-blocked: convbench's own direct convolution on channel-blocked
+ * tensors (see direct.h for the tiles).
+ *
+ *   - Tensors are N x ceil(C / B) x H x W x B (nChw16c, nChw8c), channels
+ *     past C zero. A layer with fewer input channels than a block (an RGB
+ *     first layer) reads plain NCHW instead of wasting most of each vector.
+ *     load_input and store_output convert from and to NCHW, untimed and
+ *     reported.
+ *   - Regular, pointwise and grouped layers (group widths multiples of B):
+ *     output rows are cut into tiles of P pixels x KB output blocks, P and
+ *     KB chosen in plan from the row length. Where the row has padding or a
+ *     stride, each thread first copies the input rows an output row reads
+ *     into a band of its own (in the timed run) with zero columns for the
+ *     padding and the columns of a stride split by phase, so every tile
+ *     reads consecutive pixels and no tap is checked. A stride-1 pointwise
+ *     layer is one long row per image.
+ *   - Depthwise layers: one block of channels per vector, so no lane waits
+ *     on a narrow plane; interior pixels in unchecked tiles, the pixels
+ *     whose taps reach into the padding one at a time.
+ *   - Weights are packed once in plan, in the order the tiles read them.
+ *   - OpenMP over (image, output row, output-block tile) for regular
+ *     layers, (image, block, row) for depthwise ones, each thread a
+ *     contiguous run so that rows and weights stay in its caches. */
+#include <omp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "direct.h"
+#include "tensor.h"
+
+const struct direct_kernel direct_kernel__avx512 = {
+    "avx512", CPU_ISA_AVX512, 16, "nChw16c", &direct_conv_tiles__avx512, &direct_dw_tiles__avx512,
+};
+const struct direct_kernel direct_kernel__avx2 = {
+    "avx2", CPU_ISA_AVX2_FMA, 8, "nChw8c", &direct_conv_tiles__avx2, &direct_dw_tiles__avx2,
+};
+const struct direct_kernel direct_kernel__c = {
+    "c", CPU_ISA_GENERIC, 8, "nChw8c", &direct_conv_tiles__c, &direct_dw_tiles__c,
+};
+
+const struct direct_kernel *const direct_kernels[] = {
+#if defined(__x86_64__)
+    &direct_kernel__avx512,
+    &direct_kernel__avx2,
+#endif
+    &direct_kernel__c,
+};
+const size_t direct_kernel_count = sizeof direct_kernels / sizeof direct_kernels[0];
+
+static const struct direct_kernel *pick_kernel(void)
+{
+    for (size_t i = 0; i < direct_kernel_count; i++)
+        if (cpu_has_isa(direct_kernels[i]->isa))
+            return direct_kernels[i];
+    return &direct_kernel__c;
+}
+
+/* ---- planning arithmetic (plan and memory share it) -------------------- */
+
+/* KB output blocks from kb0 on, reading input blocks (or channels) from cb0 on. */
+struct ko_tile {
+    int64_t kb0, cb0;
+    int choice; /* KB = direct_kb_of(choice) */
+    size_t w_offset;
+};
+
+struct geometry {
+    struct conv_layer run;  /* the layer as the tiles see it (pointwise rows flattened) */
+    int block;
+    bool depthwise, plain; /* plain: NCHW input, one channel per reduction step */
+    int64_t cb_in, cb_out; /* blocks of input and output channels */
+    int64_t cper;          /* channels per input step: block or 1 */
+    int64_t steps;         /* input blocks (or channels) a tile reduces over */
+    /* regular layers */
+    int64_t group_blocks; /* output blocks per group */
+    int kb_choice;        /* the widest tile's KB (direct_kb_of) */
+    int64_t ko_tiles, row_tiles;
+    int pixels;           /* P */
+    bool band;       /* rows copied into per-thread bands */
+    int64_t band_w;  /* columns per phase of a band row */
+    size_t band_row; /* floats of one band row (all phases) */
+    size_t band_floats;
+    /* depthwise layers: output rows per work unit; the columns [dw_lo,
+     * dw_hi) whose taps all fall inside the input */
+    int64_t chunk_rows, chunks;
+    int64_t dw_lo, dw_hi;
+    /* rows whose only edge pixels are the first and the last go through
+     * edge tiles, which the taps these pixels read (bit kw) */
+    bool dw_edge_tiles;
+    uint64_t first_taps, last_taps;
+    size_t weight_floats;
+};
+
+/* The KB of the output-block tile that starts at block b of a group. */
+static int tile_choice(const struct geometry *g, int64_t b)
+{
+    int c = g->kb_choice;
+    while (direct_kb_of(c) > g->group_blocks - b)
+        c--;
+    return c;
+}
+
+/* Blocks of channels, rounded up. */
+static int64_t blocks(int64_t channels, int block)
+{
+    return (channels + block - 1) / block;
+}
+
+/* Rows of the band (padded, phase-split) of a layer's input rows. */
+static void plan_band(const struct conv_layer *r, struct geometry *g)
+{
+    const int64_t padded = r->pad_w + r->w_in + r->pad_right;
+    g->band_w = (padded + r->stride_w - 1) / r->stride_w;
+    g->band_row = (size_t)(r->stride_w * g->band_w * g->cper);
+}
+
+/* Depthwise: the columns whose taps all fall inside the input, and units
+ * enough for the threads. */
+static void plan_depthwise(const struct conv_layer *l, int threads, struct geometry *g)
+{
+    const int64_t S = l->stride_w, reach = (l->kernel_w - 1) * l->dilation_w;
+    g->cper = g->block;
+    g->dw_lo = (l->pad_w + S - 1) / S;
+    g->dw_hi = l->w_in - 1 - reach + l->pad_w < 0 ? 0 : (l->w_in - 1 - reach + l->pad_w) / S + 1;
+    if (g->dw_hi > l->w_out)
+        g->dw_hi = l->w_out;
+    if (g->dw_lo > g->dw_hi)
+        g->dw_lo = g->dw_hi;
+    if (l->c_out != l->c_in)
+        g->dw_lo = g->dw_hi = l->w_out; /* the edge function spreads the lanes */
+    g->dw_edge_tiles = l->c_out == l->c_in && l->kernel_w <= 64 && g->dw_lo <= 1 &&
+                       l->w_out - g->dw_hi <= 1;
+    g->first_taps = g->last_taps = 0;
+    for (int64_t kw = 0; kw < l->kernel_w && kw < 64; kw++) {
+        const int64_t first = kw * l->dilation_w - l->pad_w,
+                      last = (l->w_out - 1) * S + kw * l->dilation_w - l->pad_w;
+        g->first_taps |= (uint64_t)(first >= 0 && first < l->w_in) << kw;
+        g->last_taps |= (uint64_t)(last >= 0 && last < l->w_in) << kw;
+    }
+    const int64_t planes = l->batch * g->cb_out, want = 4 * (int64_t)threads;
+    g->chunks = 1;
+    while (planes * g->chunks < want && g->chunks < l->h_out)
+        g->chunks++;
+    g->chunk_rows = (l->h_out + g->chunks - 1) / g->chunks;
+    g->chunks = (l->h_out + g->chunk_rows - 1) / g->chunk_rows;
+}
+
+static void plan_geometry(const struct conv_layer *l, const struct direct_kernel *k, int threads,
+                          struct geometry *g)
+{
+    const int B = k->block;
+    *g = (struct geometry){.run = *l, .block = B};
+    g->depthwise = l->groups == l->c_in && l->groups > 1;
+    g->plain = l->groups == 1 && l->c_in < B;
+    g->cb_in = blocks(l->c_in, B);
+    g->cb_out = blocks(l->c_out, B);
+    const int64_t taps = l->kernel_h * l->kernel_w;
+    if (g->depthwise) {
+        g->weight_floats = (size_t)(g->cb_out * taps * B);
+        plan_depthwise(l, threads, g);
+        return;
+    }
+    struct conv_layer *r = &g->run;
+    if (taps == 1 && l->stride_h == 1 && l->stride_w == 1 && !l->pad_h && !l->pad_w &&
+        !l->pad_bottom && !l->pad_right) {
+        /* a pointwise layer maps each pixel on its own: one row per image */
+        r->w_in = r->w_out = l->h_in * l->w_in;
+        r->h_in = r->h_out = 1;
+    }
+    g->cper = g->plain ? 1 : B;
+    g->steps = g->plain ? l->c_in : l->groups == 1 ? g->cb_in : l->c_in / l->groups / B;
+    g->group_blocks = l->groups == 1 ? g->cb_out : l->c_out / l->groups / B;
+    /* KB: two blocks where the row gives enough pixels for the FMA
+     * latency, four on short rows (7x7 planes, 1x1 classifiers) */
+    g->kb_choice = g->group_blocks >= 2 ? 1 : 0;
+    if (g->group_blocks >= 4 && r->w_out < 7)
+        g->kb_choice = 2;
+    const int p_max = k->conv->p_max[g->kb_choice];
+    g->row_tiles = (r->w_out + p_max - 1) / p_max;
+    g->pixels = (int)((r->w_out + g->row_tiles - 1) / g->row_tiles);
+    /* a group's last tile takes the widest KB its remaining blocks fill */
+    int64_t tiles = 0;
+    for (int64_t b = 0; b < g->group_blocks; tiles++)
+        b += direct_kb_of(tile_choice(g, b));
+    g->ko_tiles = tiles * l->groups;
+    g->weight_floats =
+        (size_t)(g->cb_out * B) * (size_t)(g->steps * g->cper * taps);
+    g->band = g->plain || r->stride_w > 1 || r->pad_w > 0 || r->pad_right > 0;
+    if (g->band) {
+        plan_band(r, g);
+        g->band_floats = g->band_row * (size_t)(r->kernel_h * (g->plain ? l->c_in : g->cb_in));
+    }
+}
+
+/* ---- the variant -------------------------------------------------------- */
+
+struct direct_state {
+    struct conv_layer layer; /* as given */
+    struct geometry g;
+    const struct direct_kernel *k;
+    int threads;
+    float *in_buf;  /* blocked input (NULL for plain input: the caller's is read) */
+    float *out_buf; /* blocked output */
+    float *weights, *bias;
+    struct ko_tile *tiles;
+    ptrdiff_t *kw_offset;
+    float *bands; /* threads x band_floats */
+    char describe[64];
+};
+
+static void direct_destroy(void *state)
+{
+    struct direct_state *s = state;
+    if (s) {
+        free(s->in_buf);
+        free(s->out_buf);
+        free(s->weights);
+        free(s->bias);
+        free(s->tiles);
+        free(s->kw_offset);
+        free(s->bands);
+    }
+    free(s);
+}
+
+static _Thread_local char why_text[128];
+
+static enum conv_status supports_with(const struct direct_kernel *k, const struct conv_layer *l,
+                                      const char **why)
+{
+    const int B = k->block;
+    if (l->groups == 1)
+        return CONV_OK;
+    if (l->groups == l->c_in) {
+        const int64_t m = l->c_out / l->c_in;
+        if (B % m == 0)
+            return CONV_OK;
+        snprintf(why_text, sizeof why_text,
+                 "depthwise multiplier %lld does not divide the %d-channel block",
+                 (long long)m, B);
+        *why = why_text;
+        return CONV_UNSUPPORTED;
+    }
+    const int64_t gi = l->c_in / l->groups, go = l->c_out / l->groups;
+    if (gi % B == 0 && go % B == 0)
+        return CONV_OK;
+    snprintf(why_text, sizeof why_text,
+             "groups of %lld in and %lld out channels are not whole %d-channel blocks",
+             (long long)gi, (long long)go, B);
+    *why = why_text;
+    return CONV_UNSUPPORTED;
+}
+
+static enum conv_status direct_supports(const struct conv_layer *l, const char **why)
+{
+    return supports_with(pick_kernel(), l, why);
+}
+
+/* Regular weights (C_out x C_in/G x Kh x Kw) into the tiles' order. */
+static void pack_regular(struct direct_state *s, const float *w)
+{
+    const struct conv_layer *l = &s->layer;
+    const struct geometry *g = &s->g;
+    const int B = g->block;
+    const int64_t gi = l->c_in / l->groups, Kh = l->kernel_h, Kw = l->kernel_w;
+    for (int64_t t = 0; t < g->ko_tiles; t++) {
+        const struct ko_tile *tile = &s->tiles[t];
+        const int KB = direct_kb_of(tile->choice);
+        float *dst = s->weights + tile->w_offset;
+        for (int64_t step = 0; step < g->steps; step++)
+            for (int64_t kh = 0; kh < Kh; kh++)
+                for (int64_t kw = 0; kw < Kw; kw++)
+                    for (int64_t c = 0; c < g->cper; c++)
+                        for (int kb = 0; kb < KB; kb++)
+                            for (int lane = 0; lane < B; lane++) {
+                                const int64_t co = (tile->kb0 + kb) * B + lane;
+                                /* the channel within the group */
+                                const int64_t ci = step * g->cper + c;
+                                *dst++ = co < l->c_out && ci < gi
+                                             ? w[((co * gi + ci) * Kh + kh) * Kw + kw]
+                                             : 0.0f;
+                            }
+    }
+}
+
+static void plan_tiles(struct direct_state *s)
+{
+    const struct conv_layer *l = &s->layer;
+    const struct geometry *g = &s->g;
+    const int B = g->block;
+    const int64_t group_steps = l->groups == 1 ? 0 : g->steps;
+    const size_t tap_floats = (size_t)(g->steps * g->cper * l->kernel_h * l->kernel_w);
+    size_t offset = 0;
+    int64_t n = 0;
+    for (int64_t grp = 0; grp < l->groups; grp++)
+        for (int64_t b = 0; b < g->group_blocks;) {
+            const int c = tile_choice(g, b);
+            s->tiles[n++] =
+                (struct ko_tile){grp * g->group_blocks + b, grp * group_steps, c, offset};
+            offset += (size_t)(direct_kb_of(c) * B) * tap_floats;
+            b += direct_kb_of(c);
+        }
+}
+
+static void pack_depthwise(struct direct_state *s, const float *w)
+{
+    const struct conv_layer *l = &s->layer;
+    const int B = s->g.block;
+    const int64_t taps = l->kernel_h * l->kernel_w;
+    for (int64_t ob = 0; ob < s->g.cb_out; ob++)
+        for (int64_t t = 0; t < taps; t++)
+            for (int lane = 0; lane < B; lane++) {
+                const int64_t co = ob * B + lane;
+                s->weights[(ob * taps + t) * B + lane] = co < l->c_out ? w[co * taps + t] : 0.0f;
+            }
+}
+
+enum conv_status direct_plan_with(const struct direct_kernel *k, const struct conv_layer *l,
+                                  const float *weights, const float *bias, int threads,
+                                  void **state, const char **why)
+{
+    enum conv_status supported = supports_with(k, l, why);
+    if (supported != CONV_OK)
+        return supported;
+    struct direct_state *s = calloc(1, sizeof *s);
+    if (!s)
+        goto oom;
+    s->layer = *l;
+    s->k = k;
+    s->threads = threads;
+    plan_geometry(l, k, threads, &s->g);
+    const struct geometry *g = &s->g;
+    const int B = k->block;
+    const size_t out_floats = (size_t)(l->batch * g->cb_out * l->h_out * l->w_out * B);
+    s->out_buf = tensor_alloc(out_floats, sizeof(float));
+    s->weights = tensor_alloc(g->weight_floats, sizeof(float));
+    s->bias = tensor_alloc((size_t)(g->cb_out * B), sizeof(float));
+    if (!s->out_buf || !s->weights || !s->bias)
+        goto oom;
+    for (int64_t c = 0; c < g->cb_out * B; c++)
+        s->bias[c] = bias && c < l->c_out ? bias[c] : 0.0f;
+    if (!g->plain) {
+        const size_t in_floats = (size_t)(l->batch * g->cb_in * l->h_in * l->w_in * B);
+        s->in_buf = tensor_alloc(in_floats, sizeof(float));
+        if (!s->in_buf)
+            goto oom;
+        tensor_fill(s->in_buf, in_floats, 0.0f);
+    }
+    s->kw_offset = malloc((size_t)l->kernel_w * sizeof *s->kw_offset);
+    if (!s->kw_offset)
+        goto oom;
+    if (g->depthwise) {
+        pack_depthwise(s, weights);
+    } else {
+        s->tiles = malloc((size_t)g->ko_tiles * sizeof *s->tiles);
+        if (!s->tiles)
+            goto oom;
+        plan_tiles(s);
+        pack_regular(s, weights);
+    }
+    const struct conv_layer *r = &g->run;
+    for (int64_t kw = 0; kw < r->kernel_w; kw++) {
+        const int64_t x = kw * r->dilation_w;
+        s->kw_offset[kw] = g->band && !g->depthwise ? (ptrdiff_t)((x % r->stride_w * g->band_w + x / r->stride_w) *
+                                                 g->cper)
+                                   : (ptrdiff_t)(x * B);
+    }
+    if (g->band_floats) {
+        /* zeroed once: the runs write only the columns inside the input */
+        s->bands = tensor_alloc(g->band_floats * (size_t)threads, sizeof(float));
+        if (!s->bands)
+            goto oom;
+        tensor_fill(s->bands, g->band_floats * (size_t)threads, 0.0f);
+    }
+    snprintf(s->describe, sizeof s->describe, "%s %s", k->name,
+             g->depthwise ? "depthwise" : g->plain ? "plain-input" : "blocked");
+    *state = s;
+    return CONV_OK;
+oom:
+    direct_destroy(s);
+    *why = "out of memory";
+    return CONV_ERROR;
+}
+
+static enum conv_status direct_plan(const struct conv_layer *l, const float *weights,
+                                    const float *bias, int threads, void **state,
+                                    const char **why)
+{
+    return direct_plan_with(pick_kernel(), l, weights, bias, threads, state, why);
+}
+
+/* ---- conversions -------------------------------------------------------- */
+
+static enum conv_status direct_load_input(void *state, const float *in)
+{
+    const struct direct_state *s = state;
+    const struct conv_layer *l = &s->layer;
+    if (s->g.plain)
+        return CONV_OK; /* the tiles read NCHW */
+    const int B = s->g.block;
+    const int64_t hw = l->h_in * l->w_in, cb_in = s->g.cb_in;
+    #pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int64_t nb = 0; nb < l->batch * cb_in; nb++) {
+        const int64_t n = nb / cb_in, c0 = nb % cb_in * B;
+        float *dst = s->in_buf + nb * hw * B;
+        for (int lane = 0; lane < B && c0 + lane < l->c_in; lane++) {
+            const float *src = in + (n * l->c_in + c0 + lane) * hw;
+            for (int64_t i = 0; i < hw; i++)
+                dst[i * B + lane] = src[i];
+        }
+    }
+    return CONV_OK;
+}
+
+static enum conv_status direct_store_output(void *state, float *out)
+{
+    const struct direct_state *s = state;
+    const struct conv_layer *l = &s->layer;
+    const int B = s->g.block;
+    const int64_t hw = l->h_out * l->w_out, cb_out = s->g.cb_out;
+    #pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int64_t nb = 0; nb < l->batch * cb_out; nb++) {
+        const int64_t n = nb / cb_out, c0 = nb % cb_out * B;
+        const float *src = s->out_buf + nb * hw * B;
+        for (int lane = 0; lane < B && c0 + lane < l->c_out; lane++) {
+            float *dst = out + (n * l->c_out + c0 + lane) * hw;
+            for (int64_t i = 0; i < hw; i++)
+                dst[i] = src[i * B + lane];
+        }
+    }
+    return CONV_OK;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+/* An input row (w pixels of cper floats) into a band row: the pixel at
+ * padded column x = iw + pad goes to phase x % S, position x / S, so that
+ * the pixels a tap reads for consecutive outputs of stride S are adjacent.
+ * The padding columns are never written. */
+static void copy_row(float *dst, const float *src, int64_t w, int64_t pad, int64_t S,
+                     int64_t band_w, int64_t cper)
+{
+    if (S == 1) {
+        memcpy(dst + pad * cper, src, (size_t)(w * cper) * sizeof(float));
+        return;
+    }
+    for (int64_t phase = 0; phase < S; phase++) {
+        int64_t iw = ((phase - pad) % S + S) % S;
+        float *d = dst + (phase * band_w + (iw + pad) / S) * cper;
+        const float *from = src + iw * cper;
+        const int64_t step = S * cper;
+        switch (cper) {
+        case 1:
+            for (; iw < w; iw += S, d++, from += step)
+                *d = *from;
+            break;
+        case 8:
+            for (; iw < w; iw += S, d += 8, from += step)
+                memcpy(d, from, 8 * sizeof(float));
+            break;
+        case 16:
+            for (; iw < w; iw += S, d += 16, from += step)
+                memcpy(d, from, 16 * sizeof(float));
+            break;
+        default:
+            for (; iw < w; iw += S, d += cper, from += step)
+                memcpy(d, from, (size_t)cper * sizeof(float));
+        }
+    }
+}
+
+/* Input rows that output row oh of image n reads, into the calling thread's
+ * band: for every input block (or channel) and tap row inside the input,
+ * the row's pixels at their padded columns, split by column phase. */
+static void fill_band(const struct direct_state *s, const float *in, float *band, int64_t n,
+                      int64_t oh, int64_t kh0, int64_t kh1)
+{
+    const struct conv_layer *r = &s->g.run;
+    const int64_t cper = s->g.cper, steps = s->g.plain ? r->c_in : s->g.cb_in;
+    const int64_t S = r->stride_w, W = r->w_in, bw = s->g.band_w;
+    for (int64_t cb = 0; cb < steps; cb++)
+        for (int64_t kh = kh0; kh < kh1; kh++) {
+            const int64_t ih = oh * r->stride_h - r->pad_h + kh * r->dilation_h;
+            const float *src = in + ((n * steps + cb) * r->h_in + ih) * W * cper;
+            float *dst = band + (size_t)(cb * r->kernel_h + kh) * s->g.band_row;
+            copy_row(dst, src, W, r->pad_w, S, bw, cper);
+        }
+}
+
+static void run_regular(const struct direct_state *s, const float *in)
+{
+    const struct geometry *g = &s->g;
+    const struct conv_layer *r = &g->run;
+    const struct direct_conv_tiles *tiles = s->k->conv;
+    const int B = g->block;
+    const int64_t T = g->ko_tiles, units = r->batch * r->h_out * T;
+    const ptrdiff_t out_block = (ptrdiff_t)(r->h_out * r->w_out * B);
+    #pragma omp parallel num_threads(s->threads)
+    {
+        const int64_t t = omp_get_thread_num(), team = omp_get_num_threads();
+        const int64_t u0 = units * t / team, u1 = units * (t + 1) / team;
+        float *band = g->band ? s->bands + g->band_floats * (size_t)t : NULL;
+        int64_t band_of = -1; /* the row the band holds */
+        for (int64_t u = u0; u < u1; u++) {
+            const int64_t row = u / T, n = row / r->h_out, oh = row % r->h_out;
+            const struct ko_tile *kt = &s->tiles[u % T];
+            int64_t kh0, kh1;
+            layer_inside_range(oh * r->stride_h - r->pad_h, r->dilation_h, r->h_in,
+                               r->kernel_h, &kh0, &kh1);
+            struct direct_conv_tile tile = {
+                .kw_offset = s->kw_offset,
+                .cb = g->steps,
+                .kh0 = (int)kh0,
+                .kh1 = (int)kh1,
+                .kernel_h = (int)r->kernel_h,
+                .kernel_w = (int)r->kernel_w,
+                .w = s->weights + kt->w_offset,
+                .bias = s->bias + kt->kb0 * B,
+                .out_block_stride = out_block,
+            };
+            const float *base;
+            if (g->band) {
+                if (band_of != row) {
+                    fill_band(s, in, band, n, oh, kh0, kh1);
+                    band_of = row;
+                }
+                tile.cb_stride = (ptrdiff_t)(r->kernel_h * g->band_row);
+                tile.kh_stride = (ptrdiff_t)g->band_row;
+                base = band + kt->cb0 * tile.cb_stride + kh0 * tile.kh_stride;
+            } else {
+                tile.cb_stride = (ptrdiff_t)(r->h_in * r->w_in * B);
+                tile.kh_stride = (ptrdiff_t)(r->dilation_h * r->w_in * B);
+                /* (a row with no tap inside reads nothing: its tiles are the bias) */
+                const int64_t ih0 =
+                    kh0 < kh1 ? oh * r->stride_h - r->pad_h + kh0 * r->dilation_h : 0;
+                base = in + ((n * g->cb_in + kt->cb0) * r->h_in + ih0) * r->w_in * B;
+            }
+            const direct_conv_tile_fn fn =
+                (g->plain ? tiles->plain : tiles->blocked)[kt->choice][g->pixels];
+            float *out_row = s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B;
+            for (int64_t i = 0; i < g->row_tiles; i++) {
+                int64_t ow = i * g->pixels;
+                if (ow > r->w_out - g->pixels)
+                    ow = r->w_out - g->pixels;
+                tile.in = base + ow * g->cper;
+                tile.out = out_row + ow * B;
+                fn(&tile);
+            }
+        }
+    }
+}
+
+/* Depthwise rows [oh0, oh1) of output block ob of image n. */
+static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
+                           int64_t oh0, int64_t oh1)
+{
+    const struct conv_layer *l = &s->layer;
+    const struct geometry *g = &s->g;
+    const struct direct_dw_tiles *dw = s->k->dw;
+    const int B = g->block;
+    const int64_t m = l->c_out / l->c_in, W = l->w_in, S = l->stride_w;
+    const int64_t taps = l->kernel_h * l->kernel_w;
+    const int cls = S == 1 ? DIRECT_DW_S1 : S == 2 ? DIRECT_DW_S2 : DIRECT_DW_ANY;
+    const float *plane = s->in_buf + (n * g->cb_in + ob / m) * l->h_in * W * B;
+    float *out_plane = s->out_buf + (n * g->cb_out + ob) * l->h_out * l->w_out * B;
+    struct direct_dw_tile t = {
+        .kw_stride = (ptrdiff_t)(l->dilation_w * B),
+        .pixel_stride = S,
+        .kernel_w = (int)l->kernel_w,
+        .wt = s->weights + ob * taps * B,
+        .wt_row = (ptrdiff_t)(l->kernel_w * B),
+        .bias = s->bias + ob * B,
+        .plane = plane,
+        .h = l->h_in,
+        .w = W,
+        .stride_w = S,
+        .dilation_h = l->dilation_h,
+        .dilation_w = l->dilation_w,
+        .multiplier = (int)m,
+        .lane0 = (int)(ob % m * (B / m)),
+    };
+    for (int64_t oh = oh0; oh < oh1; oh++) {
+        int64_t kh0, kh1;
+        t.ih0 = oh * l->stride_h - l->pad_h;
+        layer_inside_range(t.ih0, l->dilation_h, l->h_in, l->kernel_h, &kh0, &kh1);
+        t.kh0 = (int)kh0;
+        t.kh1 = (int)kh1;
+        float *out_row = out_plane + oh * l->w_out * B;
+        t.out = out_row;
+        if (m > 1) {
+            t.iw0 = -l->pad_w;
+            t.pixels = (int)l->w_out;
+            dw->edge(&t);
+            continue;
+        }
+        /* the first input row read (any row when none is) */
+        const int64_t first = kh0 < kh1 ? t.ih0 + kh0 * l->dilation_h : 0;
+        t.in = plane + first * W * B;
+        t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
+        if (g->dw_edge_tiles) {
+            for (int64_t ow = 0; ow < l->w_out;) {
+                const int64_t p = l->w_out - ow < dw->p_max ? l->w_out - ow : dw->p_max;
+                const bool left = ow == 0 && g->dw_lo == 1,
+                           right = ow + p == l->w_out && g->dw_hi == l->w_out - 1;
+                t.first_col = (ptrdiff_t)((ow * S - l->pad_w) * B);
+                t.out = out_row + ow * B;
+                t.first_taps = left ? g->first_taps : UINT64_MAX;
+                t.last_taps = right ? g->last_taps : UINT64_MAX;
+                (left || right ? dw->edges : dw->interior)[cls][p](&t);
+                ow += p;
+            }
+            continue;
+        }
+        for (int64_t ow = g->dw_lo; ow < g->dw_hi;) {
+            const int64_t p = g->dw_hi - ow < dw->p_max ? g->dw_hi - ow : dw->p_max;
+            t.first_col = (ptrdiff_t)((ow * S - l->pad_w) * B);
+            t.out = out_row + ow * B;
+            dw->interior[cls][p](&t);
+            ow += p;
+        }
+        /* the pixels whose taps reach into the padding */
+        if (g->dw_lo > 0) {
+            t.out = out_row;
+            t.iw0 = -l->pad_w;
+            t.pixels = (int)g->dw_lo;
+            dw->edge(&t);
+        }
+        if (g->dw_hi < l->w_out) {
+            t.out = out_row + g->dw_hi * B;
+            t.iw0 = g->dw_hi * S - l->pad_w;
+            t.pixels = (int)(l->w_out - g->dw_hi);
+            dw->edge(&t);
+        }
+    }
+}
+
+static void run_depthwise(const struct direct_state *s)
+{
+    const struct geometry *g = &s->g;
+    const int64_t chunks = g->chunks, units = s->layer.batch * g->cb_out * chunks;
+    #pragma omp parallel num_threads(s->threads)
+    {
+        #pragma omp for schedule(static)
+        for (int64_t u = 0; u < units; u++) {
+            const int64_t plane = u / chunks, oh0 = u % chunks * g->chunk_rows;
+            const int64_t oh1 = oh0 + g->chunk_rows < s->layer.h_out ? oh0 + g->chunk_rows
+                                                                     : s->layer.h_out;
+            depthwise_rows(s, plane / g->cb_out, plane % g->cb_out, oh0, oh1);
+        }
+    }
+}
+
+static enum conv_status direct_run(void *state, const float *in, float *out)
+{
+    (void)out;
+    const struct direct_state *s = state;
+    if (s->g.depthwise)
+        run_depthwise(s);
+    else
+        run_regular(s, s->g.plain ? in : s->in_buf);
+    return CONV_OK;
+}
+
+static void direct_layouts(void *state, const char **in, const char **out)
+{
+    const struct direct_state *s = state;
+    *in = s->g.plain ? "nchw" : s->k->layout;
+    *out = s->k->layout;
+}
+
+static const char *direct_describe(void *state)
+{
+    return ((struct direct_state *)state)->describe;
+}
+
+/* What plan allocates, from the same planning arithmetic. */
+static size_t direct_memory(const struct conv_layer *l, int threads)
+{
+    const struct direct_kernel *k = pick_kernel();
+    struct geometry g;
+    plan_geometry(l, k, threads, &g);
+    const size_t B = (size_t)k->block, f = sizeof(float);
+    size_t bytes = tensor_held_bytes(sizeof(struct direct_state)) +
+                   tensor_held_bytes((size_t)(l->batch * g.cb_out * l->h_out * l->w_out) * B * f) +
+                   tensor_held_bytes(g.weight_floats * f) +
+                   tensor_held_bytes((size_t)g.cb_out * B * f);
+    if (!g.plain)
+        bytes += tensor_held_bytes((size_t)(l->batch * g.cb_in * l->h_in * l->w_in) * B * f);
+    bytes += tensor_held_bytes((size_t)l->kernel_w * sizeof(ptrdiff_t));
+    if (!g.depthwise) {
+        bytes += tensor_held_bytes((size_t)g.ko_tiles * sizeof(struct ko_tile));
+    }
+    if (g.band_floats)
+        bytes += tensor_held_bytes(g.band_floats * (size_t)threads * f);
+    return bytes;
+}
+
+const struct conv_variant variant_direct_blocked = {
+    .name = "direct-blocked",
+    .summary = "direct convolution on channel-blocked tensors (nChw16c on AVX-512, nChw8c "
+               "on AVX2 and C), register tiles of pixels x output blocks; groups only of whole "
+               "blocks, depthwise multipliers that divide a block",
+    .tolerance = 16.0,
+    .supports = direct_supports,
+    .plan = direct_plan,
+    .run = direct_run,
+    .destroy = direct_destroy,
+    .load_input = direct_load_input,
+    .store_output = direct_store_output,
+    .layouts = direct_layouts,
+    .describe = direct_describe,
+    .memory = direct_memory,
+};

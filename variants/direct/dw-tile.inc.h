@@ -1,0 +1,105 @@
+/* The body of the depthwise tiles (see direct.h), for one ISA; the
+ * including file defines what conv-tile.inc.h lists, with P_MAX_DW for the
+ * widest tile and DW_TILES_NAME.
+ *
+ * A tile is P pixels of one channel block: per tap one weight vector and P
+ * input vectors, P FMAs. Interior tiles read every tap unchecked, compiled
+ * for pixel strides 1 and 2 and for any; edge tiles let their first and
+ * last pixel skip the tap columns that fall in the padding (one branch per
+ * tap column, the same for every row); the edge function takes one pixel at a time, skips the taps that fall in
+ * the padding, and spreads input lanes over output lanes for a multiplier. */
+#include <stdbool.h>
+
+#include "direct.h"
+#include "tiles.inc.h"
+
+static inline __attribute__((always_inline)) TARGET void
+dw_tile(const struct direct_dw_tile *t, const int S, const int P, const bool edges)
+{
+    const ptrdiff_t step = (S ? S : t->pixel_stride) * LANES;
+    VEC acc[DIRECT_P_MAX];
+    const VEC b = t->bias ? V_LOAD(t->bias) : V_ZERO();
+#pragma GCC unroll 16
+    for (int p = 0; p < P; p++)
+        acc[p] = b;
+    for (int kh = t->kh0; kh < t->kh1; kh++) {
+        const float *row = t->in + (kh - t->kh0) * t->row_stride;
+        const float *wt = t->wt + kh * t->wt_row;
+        for (int kw = 0; kw < t->kernel_w; kw++) {
+            const VEC wv = V_LOAD(wt + kw * LANES);
+            const ptrdiff_t x = t->first_col + kw * t->kw_stride;
+#pragma GCC unroll 16
+            for (int p = 0; p < P; p++) {
+                if (edges && p == 0 && !(t->first_taps >> kw & 1))
+                    continue;
+                if (edges && p == P - 1 && !(t->last_taps >> kw & 1))
+                    continue;
+                acc[p] = V_FMA(V_LOAD(row + x + p * step), wv, acc[p]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int p = 0; p < P; p++)
+        V_STORE(t->out + p * LANES, acc[p]);
+}
+
+static TARGET void dw_edge(const struct direct_dw_tile *t)
+{
+    const int m = t->multiplier;
+    for (int p = 0; p < t->pixels; p++) {
+        /* two chains, alternating taps, halve the FMA latency */
+        VEC acc0 = t->bias ? V_LOAD(t->bias) : V_ZERO(), acc1 = V_ZERO();
+        const int64_t iw_p = t->iw0 + p * t->stride_w;
+        int taps = 0;
+        for (int kh = t->kh0; kh < t->kh1; kh++) {
+            const float *row = t->plane + (t->ih0 + kh * t->dilation_h) * t->w * LANES;
+            for (int kw = 0; kw < t->kernel_w; kw++) {
+                const int64_t iw = iw_p + kw * t->dilation_w;
+                if (iw < 0 || iw >= t->w)
+                    continue;
+                const float *x = row + iw * LANES;
+                VEC xv;
+                if (m == 1) {
+                    xv = V_LOAD(x);
+                } else {
+                    float spread[LANES];
+                    for (int j = 0; j < LANES; j++)
+                        spread[j] = x[t->lane0 + j / m];
+                    xv = V_LOAD(spread);
+                }
+                const VEC wv = V_LOAD(t->wt + ((ptrdiff_t)kh * t->kernel_w + kw) * LANES);
+                if (taps++ & 1)
+                    acc1 = V_FMA(xv, wv, acc1);
+                else
+                    acc0 = V_FMA(xv, wv, acc0);
+            }
+        }
+        V_STORE(t->out + p * LANES, V_ADD(acc0, acc1));
+    }
+}
+
+#define DW_TILE_FN(edges, name, S, P)                                  \
+    static TARGET void dw_##name##_##P(const struct direct_dw_tile *t) \
+    {                                                                   \
+        dw_tile(t, S, P, edges);                                        \
+    }
+#define DW_TILE_ENTRY(edges, name, S, P) [P] = dw_##name##_##P,
+
+DIRECT_PS(P_MAX_DW, DW_TILE_FN, false, s1, 1)
+DIRECT_PS(P_MAX_DW, DW_TILE_FN, false, s2, 2)
+DIRECT_PS(P_MAX_DW, DW_TILE_FN, false, any, 0)
+DIRECT_PS(P_MAX_DW, DW_TILE_FN, true, edges_s1, 1)
+DIRECT_PS(P_MAX_DW, DW_TILE_FN, true, edges_s2, 2)
+DIRECT_PS(P_MAX_DW, DW_TILE_FN, true, edges_any, 0)
+
+const struct direct_dw_tiles DW_TILES_NAME = {
+    .block = LANES,
+    .p_max = P_MAX_DW,
+    .interior = {[DIRECT_DW_S1] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , s1, 1)},
+                 [DIRECT_DW_S2] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , s2, 2)},
+                 [DIRECT_DW_ANY] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , any, 0)}},
+    .edges = {[DIRECT_DW_S1] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , edges_s1, 1)},
+              [DIRECT_DW_S2] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , edges_s2, 2)},
+              [DIRECT_DW_ANY] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , edges_any, 0)}},
+    .edge = dw_edge,
+};

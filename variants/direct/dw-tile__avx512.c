@@ -1,0 +1,8 @@
+/* The depthwise tiles in AVX-512: up to 14 pixels of a block. */
+#if defined(__x86_64__)
+#include "vec-avx512.h"
+
+#define P_MAX_DW 14
+#define DW_TILES_NAME direct_dw_tiles__avx512
+#include "dw-tile.inc.h"
+#endif
