@@ -8,14 +8,20 @@
  * the KB weight vectors of one input channel and broadcasts that channel's
  * value at each of the P pixels: P x KB FMAs against P broadcasts and KB
  * loads. Its independent chains cover the FMA latency when P x KB >= 8. */
+#include <stdbool.h>
+
 #include "direct.h"
 #include "tiles.inc.h"
 
-/* cper: channels per input block (LANES for blocked input, 1 for plain),
- * which is also the distance between consecutive pixels of the input. */
+/* cper: channels per input block (LANES for blocked input, 1 for plain).
+ * Blocked pixels are a block apart; plain ones pixel_stride floats, and the
+ * first and last pixel of a plain tile skip the tap columns their masks
+ * leave out (one branch per tap column and channel, not per FMA). */
 static inline __attribute__((always_inline)) TARGET void
 conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const int P)
 {
+    const bool plain = cper == 1;
+    const ptrdiff_t step = plain ? t->pixel_stride : LANES;
     VEC acc[DIRECT_P_MAX][4];
 #pragma GCC unroll 4
     for (int k = 0; k < KB; k++) {
@@ -33,7 +39,9 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const 
             const float *in_row = in_cb + (kh - t->kh0) * t->kh_stride;
             const float *w = w_cb + kh * row_floats;
             for (int kw = 0; kw < t->kernel_w; kw++) {
-                const float *x = in_row + t->kw_offset[kw];
+                const ptrdiff_t x = t->first_col + t->kw_offset[kw];
+                const bool first = !plain || kw >= 64 || t->first_taps >> kw & 1,
+                           last = !plain || kw >= 64 || t->last_taps >> kw & 1;
                 for (int c = 0; c < cper; c++) {
                     VEC wv[4];
 #pragma GCC unroll 4
@@ -41,7 +49,9 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const 
                         wv[k] = V_LOAD(w + k * LANES);
 #pragma GCC unroll 16
                     for (int p = 0; p < P; p++) {
-                        const VEC xv = V_SET1(x[p * cper + c]);
+                        if ((p == 0 && !first) || (p == P - 1 && !last))
+                            continue;
+                        const VEC xv = V_SET1(in_row[x + p * step + c]);
 #pragma GCC unroll 4
                         for (int k = 0; k < KB; k++)
                             acc[p][k] = V_FMA(wv[k], xv, acc[p][k]);

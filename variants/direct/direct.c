@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "direct.h"
+#include "phases.h"
 #include "tensor.h"
 
 const struct direct_kernel direct_kernel__avx512 = {
@@ -73,23 +74,25 @@ struct geometry {
     int64_t cb_in, cb_out; /* blocks of input and output channels */
     int64_t cper;          /* channels per input step: block or 1 */
     int64_t steps;         /* input blocks (or channels) a tile reduces over */
+    int64_t steps_in;      /* input blocks (or channels) in all */
     /* regular layers */
     int64_t group_blocks; /* output blocks per group */
     int kb_choice;        /* the widest tile's KB (direct_kb_of) */
     int64_t ko_tiles, row_tiles;
     int pixels;           /* P */
-    bool band;       /* rows copied into per-thread bands */
+    bool band;       /* rows copied into per-thread bands: padded, phase-split */
     int64_t band_w;  /* columns per phase of a band row */
     size_t band_row; /* floats of one band row (all phases) */
+    uint64_t phases_read; /* the column phases some tap reads (bit phase) */
     size_t band_floats;
-    /* depthwise layers: output rows per work unit; the columns [dw_lo,
-     * dw_hi) whose taps all fall inside the input */
-    int64_t chunk_rows, chunks;
-    int64_t dw_lo, dw_hi;
-    /* rows whose only edge pixels are the first and the last go through
-     * edge tiles, which the taps these pixels read (bit kw) */
-    bool dw_edge_tiles;
+    /* the output columns [edge_lo, edge_hi) whose taps all fall inside
+     * the input; with edge_masks, only the first and the last column
+     * reach into the padding, reading the taps (bit kw) of their masks */
+    int64_t edge_lo, edge_hi;
+    bool edge_masks;
     uint64_t first_taps, last_taps;
+    /* depthwise layers: output rows per work unit */
+    int64_t chunk_rows, chunks;
     size_t weight_floats;
 };
 
@@ -111,33 +114,46 @@ static int64_t blocks(int64_t channels, int block)
 /* Rows of the band (padded, phase-split) of a layer's input rows. */
 static void plan_band(const struct conv_layer *r, struct geometry *g)
 {
+    g->phases_read = 0;
+    for (int64_t kw = 0; kw < r->kernel_w; kw++)
+        if (kw * r->dilation_w % r->stride_w < 64)
+            g->phases_read |= UINT64_C(1) << (kw * r->dilation_w % r->stride_w);
     const int64_t padded = r->pad_w + r->w_in + r->pad_right;
     g->band_w = (padded + r->stride_w - 1) / r->stride_w;
     g->band_row = (size_t)(r->stride_w * g->band_w * g->cper);
 }
 
-/* Depthwise: the columns whose taps all fall inside the input, and units
- * enough for the threads. */
-static void plan_depthwise(const struct conv_layer *l, int threads, struct geometry *g)
+/* The output columns [edge_lo, edge_hi) whose taps all fall inside the
+ * input, and the taps (bit kw) the first and the last column read. */
+static void plan_edges(const struct conv_layer *l, struct geometry *g)
 {
     const int64_t S = l->stride_w, reach = (l->kernel_w - 1) * l->dilation_w;
-    g->cper = g->block;
-    g->dw_lo = (l->pad_w + S - 1) / S;
-    g->dw_hi = l->w_in - 1 - reach + l->pad_w < 0 ? 0 : (l->w_in - 1 - reach + l->pad_w) / S + 1;
-    if (g->dw_hi > l->w_out)
-        g->dw_hi = l->w_out;
-    if (g->dw_lo > g->dw_hi)
-        g->dw_lo = g->dw_hi;
-    if (l->c_out != l->c_in)
-        g->dw_lo = g->dw_hi = l->w_out; /* the edge function spreads the lanes */
-    g->dw_edge_tiles = l->c_out == l->c_in && l->kernel_w <= 64 && g->dw_lo <= 1 &&
-                       l->w_out - g->dw_hi <= 1;
+    g->edge_lo = (l->pad_w + S - 1) / S;
+    g->edge_hi = l->w_in - 1 - reach + l->pad_w < 0 ? 0 : (l->w_in - 1 - reach + l->pad_w) / S + 1;
+    if (g->edge_hi > l->w_out)
+        g->edge_hi = l->w_out;
+    if (g->edge_lo > g->edge_hi)
+        g->edge_lo = g->edge_hi;
+    /* whether only the first and the last column reach into the padding */
+    g->edge_masks = l->kernel_w <= 64 && g->edge_lo <= 1 && l->w_out - g->edge_hi <= 1;
     g->first_taps = g->last_taps = 0;
     for (int64_t kw = 0; kw < l->kernel_w && kw < 64; kw++) {
         const int64_t first = kw * l->dilation_w - l->pad_w,
                       last = (l->w_out - 1) * S + kw * l->dilation_w - l->pad_w;
         g->first_taps |= (uint64_t)(first >= 0 && first < l->w_in) << kw;
         g->last_taps |= (uint64_t)(last >= 0 && last < l->w_in) << kw;
+    }
+}
+
+/* Depthwise: the edges, and units enough for the threads. */
+static void plan_depthwise(const struct conv_layer *l, int threads, struct geometry *g)
+{
+    g->cper = g->block;
+    plan_edges(l, g);
+    if (l->c_out != l->c_in) {
+        /* the edge function spreads the lanes */
+        g->edge_lo = g->edge_hi = l->w_out;
+        g->edge_masks = false;
     }
     const int64_t planes = l->batch * g->cb_out, want = 4 * (int64_t)threads;
     g->chunks = 1;
@@ -170,6 +186,7 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
         r->h_in = r->h_out = 1;
     }
     g->cper = g->plain ? 1 : B;
+    g->steps_in = g->plain ? l->c_in : g->cb_in;
     g->steps = g->plain ? l->c_in : l->groups == 1 ? g->cb_in : l->c_in / l->groups / B;
     g->group_blocks = l->groups == 1 ? g->cb_out : l->c_out / l->groups / B;
     /* KB: two blocks where the row gives enough pixels for the FMA
@@ -187,10 +204,14 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
     g->ko_tiles = tiles * l->groups;
     g->weight_floats =
         (size_t)(g->cb_out * B) * (size_t)(g->steps * g->cper * taps);
-    g->band = g->plain || r->stride_w > 1 || r->pad_w > 0 || r->pad_right > 0;
+    /* plain input is read in place where only a row's first and last pixel
+     * reach into the padding; blocked input where it has neither padding
+     * nor stride along the row */
+    plan_edges(r, g);
+    g->band = g->plain ? !g->edge_masks : r->stride_w > 1 || r->pad_w > 0 || r->pad_right > 0;
     if (g->band) {
         plan_band(r, g);
-        g->band_floats = g->band_row * (size_t)(r->kernel_h * (g->plain ? l->c_in : g->cb_in));
+        g->band_floats = g->band_row * (size_t)(r->kernel_h * g->steps_in);
     }
 }
 
@@ -206,7 +227,7 @@ struct direct_state {
     float *weights, *bias;
     struct ko_tile *tiles;
     ptrdiff_t *kw_offset;
-    float *bands; /* threads x band_floats */
+    float *bands; /* threads x band_floats, one band per thread */
     char describe[64];
 };
 
@@ -363,9 +384,9 @@ enum conv_status direct_plan_with(const struct direct_kernel *k, const struct co
     const struct conv_layer *r = &g->run;
     for (int64_t kw = 0; kw < r->kernel_w; kw++) {
         const int64_t x = kw * r->dilation_w;
-        s->kw_offset[kw] = g->band && !g->depthwise ? (ptrdiff_t)((x % r->stride_w * g->band_w + x / r->stride_w) *
+        s->kw_offset[kw] = g->band ? (ptrdiff_t)((x % r->stride_w * g->band_w + x / r->stride_w) *
                                                  g->cper)
-                                   : (ptrdiff_t)(x * B);
+                                   : (ptrdiff_t)(x * g->cper);
     }
     if (g->band_floats) {
         /* zeroed once: the runs write only the columns inside the input */
@@ -438,23 +459,30 @@ static enum conv_status direct_store_output(void *state, float *out)
 /* An input row (w pixels of cper floats) into a band row: the pixel at
  * padded column x = iw + pad goes to phase x % S, position x / S, so that
  * the pixels a tap reads for consecutive outputs of stride S are adjacent.
- * The padding columns are never written. */
+ * Only the phases some tap reads (bits of `phases`; past 64, all) are
+ * copied, and the padding columns are never written. */
 static void copy_row(float *dst, const float *src, int64_t w, int64_t pad, int64_t S,
-                     int64_t band_w, int64_t cper)
+                     int64_t band_w, int64_t cper, uint64_t phases)
 {
     if (S == 1) {
         memcpy(dst + pad * cper, src, (size_t)(w * cper) * sizeof(float));
         return;
     }
     for (int64_t phase = 0; phase < S; phase++) {
+        if (phase < 64 && !(phases >> phase & 1))
+            continue; /* no tap reads it */
         int64_t iw = ((phase - pad) % S + S) % S;
         float *d = dst + (phase * band_w + (iw + pad) / S) * cper;
         const float *from = src + iw * cper;
         const int64_t step = S * cper;
         switch (cper) {
         case 1:
-            for (; iw < w; iw += S, d++, from += step)
-                *d = *from;
+            if (S == 2) /* a constant stride, which the compiler vectorizes */
+                for (int64_t j = 0; j < (w - iw + 1) / 2; j++)
+                    d[j] = from[2 * j];
+            else
+                for (; iw < w; iw += S, d++, from += step)
+                    *d = *from;
             break;
         case 8:
             for (; iw < w; iw += S, d += 8, from += step)
@@ -485,7 +513,7 @@ static void fill_band(const struct direct_state *s, const float *in, float *band
             const int64_t ih = oh * r->stride_h - r->pad_h + kh * r->dilation_h;
             const float *src = in + ((n * steps + cb) * r->h_in + ih) * W * cper;
             float *dst = band + (size_t)(cb * r->kernel_h + kh) * s->g.band_row;
-            copy_row(dst, src, W, r->pad_w, S, bw, cper);
+            copy_row(dst, src, W, r->pad_w, S, bw, cper, s->g.phases_read);
         }
 }
 
@@ -523,31 +551,42 @@ static void run_regular(const struct direct_state *s, const float *in)
             const float *base;
             if (g->band) {
                 if (band_of != row) {
+                    PHASE_BEGIN(PHASE_PACK_B);
                     fill_band(s, in, band, n, oh, kh0, kh1);
+                    PHASE_END();
                     band_of = row;
                 }
                 tile.cb_stride = (ptrdiff_t)(r->kernel_h * g->band_row);
                 tile.kh_stride = (ptrdiff_t)g->band_row;
+                tile.pixel_stride = 1;
                 base = band + kt->cb0 * tile.cb_stride + kh0 * tile.kh_stride;
             } else {
-                tile.cb_stride = (ptrdiff_t)(r->h_in * r->w_in * B);
-                tile.kh_stride = (ptrdiff_t)(r->dilation_h * r->w_in * B);
+                const int64_t row_floats = r->w_in * g->cper;
+                tile.cb_stride = (ptrdiff_t)(r->h_in * row_floats);
+                tile.kh_stride = (ptrdiff_t)(r->dilation_h * row_floats);
+                tile.pixel_stride = (ptrdiff_t)r->stride_w;
                 /* (a row with no tap inside reads nothing: its tiles are the bias) */
                 const int64_t ih0 =
                     kh0 < kh1 ? oh * r->stride_h - r->pad_h + kh0 * r->dilation_h : 0;
-                base = in + ((n * g->cb_in + kt->cb0) * r->h_in + ih0) * r->w_in * B;
+                base = in + ((n * g->steps_in + kt->cb0) * r->h_in + ih0) * row_floats;
             }
+            tile.in = base;
             const direct_conv_tile_fn fn =
                 (g->plain ? tiles->plain : tiles->blocked)[kt->choice][g->pixels];
             float *out_row = s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B;
+            PHASE_BEGIN(PHASE_MICRO_KERNEL);
             for (int64_t i = 0; i < g->row_tiles; i++) {
                 int64_t ow = i * g->pixels;
                 if (ow > r->w_out - g->pixels)
                     ow = r->w_out - g->pixels;
-                tile.in = base + ow * g->cper;
+                tile.first_col = (ptrdiff_t)((g->band ? ow : ow * r->stride_w - r->pad_w) * g->cper);
+                tile.first_taps = ow == 0 && g->edge_masks ? g->first_taps : UINT64_MAX;
+                tile.last_taps =
+                    ow + g->pixels == r->w_out && g->edge_masks ? g->last_taps : UINT64_MAX;
                 tile.out = out_row + ow * B;
                 fn(&tile);
             }
+            PHASE_END();
         }
     }
 }
@@ -599,11 +638,11 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
         const int64_t first = kh0 < kh1 ? t.ih0 + kh0 * l->dilation_h : 0;
         t.in = plane + first * W * B;
         t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
-        if (g->dw_edge_tiles) {
+        if (g->edge_masks) {
             for (int64_t ow = 0; ow < l->w_out;) {
                 const int64_t p = l->w_out - ow < dw->p_max ? l->w_out - ow : dw->p_max;
-                const bool left = ow == 0 && g->dw_lo == 1,
-                           right = ow + p == l->w_out && g->dw_hi == l->w_out - 1;
+                const bool left = ow == 0 && g->edge_lo == 1,
+                           right = ow + p == l->w_out && g->edge_hi == l->w_out - 1;
                 t.first_col = (ptrdiff_t)((ow * S - l->pad_w) * B);
                 t.out = out_row + ow * B;
                 t.first_taps = left ? g->first_taps : UINT64_MAX;
@@ -613,24 +652,24 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
             }
             continue;
         }
-        for (int64_t ow = g->dw_lo; ow < g->dw_hi;) {
-            const int64_t p = g->dw_hi - ow < dw->p_max ? g->dw_hi - ow : dw->p_max;
+        for (int64_t ow = g->edge_lo; ow < g->edge_hi;) {
+            const int64_t p = g->edge_hi - ow < dw->p_max ? g->edge_hi - ow : dw->p_max;
             t.first_col = (ptrdiff_t)((ow * S - l->pad_w) * B);
             t.out = out_row + ow * B;
             dw->interior[cls][p](&t);
             ow += p;
         }
         /* the pixels whose taps reach into the padding */
-        if (g->dw_lo > 0) {
+        if (g->edge_lo > 0) {
             t.out = out_row;
             t.iw0 = -l->pad_w;
-            t.pixels = (int)g->dw_lo;
+            t.pixels = (int)g->edge_lo;
             dw->edge(&t);
         }
-        if (g->dw_hi < l->w_out) {
-            t.out = out_row + g->dw_hi * B;
-            t.iw0 = g->dw_hi * S - l->pad_w;
-            t.pixels = (int)(l->w_out - g->dw_hi);
+        if (g->edge_hi < l->w_out) {
+            t.out = out_row + g->edge_hi * B;
+            t.iw0 = g->edge_hi * S - l->pad_w;
+            t.pixels = (int)(l->w_out - g->edge_hi);
             dw->edge(&t);
         }
     }
@@ -702,6 +741,7 @@ const struct conv_variant variant_direct_blocked = {
     .summary = "direct convolution on channel-blocked tensors (nChw16c on AVX-512, nChw8c "
                "on AVX2 and C), register tiles of pixels x output blocks; groups only of whole "
                "blocks, depthwise multipliers that divide a block",
+    .phases = true,
     .tolerance = 16.0,
     .supports = direct_supports,
     .plan = direct_plan,

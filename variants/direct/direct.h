@@ -32,13 +32,20 @@ static inline int direct_kb_of(int choice)
 /* One tile of a regular (or grouped, or pointwise) convolution: P pixels
  * of one output row times KB output blocks, over the whole reduction. */
 struct direct_conv_tile {
-    /* the input at the tile's first pixel under tap (kh0, 0), of its first
-     * channel block (blocked tiles) or channel (plain tiles); consecutive
-     * pixels are a block (one float) apart */
+    /* the input row of tap row kh0, of the tile's first channel block
+     * (blocked tiles) or channel (plain tiles); the first pixel's tap
+     * column 0 is first_col floats from it (before it where that tap is
+     * padding), tap column kw kw_offset[kw] further */
     const float *in;
+    ptrdiff_t first_col;
     ptrdiff_t cb_stride;        /* to the next input channel block / channel */
     ptrdiff_t kh_stride;        /* from tap row kh to kh + 1 */
-    const ptrdiff_t *kw_offset; /* from tap column 0 to kw, kernel_w entries */
+    const ptrdiff_t *kw_offset; /* kernel_w entries */
+    /* plain tiles: floats between consecutive pixels (blocked tiles: a
+     * block), and the tap columns (bit kw) the first and the last pixel
+     * read, the others being padding */
+    ptrdiff_t pixel_stride;
+    uint64_t first_taps, last_taps;
     int64_t cb;                 /* channel blocks (blocked) or channels (plain) */
     int kh0, kh1;               /* the tap rows inside the input */
     int kernel_h, kernel_w;
