@@ -15,8 +15,8 @@
 
 /* cper: channels per input block (LANES for blocked input, 1 for plain).
  * Blocked pixels are a block apart; plain ones pixel_stride floats, and the
- * first and last pixel of a plain tile skip the tap columns their masks
- * leave out (one branch per tap column and channel, not per FMA). */
+ * first two and last two pixels of a plain tile skip the tap columns their
+ * masks leave out (a few branches per tap column and channel, not per FMA). */
 static inline __attribute__((always_inline)) TARGET void
 conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const int P)
 {
@@ -40,8 +40,11 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const 
             const float *w = w_cb + kh * row_floats;
             for (int kw = 0; kw < t->kernel_w; kw++) {
                 const ptrdiff_t x = t->first_col + t->kw_offset[kw];
-                const bool first = !plain || kw >= 64 || t->first_taps >> kw & 1,
-                           last = !plain || kw >= 64 || t->last_taps >> kw & 1;
+                /* whether pixels 0, 1, P - 1, P - 2 read tap column kw */
+                const bool f0 = !plain || kw >= 64 || t->first_taps[0] >> kw & 1,
+                           f1 = !plain || kw >= 64 || t->first_taps[1] >> kw & 1,
+                           l0 = !plain || kw >= 64 || t->last_taps[0] >> kw & 1,
+                           l1 = !plain || kw >= 64 || t->last_taps[1] >> kw & 1;
                 for (int c = 0; c < cper; c++) {
                     VEC wv[4];
 #pragma GCC unroll 4
@@ -49,7 +52,8 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const 
                         wv[k] = V_LOAD(w + k * LANES);
 #pragma GCC unroll 16
                     for (int p = 0; p < P; p++) {
-                        if ((p == 0 && !first) || (p == P - 1 && !last))
+                        if ((p == 0 && !f0) || (p == 1 && !f1) || (p == P - 1 && !l0) ||
+                            (p == P - 2 && !l1))
                             continue;
                         const VEC xv = V_SET1(in_row[x + p * step + c]);
 #pragma GCC unroll 4

@@ -86,11 +86,12 @@ struct geometry {
     uint64_t phases_read; /* the column phases some tap reads (bit phase) */
     size_t band_floats;
     /* the output columns [edge_lo, edge_hi) whose taps all fall inside
-     * the input; with edge_masks, only the first and the last column
-     * reach into the padding, reading the taps (bit kw) of their masks */
+     * the input; with edge_masks, only the first and the last two columns
+     * reach into the padding, reading the taps (bit kw) of their masks,
+     * and each of them is within two pixels of its tile's end */
     int64_t edge_lo, edge_hi;
     bool edge_masks;
-    uint64_t first_taps, last_taps;
+    uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
     /* depthwise layers: output rows per work unit */
     int64_t chunk_rows, chunks;
     size_t weight_floats;
@@ -123,32 +124,71 @@ static void plan_band(const struct conv_layer *r, struct geometry *g)
     g->band_row = (size_t)(r->stride_w * g->band_w * g->cper);
 }
 
+/* Where row tile i of a row of w pixels starts: tiles of P pixels, the
+ * last one moved back to end with the row (overlapping the one before). */
+static int64_t tile_start(int64_t i, int64_t P, int64_t w)
+{
+    return i * P < w - P ? i * P : w - P;
+}
+
 /* The output columns [edge_lo, edge_hi) whose taps all fall inside the
- * input, and the taps (bit kw) the first and the last column read. */
+ * input, the taps (bit kw) the first and the last two columns read, and
+ * whether the row's tiles (row_tiles of `pixels`) can cover the rest with
+ * masks. */
 static void plan_edges(const struct conv_layer *l, struct geometry *g)
 {
-    const int64_t S = l->stride_w, reach = (l->kernel_w - 1) * l->dilation_w;
+    const int64_t S = l->stride_w, reach = (l->kernel_w - 1) * l->dilation_w, W = l->w_out;
     g->edge_lo = (l->pad_w + S - 1) / S;
     g->edge_hi = l->w_in - 1 - reach + l->pad_w < 0 ? 0 : (l->w_in - 1 - reach + l->pad_w) / S + 1;
-    if (g->edge_hi > l->w_out)
-        g->edge_hi = l->w_out;
+    if (g->edge_hi > W)
+        g->edge_hi = W;
     if (g->edge_lo > g->edge_hi)
         g->edge_lo = g->edge_hi;
-    /* whether only the first and the last column reach into the padding */
-    g->edge_masks = l->kernel_w <= 64 && g->edge_lo <= 1 && l->w_out - g->edge_hi <= 1;
-    g->first_taps = g->last_taps = 0;
-    for (int64_t kw = 0; kw < l->kernel_w && kw < 64; kw++) {
-        const int64_t first = kw * l->dilation_w - l->pad_w,
-                      last = (l->w_out - 1) * S + kw * l->dilation_w - l->pad_w;
-        g->first_taps |= (uint64_t)(first >= 0 && first < l->w_in) << kw;
-        g->last_taps |= (uint64_t)(last >= 0 && last < l->w_in) << kw;
+    for (int j = 0; j < DIRECT_EDGE_PIXELS; j++) {
+        g->first_taps[j] = g->last_taps[j] = 0;
+        for (int64_t kw = 0; kw < l->kernel_w && kw < 64; kw++) {
+            const int64_t first = j * S + kw * l->dilation_w - l->pad_w,
+                          last = (W - 1 - j) * S + kw * l->dilation_w - l->pad_w;
+            g->first_taps[j] |= (uint64_t)(first >= 0 && first < l->w_in) << kw;
+            g->last_taps[j] |= (uint64_t)(last >= 0 && last < l->w_in) << kw;
+        }
+    }
+    /* masks apply to the first tile's first two pixels and the last tile's
+     * last two: every column that reaches into the padding must be one of
+     * those, in every tile that covers it */
+    g->edge_masks = l->kernel_w <= 64;
+    for (int64_t i = 0; i < g->row_tiles && g->edge_masks; i++) {
+        const int64_t ow = tile_start(i, g->pixels, W);
+        for (int64_t p = 0; p < g->pixels; p++) {
+            const int64_t c = ow + p;
+            if (c >= g->edge_lo && c < g->edge_hi)
+                continue;
+            const bool first = ow == 0 && p < DIRECT_EDGE_PIXELS && c < g->edge_lo,
+                       last = ow + g->pixels == W && g->pixels - 1 - p < DIRECT_EDGE_PIXELS &&
+                              c >= g->edge_hi;
+            g->edge_masks &= first || last;
+        }
+    }
+}
+
+/* The masks for the tile at ow: the row's where it holds its first or last
+ * pixels, else every tap. */
+static void tile_masks(const struct geometry *g, int64_t ow, int64_t w, uint64_t *first,
+                       uint64_t *last)
+{
+    for (int j = 0; j < DIRECT_EDGE_PIXELS; j++) {
+        first[j] = ow == 0 && g->edge_masks ? g->first_taps[j] : UINT64_MAX;
+        last[j] = ow + g->pixels == w && g->edge_masks ? g->last_taps[j] : UINT64_MAX;
     }
 }
 
 /* Depthwise: the edges, and units enough for the threads. */
-static void plan_depthwise(const struct conv_layer *l, int threads, struct geometry *g)
+static void plan_depthwise(const struct conv_layer *l, const struct direct_kernel *k,
+                           int threads, struct geometry *g)
 {
     g->cper = g->block;
+    g->row_tiles = (l->w_out + k->dw->p_max - 1) / k->dw->p_max;
+    g->pixels = (int)((l->w_out + g->row_tiles - 1) / g->row_tiles);
     plan_edges(l, g);
     if (l->c_out != l->c_in) {
         /* the edge function spreads the lanes */
@@ -175,7 +215,7 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
     const int64_t taps = l->kernel_h * l->kernel_w;
     if (g->depthwise) {
         g->weight_floats = (size_t)(g->cb_out * taps * B);
-        plan_depthwise(l, threads, g);
+        plan_depthwise(l, k, threads, g);
         return;
     }
     struct conv_layer *r = &g->run;
@@ -576,13 +616,9 @@ static void run_regular(const struct direct_state *s, const float *in)
             float *out_row = s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B;
             PHASE_BEGIN(PHASE_MICRO_KERNEL);
             for (int64_t i = 0; i < g->row_tiles; i++) {
-                int64_t ow = i * g->pixels;
-                if (ow > r->w_out - g->pixels)
-                    ow = r->w_out - g->pixels;
+                const int64_t ow = tile_start(i, g->pixels, r->w_out);
                 tile.first_col = (ptrdiff_t)((g->band ? ow : ow * r->stride_w - r->pad_w) * g->cper);
-                tile.first_taps = ow == 0 && g->edge_masks ? g->first_taps : UINT64_MAX;
-                tile.last_taps =
-                    ow + g->pixels == r->w_out && g->edge_masks ? g->last_taps : UINT64_MAX;
+                tile_masks(g, ow, r->w_out, tile.first_taps, tile.last_taps);
                 tile.out = out_row + ow * B;
                 fn(&tile);
             }
@@ -639,16 +675,14 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
         t.in = plane + first * W * B;
         t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
         if (g->edge_masks) {
-            for (int64_t ow = 0; ow < l->w_out;) {
-                const int64_t p = l->w_out - ow < dw->p_max ? l->w_out - ow : dw->p_max;
-                const bool left = ow == 0 && g->edge_lo == 1,
-                           right = ow + p == l->w_out && g->edge_hi == l->w_out - 1;
+            for (int64_t i = 0; i < g->row_tiles; i++) {
+                const int64_t ow = tile_start(i, g->pixels, l->w_out);
+                const bool edge = (ow == 0 && g->edge_lo > 0) ||
+                                  (ow + g->pixels == l->w_out && g->edge_hi < l->w_out);
                 t.first_col = (ptrdiff_t)((ow * S - l->pad_w) * B);
                 t.out = out_row + ow * B;
-                t.first_taps = left ? g->first_taps : UINT64_MAX;
-                t.last_taps = right ? g->last_taps : UINT64_MAX;
-                (left || right ? dw->edges : dw->interior)[cls][p](&t);
-                ow += p;
+                tile_masks(g, ow, l->w_out, t.first_taps, t.last_taps);
+                (edge ? dw->edges : dw->interior)[cls][g->pixels](&t);
             }
             continue;
         }

@@ -24,6 +24,9 @@
 #define DIRECT_KB_CHOICES 3
 #define DIRECT_P_MAX 14
 
+/* Pixels at each end of a row that edge masks can cover. */
+#define DIRECT_EDGE_PIXELS 2
+
 static inline int direct_kb_of(int choice)
 {
     return 1 << choice;
@@ -42,10 +45,10 @@ struct direct_conv_tile {
     ptrdiff_t kh_stride;        /* from tap row kh to kh + 1 */
     const ptrdiff_t *kw_offset; /* kernel_w entries */
     /* plain tiles: floats between consecutive pixels (blocked tiles: a
-     * block), and the tap columns (bit kw) the first and the last pixel
-     * read, the others being padding */
+     * block), and the tap columns (bit kw) the first two and the last two
+     * pixels read ([0]: the first, the last), the others being padding */
     ptrdiff_t pixel_stride;
-    uint64_t first_taps, last_taps;
+    uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
     int64_t cb;                 /* channel blocks (blocked) or channels (plain) */
     int kh0, kh1;               /* the tap rows inside the input */
     int kernel_h, kernel_w;
@@ -81,8 +84,9 @@ struct direct_dw_tile {
      * tap column read */
     const float *wt;
     ptrdiff_t wt_row;
-    /* edge tiles: the tap columns (bit kw) the first and the last pixel read */
-    uint64_t first_taps, last_taps;
+    /* edge tiles: the tap columns (bit kw) the first two and the last two
+     * pixels read, as for the plain regular tiles */
+    uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
     const float *bias; /* block values, or NULL */
     float *out;        /* the first pixel */
     /* the edge function: `pixels` pixels of the h x w plane, tap (0, 0) of
@@ -103,8 +107,8 @@ struct direct_dw_tiles {
     int p_max;
     /* [stride class][P]: every tap of every pixel inside the input */
     direct_dw_tile_fn interior[DIRECT_DW_STRIDES][DIRECT_P_MAX + 1];
-    /* the same where the first and the last pixel skip the tap columns
-     * their masks leave out (at most 64 columns) */
+    /* the same where the first and the last two pixels skip the tap
+     * columns their masks leave out (at most 64 columns) */
     direct_dw_tile_fn edges[DIRECT_DW_STRIDES][DIRECT_P_MAX + 1];
     /* any pixels: taps outside the input skipped, any multiplier */
     direct_dw_tile_fn edge;

@@ -4,9 +4,9 @@
  *
  * A tile is P pixels of one channel block: per tap one weight vector and P
  * input vectors, P FMAs. Interior tiles read every tap unchecked, compiled
- * for pixel strides 1 and 2 and for any; edge tiles let their first and
- * last pixel skip the tap columns that fall in the padding (one branch per
- * tap column, the same for every row); the edge function takes one pixel at a time, skips the taps that fall in
+ * for pixel strides 1 and 2 and for any; edge tiles let their first two
+ * and last two pixels skip the tap columns that fall in the padding (a
+ * few branches per tap column, the same for every row); the edge function takes one pixel at a time, skips the taps that fall in
  * the padding, and spreads input lanes over output lanes for a multiplier. */
 #include <stdbool.h>
 
@@ -28,11 +28,15 @@ dw_tile(const struct direct_dw_tile *t, const int S, const int P, const bool edg
         for (int kw = 0; kw < t->kernel_w; kw++) {
             const VEC wv = V_LOAD(wt + kw * LANES);
             const ptrdiff_t x = t->first_col + kw * t->kw_stride;
+            /* whether pixels 0, 1, P - 1, P - 2 read tap column kw */
+            const bool f0 = !edges || t->first_taps[0] >> kw & 1,
+                       f1 = !edges || t->first_taps[1] >> kw & 1,
+                       l0 = !edges || t->last_taps[0] >> kw & 1,
+                       l1 = !edges || t->last_taps[1] >> kw & 1;
 #pragma GCC unroll 16
             for (int p = 0; p < P; p++) {
-                if (edges && p == 0 && !(t->first_taps >> kw & 1))
-                    continue;
-                if (edges && p == P - 1 && !(t->last_taps >> kw & 1))
+                if ((p == 0 && !f0) || (p == 1 && !f1) || (p == P - 1 && !l0) ||
+                    (p == P - 2 && !l1))
                     continue;
                 acc[p] = V_FMA(V_LOAD(row + x + p * step), wv, acc[p]);
             }

@@ -1,0 +1,189 @@
+/* Every direct-blocked kernel set the CPU can run (not only the one dispatch
+ * picks) against the reference and against the portable C set, on shapes
+ * that take each of its paths: plain input read in place with edge masks
+ * and through the band, blocked input with and without the band, stride
+ * phases, output-block tiles of 1, 2 and 4 blocks with short tails, rows
+ * cut into overlapping tiles, rows that read no input, groups of whole
+ * blocks, depthwise interior and edge tiles and the edge function
+ * (multipliers, wide padding). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "direct/direct.h"
+#include "reference.h"
+#include "tensor.h"
+#include "verify.h"
+
+enum { ONLY_8 = 1, NONE = 2 };
+
+struct shape {
+    const char *what;
+    int64_t batch, c_in, h, w, c_out, k, stride, pad, dilation, groups;
+    bool bias;
+    /* padding after the input where it differs from pad (-1: the same) */
+    int64_t pad_end;
+    /* the block sizes that can run it (ONLY_8: groups of 8 channels;
+     * NONE: groups of 3, multiplier 3); 0: any */
+    int blocks;
+};
+
+static const struct shape shapes[] = {
+    /* plain input (fewer channels than a block) */
+    {"RGB 3x3 stride 2 pad 1 (plain, masks)", 1, 3, 23, 23, 32, 3, 2, 1, 1, 1, true, -1, 0},
+    {"RGB 3x3 stride 1 pad 1, batch 2 (plain, masks)", 2, 3, 9, 30, 20, 3, 1, 1, 1, 1, false, -1, 0},
+    {"RGB 7x7 stride 2 pad 3 (plain, two masked pixels)", 1, 3, 21, 33, 16, 7, 2, 3, 1, 1, true,
+     -1, 0},
+    {"RGB 5x5 stride 1 pad 4 (plain, band)", 1, 3, 8, 12, 8, 5, 1, 4, 1, 1, false, -1, 0},
+    {"plain 1x1 (one long row)", 1, 5, 6, 7, 24, 1, 1, 0, 1, 1, true, -1, 0},
+    /* blocked input */
+    {"channels not a multiple of the block", 1, 17, 6, 6, 33, 3, 1, 1, 1, 1, true, -1, 0},
+    {"3x3 pad 0 (no band)", 1, 32, 9, 20, 48, 3, 1, 0, 1, 1, false, -1, 0},
+    {"3x3 stride 2, odd sizes", 2, 24, 15, 17, 40, 3, 2, 1, 1, 1, true, -1, 0},
+    {"3x3 stride 3 dilation 2", 1, 16, 19, 23, 16, 3, 3, 2, 2, 1, false, -1, 0},
+    {"3x3 dilation 2 pad 2", 1, 20, 12, 12, 24, 3, 1, 2, 2, 1, true, -1, 0},
+    {"pointwise (one long row)", 2, 40, 7, 7, 72, 1, 1, 0, 1, 1, true, -1, 0},
+    {"pointwise stride 2 (one column phase)", 1, 32, 13, 13, 64, 1, 2, 0, 1, 1, false, -1, 0},
+    {"1x1 spatial, four-block tiles", 1, 64, 1, 1, 100, 1, 1, 0, 1, 1, true, -1, 0},
+    {"3x3 on 1x1 spatial, pad 1", 1, 32, 1, 1, 40, 3, 1, 1, 1, 1, false, -1, 0},
+    {"5x5 rows of 3, four-block tiles", 1, 16, 3, 3, 80, 5, 1, 2, 1, 1, true, -1, 0},
+    {"rows of 29 (overlapping tiles)", 1, 16, 5, 29, 16, 3, 1, 1, 1, 1, false, -1, 0},
+    {"rows that read no input", 1, 16, 2, 6, 32, 3, 1, 3, 1, 1, true, -1, 0},
+    {"padding after differs", 1, 16, 9, 14, 24, 3, 2, 0, 1, 1, true, 1, 0},
+    /* groups */
+    {"groups of 16", 2, 64, 8, 9, 64, 3, 1, 1, 1, 4, true, -1, 0},
+    {"groups of 8", 1, 32, 7, 7, 32, 3, 1, 1, 1, 4, false, -1, ONLY_8},
+    {"groups of 3", 1, 6, 6, 6, 6, 3, 1, 1, 1, 2, false, -1, NONE},
+    /* depthwise */
+    {"depthwise 3x3 pad 1", 2, 20, 14, 14, 20, 3, 1, 1, 1, 20, true, -1, 0},
+    {"depthwise 3x3 stride 2 pad 1, odd", 1, 32, 15, 17, 32, 3, 2, 1, 1, 32, false, -1, 0},
+    {"depthwise 5x5 pad 2 (two masked pixels)", 1, 16, 9, 31, 16, 5, 1, 2, 1, 16, true, -1, 0},
+    {"depthwise 7x7 pad 3 (edge function)", 1, 16, 8, 20, 16, 7, 1, 3, 1, 16, false, -1, 0},
+    {"depthwise stride 3 dilation 2", 1, 16, 17, 19, 16, 3, 3, 2, 2, 16, true, -1, 0},
+    {"depthwise 1x1 spatial", 1, 48, 1, 1, 48, 3, 1, 1, 1, 48, true, -1, 0},
+    {"depthwise multiplier 2", 1, 8, 10, 10, 16, 3, 1, 1, 1, 8, false, -1, 0},
+    {"depthwise multiplier 3", 1, 4, 6, 6, 12, 3, 1, 1, 1, 4, false, -1, NONE},
+    {"depthwise on rows of 29 (overlapping tiles)", 1, 16, 6, 29, 16, 3, 1, 1, 1, 16, true, -1, 0},
+};
+
+/* One execution of a plan, NCHW in and out (out NaN first), twice so that
+ * a run that depends on what the run before left behind shows. */
+static bool execute(const struct conv_variant *v, void *state, const float *in, float *out,
+                    size_t out_n)
+{
+    for (int round = 0; round < 2; round++) {
+        tensor_fill(out, out_n, NAN);
+        if (variant_execute(v, state, in, out) != CONV_OK)
+            return false;
+    }
+    return true;
+}
+
+int main(void)
+{
+    extern const struct conv_variant variant_direct_blocked;
+    const struct conv_variant *v = &variant_direct_blocked;
+    const struct direct_kernel *c_kernel = direct_kernels[direct_kernel_count - 1];
+    int sets = 0;
+    for (size_t ki = 0; ki < direct_kernel_count; ki++) {
+        const struct direct_kernel *k = direct_kernels[ki];
+        if (!cpu_has_isa(k->isa)) {
+            printf("SKIP direct kernel set %s: this CPU lacks %s\n", k->name,
+                   cpu_isa_name(k->isa));
+            continue;
+        }
+        sets++;
+        int checked = 0;
+        for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+            const struct shape *sh = &shapes[i];
+            struct conv_layer l = {.repeat = 1, .batch = sh->batch, .c_in = sh->c_in,
+                                   .h_in = sh->h, .w_in = sh->w, .c_out = sh->c_out,
+                                   .kernel_h = sh->k, .kernel_w = sh->k,
+                                   .stride_h = sh->stride, .stride_w = sh->stride,
+                                   .pad_h = sh->pad, .pad_w = sh->pad,
+                                   .pad_bottom = sh->pad_end >= 0 ? sh->pad_end : sh->pad,
+                                   .pad_right = sh->pad_end >= 0 ? sh->pad_end : sh->pad,
+                                   .dilation_h = sh->dilation, .dilation_w = sh->dilation,
+                                   .groups = sh->groups, .bias = sh->bias};
+            if (layer_derive(&l)) {
+                fprintf(stderr, "bad test shape '%s'\n", sh->what);
+                return 2;
+            }
+            const size_t in_n = (size_t)layer_input_elements(&l),
+                         w_n = (size_t)layer_weight_elements(&l),
+                         out_n = (size_t)layer_output_elements(&l);
+            float *in = tensor_alloc(in_n, 4), *w = tensor_alloc(w_n, 4),
+                  *bias = tensor_alloc((size_t)l.c_out, 4), *out = tensor_alloc(out_n, 4),
+                  *out_c = tensor_alloc(out_n, 4);
+            double *ref = tensor_alloc(out_n, 8);
+            if (!in || !w || !bias || !out || !out_c || !ref)
+                return 3;
+            tensor_fill_random(in, in_n, 11, i);
+            tensor_fill_random(w, w_n, 12, i);
+            tensor_fill_random(bias, (size_t)l.c_out, 13, i);
+            const float *b = l.bias ? bias : NULL;
+            reference_conv(&l, in, w, b, ref);
+            const bool expect_unsupported =
+                sh->blocks == NONE || (sh->blocks == ONLY_8 && k->block != 8);
+            for (int threads = 1; threads <= 2; threads++) {
+                void *state = NULL;
+                const char *why = "";
+                const enum conv_status planned =
+                    direct_plan_with(k, &l, w, b, threads, &state, &why);
+                if (expect_unsupported) {
+                    CHECK(planned == CONV_UNSUPPORTED && why && *why,
+                          "%s, '%s': planned (%d) where it is unsupported", k->name, sh->what,
+                          (int)planned);
+                    if (planned == CONV_OK)
+                        v->destroy(state);
+                    continue;
+                }
+                CHECK(planned == CONV_OK, "%s, '%s': plan says %s", k->name, sh->what, why);
+                if (planned != CONV_OK)
+                    continue;
+                const char *lin = "", *lout = "";
+                v->layouts(state, &lin, &lout);
+                CHECK_STR(lout, k->layout, "output layout");
+                CHECK_STR(lin, l.groups == 1 && l.c_in < k->block ? "nchw" : k->layout,
+                          "input layout");
+                CHECK(execute(v, state, in, out, out_n), "%s, '%s': run failed", k->name,
+                      sh->what);
+                const struct verify_result r =
+                    verify_output(out, ref, out_n, verify_bound(&l, v->tolerance));
+                CHECK(r.verdict == VERIFY_OK,
+                      "%s, '%s', %d thread(s): %s, max_rel_err %.3e, element %zu is %.7g, "
+                      "reference %.7g",
+                      k->name, sh->what, threads, verify_verdict_text(r.verdict), r.max_rel_err,
+                      r.worst_index, (double)r.worst_value, r.worst_reference);
+                v->destroy(state);
+                /* the same layer through the portable C set: the two agree
+                 * as closely as either agrees with the reference */
+                if (k != c_kernel) {
+                    CHECK(direct_plan_with(c_kernel, &l, w, b, threads, &state, &why) == CONV_OK,
+                          "c, '%s': plan says %s", sh->what, why);
+                    CHECK(execute(v, state, in, out_c, out_n), "c, '%s': run failed", sh->what);
+                    v->destroy(state);
+                    double worst = 0.0, scale = 0.0;
+                    for (size_t e = 0; e < out_n; e++) {
+                        const double d = fabs((double)out[e] - (double)out_c[e]);
+                        worst = d > worst || isnan(d) ? d : worst;
+                        scale = fabs(ref[e]) > scale ? fabs(ref[e]) : scale;
+                    }
+                    CHECK(worst <= verify_bound(&l, v->tolerance) * (scale > 0.0 ? scale : 1.0),
+                          "%s against c, '%s': differ by %.3e", k->name, sh->what, worst);
+                }
+            }
+            checked++;
+            free(in);
+            free(w);
+            free(bias);
+            free(out);
+            free(out_c);
+            free(ref);
+        }
+        printf("direct kernel set %s (%s, %d-channel blocks): %d shapes checked\n", k->name,
+               k->layout, k->block, checked);
+    }
+    CHECK(sets >= 1, "no direct kernel set could run");
+    return check_report("direct kernels");
+}
