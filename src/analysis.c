@@ -325,13 +325,25 @@ static double convert_in_us(const struct result_row *r)
                : 0.0;
 }
 
+/* A layout's name, with oneDNN's tags for the channel-blocked layouts
+ * written as direct-blocked writes them (aBcd16b is nChw16c: N, C/16, H, W,
+ * 16 channels, the last block zero-padded). */
+static const char *layout_canonical(const char *layout)
+{
+    if (strcmp(layout, "aBcd16b") == 0)
+        return "nChw16c";
+    if (strcmp(layout, "aBcd8b") == 0)
+        return "nChw8c";
+    return layout;
+}
+
 /* The conversion between consecutive rows a (NULL: the network's NCHW
  * input) and b (NULL: its NCHW output). */
 static double transition_us(const struct result_row *a, const struct result_row *b)
 {
     const char *from = a ? (a->layout_out[0] ? a->layout_out : "nchw") : "nchw";
     const char *to = b ? (b->layout_in[0] ? b->layout_in : "nchw") : "nchw";
-    if (strcmp(from, to) == 0)
+    if (strcmp(layout_canonical(from), layout_canonical(to)) == 0)
         return 0.0;
     return (a ? convert_out_us(a) : 0.0) + (b ? convert_in_us(b) : 0.0);
 }

@@ -339,6 +339,42 @@ static void test_layouts(void)
     }
 }
 
+/* Two variants writing the same blocked layout under two names (oneDNN's
+ * aBcd16b, direct-blocked's nChw16c) pass the tensor on with no
+ * conversion: "own" takes 50 us on a and 100 on b, "lib" 100 and 50, each
+ * converting 30 us in and 30 out. All on one variant: 30 + 150 + 30 = 210;
+ * own on a then lib on b: 30 + 50 + 50 + 30 = 160, had the two names been
+ * different layouts 220. */
+static void test_layout_aliases(void)
+{
+    struct result_set set = {0};
+    const char *names[] = {"a", "b"};
+    for (int l = 0; l < 2; l++) {
+        struct result_row own = make_row(names[l], "", 1, 1, "own", 1, l ? 100.0 : 50.0);
+        struct result_row lib = make_row(names[l], "", 1, 1, "lib", 1, l ? 50.0 : 100.0);
+        snprintf(own.layout_in, sizeof own.layout_in, "nChw16c");
+        snprintf(own.layout_out, sizeof own.layout_out, "nChw16c");
+        snprintf(lib.layout_in, sizeof lib.layout_in, "aBcd16b");
+        snprintf(lib.layout_out, sizeof lib.layout_out, "aBcd16b");
+        own.reorder_in_us = own.reorder_out_us = lib.reorder_in_us = lib.reorder_out_us = 30.0;
+        add(&set, own);
+        add(&set, lib);
+    }
+    struct result_grid g;
+    CHECK(result_grid_build(&g, set.rows, set.count) == 0, "alias grid");
+    int choice[2] = {-1, -1};
+    struct schedule mixed = {.choice = choice};
+    CHECK(grid_schedule(&g, 0, SCHEDULE_ANY, false, &mixed) == 0, "alias schedule");
+    CHECK(mixed.complete && fabs(mixed.time_us - 160.0) < 1e-9 && mixed.conversions == 2,
+          "own then lib through one blocked layout: %g with %zu conversions, want 160 with 2",
+          mixed.time_us, mixed.conversions);
+    CHECK(choice[0] >= 0 && choice[1] >= 0 && strcmp(g.variants[choice[0]], "own") == 0 &&
+              strcmp(g.variants[choice[1]], "lib") == 0,
+          "a on own, b on lib");
+    result_grid_free(&g);
+    result_set_free(&set);
+}
+
 /* The phases table: written from a row, loaded back onto the same row. */
 static void test_phases_table(void)
 {
@@ -383,6 +419,7 @@ int main(void)
     test_phases_table();
     test_decomposition();
     test_layouts();
+    test_layout_aliases();
     struct result_set set = {0};
     /* a regular layer: fast 100 us, slow 400 us, peer 50 us; threads 1 */
     add(&set, make_row("conv", "", 1, 1, "fast", 1, 100.0));
