@@ -14,21 +14,22 @@
 #include "tiles.inc.h"
 
 /* cper: channels per input block (LANES for blocked input, 1 for plain).
- * Blocked pixels are a block apart; plain ones pixel_stride floats, and the
- * first two and last two pixels of a plain tile skip the tap columns their
+ * Blocked pixels are a block apart; plain ones S floats (a constant, so
+ * that every pixel's offset is one), and the first two and last two pixels of a plain tile skip the tap columns their
  * masks leave out (a few branches per tap column and channel, not per FMA). */
 static inline __attribute__((always_inline)) TARGET void
-conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const int P)
+conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const int KB,
+          const int P)
 {
     const bool plain = cper == 1;
-    const ptrdiff_t step = plain ? t->pixel_stride : LANES;
+    const ptrdiff_t step = plain ? S : LANES;
     VEC acc[DIRECT_P_MAX][4];
 #pragma GCC unroll 4
     for (int k = 0; k < KB; k++) {
         const VEC b = t->bias ? V_LOAD(t->bias + k * LANES) : V_ZERO();
 #pragma GCC unroll 16
         for (int p = 0; p < P; p++)
-            acc[p][k] = b;
+            acc[p][k] = t->accumulate ? V_LOAD(t->out + k * t->out_block_stride + p * LANES) : b;
     }
     const ptrdiff_t tap_floats = (ptrdiff_t)cper * KB * LANES;
     const ptrdiff_t row_floats = t->kernel_w * tap_floats;
@@ -72,27 +73,36 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int KB, const 
             V_STORE(t->out + k * t->out_block_stride + p * LANES, acc[p][k]);
 }
 
-#define CONV_TILE_FN(mode, cper, KB, P)                                               \
+#define CONV_TILE_FN(mode, cper_s, KB, P)                                             \
     static TARGET void conv_##mode##_##KB##_##P(const struct direct_conv_tile *t)    \
     {                                                                                 \
-        conv_tile(t, cper, KB, P);                                                    \
+        conv_tile(t, CONV_CPER_##cper_s, CONV_S_##cper_s, KB, P);                   \
     }
-#define CONV_TILE_ENTRY(mode, cper, KB, P) [P] = conv_##mode##_##KB##_##P,
+#define CONV_TILE_ENTRY(mode, cper_s, KB, P) [P] = conv_##mode##_##KB##_##P,
+/* the channels per step and the plain pixel stride of each mode */
+#define CONV_CPER_blocked LANES
+#define CONV_S_blocked 1
+#define CONV_CPER_plain1 1
+#define CONV_S_plain1 1
+#define CONV_CPER_plain2 1
+#define CONV_S_plain2 2
 
-DIRECT_PS(P_MAX_KB1, CONV_TILE_FN, blocked, LANES, 1)
-DIRECT_PS(P_MAX_KB2, CONV_TILE_FN, blocked, LANES, 2)
-DIRECT_PS(P_MAX_KB4, CONV_TILE_FN, blocked, LANES, 4)
-DIRECT_PS(P_MAX_KB1, CONV_TILE_FN, plain, 1, 1)
-DIRECT_PS(P_MAX_KB2, CONV_TILE_FN, plain, 1, 2)
-DIRECT_PS(P_MAX_KB4, CONV_TILE_FN, plain, 1, 4)
+#define CONV_TILES(mode)                                    \
+    DIRECT_PS(P_MAX_KB1, CONV_TILE_FN, mode, mode, 1)       \
+    DIRECT_PS(P_MAX_KB2, CONV_TILE_FN, mode, mode, 2)       \
+    DIRECT_PS(P_MAX_KB4, CONV_TILE_FN, mode, mode, 4)
+#define CONV_TABLE(mode)                                        \
+    {{DIRECT_PS(P_MAX_KB1, CONV_TILE_ENTRY, mode, mode, 1)},    \
+     {DIRECT_PS(P_MAX_KB2, CONV_TILE_ENTRY, mode, mode, 2)},    \
+     {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, mode, mode, 4)}}
+
+CONV_TILES(blocked)
+CONV_TILES(plain1)
+CONV_TILES(plain2)
 
 const struct direct_conv_tiles TILES_NAME = {
     .block = LANES,
     .p_max = {P_MAX_KB1, P_MAX_KB2, P_MAX_KB4},
-    .blocked = {{DIRECT_PS(P_MAX_KB1, CONV_TILE_ENTRY, blocked, LANES, 1)},
-                {DIRECT_PS(P_MAX_KB2, CONV_TILE_ENTRY, blocked, LANES, 2)},
-                {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, blocked, LANES, 4)}},
-    .plain = {{DIRECT_PS(P_MAX_KB1, CONV_TILE_ENTRY, plain, 1, 1)},
-              {DIRECT_PS(P_MAX_KB2, CONV_TILE_ENTRY, plain, 1, 2)},
-              {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, plain, 1, 4)}},
+    .blocked = CONV_TABLE(blocked),
+    .plain = {CONV_TABLE(plain1), CONV_TABLE(plain2)},
 };

@@ -13,6 +13,7 @@
 #ifndef CONVBENCH_DIRECT_H
 #define CONVBENCH_DIRECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,10 +45,8 @@ struct direct_conv_tile {
     ptrdiff_t cb_stride;        /* to the next input channel block / channel */
     ptrdiff_t kh_stride;        /* from tap row kh to kh + 1 */
     const ptrdiff_t *kw_offset; /* kernel_w entries */
-    /* plain tiles: floats between consecutive pixels (blocked tiles: a
-     * block), and the tap columns (bit kw) the first two and the last two
+    /* plain tiles: the tap columns (bit kw) the first two and the last two
      * pixels read ([0]: the first, the last), the others being padding */
-    ptrdiff_t pixel_stride;
     uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
     int64_t cb;                 /* channel blocks (blocked) or channels (plain) */
     int kh0, kh1;               /* the tap rows inside the input */
@@ -58,15 +57,17 @@ struct direct_conv_tile {
     const float *bias; /* KB x block values, or NULL */
     float *out;        /* the tile's first pixel in its first output block */
     ptrdiff_t out_block_stride;
+    bool accumulate;   /* add to what out holds (a later part of the reduction) */
 };
 typedef void (*direct_conv_tile_fn)(const struct direct_conv_tile *t);
 
 struct direct_conv_tiles {
     int block;                       /* channels per vector */
     int p_max[DIRECT_KB_CHOICES];    /* the widest tile per choice of KB */
-    /* [KB choice][P]: input blocked like the output, or plain NCHW (few channels) */
+    /* [KB choice][P]: input blocked like the output; or plain NCHW (few
+     * channels), [pixel stride 1 or 2][KB choice][P] */
     direct_conv_tile_fn blocked[DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
-    direct_conv_tile_fn plain[DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
+    direct_conv_tile_fn plain[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
 };
 
 /* A run of output pixels of one channel block of a depthwise layer. */
