@@ -3,7 +3,8 @@
  * that take each of its paths: plain input read in place with edge masks
  * and through the band, blocked input with and without the band, stride
  * phases, output-block tiles of 1, 2 and 4 blocks with short tails, rows
- * cut into overlapping tiles, rows that read no input, groups of whole
+ * cut into tiles with a short last one, the reduction in parts, rows
+ * grouped per unit, rows that read no input, groups of whole
  * blocks, depthwise interior and edge tiles and the edge function
  * (multipliers, wide padding). */
 #include <math.h>
@@ -47,7 +48,11 @@ static const struct shape shapes[] = {
     {"1x1 spatial, four-block tiles", 1, 64, 1, 1, 100, 1, 1, 0, 1, 1, true, -1, 0},
     {"3x3 on 1x1 spatial, pad 1", 1, 32, 1, 1, 40, 3, 1, 1, 1, 1, false, -1, 0},
     {"5x5 rows of 3, four-block tiles", 1, 16, 3, 3, 80, 5, 1, 2, 1, 1, true, -1, 0},
-    {"rows of 29 (overlapping tiles)", 1, 16, 5, 29, 16, 3, 1, 1, 1, 1, false, -1, 0},
+    {"rows of 29 (a short last tile)", 1, 16, 5, 29, 16, 3, 1, 1, 1, 1, false, -1, 0},
+    {"48 channels on rows of 20 (the reduction in parts)", 1, 48, 6, 20, 32, 3, 1, 1, 1, 1, true,
+     -1, 0},
+    {"64 channels on 5x5 (rows grouped, reduction in parts)", 2, 64, 5, 5, 64, 3, 1, 1, 1, 1,
+     true, -1, 0},
     {"rows that read no input", 1, 16, 2, 6, 32, 3, 1, 3, 1, 1, true, -1, 0},
     {"padding after differs", 1, 16, 9, 14, 24, 3, 2, 0, 1, 1, true, 1, 0},
     /* groups */
@@ -63,7 +68,7 @@ static const struct shape shapes[] = {
     {"depthwise 1x1 spatial", 1, 48, 1, 1, 48, 3, 1, 1, 1, 48, true, -1, 0},
     {"depthwise multiplier 2", 1, 8, 10, 10, 16, 3, 1, 1, 1, 8, false, -1, 0},
     {"depthwise multiplier 3", 1, 4, 6, 6, 12, 3, 1, 1, 1, 4, false, -1, NONE},
-    {"depthwise on rows of 29 (overlapping tiles)", 1, 16, 6, 29, 16, 3, 1, 1, 1, 16, true, -1, 0},
+    {"depthwise on rows of 29 (a short last tile)", 1, 16, 6, 29, 16, 3, 1, 1, 1, 16, true, -1, 0},
 };
 
 /* One execution of a plan, NCHW in and out (out NaN first), twice so that
