@@ -108,6 +108,7 @@ int main(void)
     check_variant("im2col-gemm", &l, in, out, w, gemm, 2);
     check_variant("winograd-2x3", &l, in, out, w, wino, 3);
     check_variant("winograd-4x3", &l, in, out, w, wino, 3);
+    check_variant("direct-blocked", &l, in, out, w, gemm, 2);
     check_variant("onednn-blocked", &l, in, out, w, library, 1);
     free(in);
     free(out);

@@ -39,6 +39,8 @@ static const struct shape edge_shapes[] = {
     {"3x3 pad 2", 1, 5, 6, 8, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, true, false, 0, 0},
     {"3x3 dilation 2", 1, 6, 12, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 1, false, false, 0, 0},
     {"groups 2", 1, 8, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2, false, false, 0, 0},
+    {"groups of 8 channels", 1, 32, 7, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 4, true, false, 0, 0},
+    {"groups of 3 channels", 2, 6, 7, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2, false, false, 0, 0},
     {"depthwise 3x3 stride 2", 2, 12, 11, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 12, true, false, 0, 0},
     {"depthwise multiplier 2", 1, 8, 10, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 8, false, false, 0, 0},
     {"channels not a multiple of 16", 1, 17, 6, 6, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, false, 0, 0},
