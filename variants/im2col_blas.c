@@ -91,12 +91,8 @@ static size_t im2col_blas_memory(const struct conv_layer *l, int threads)
 const struct conv_variant variant_im2col_blas = {
     .name = "im2col-blas",
     .summary = "the same im2col lowering on OpenBLAS cblas_sgemm; every shape",
-    .peer = true,
-    .tolerance = 16.0,
-    .supports = conv_supports_every_shape,
-    .plan = im2col_blas_plan,
-    .run = im2col_blas_run,
+    .peer = true, .tolerance = 16.0,
+    .supports = conv_supports_every_shape, .plan = im2col_blas_plan, .run = im2col_blas_run,
     .destroy = im2col_blas_destroy,
-    .describe = im2col_blas_describe,
-    .memory = im2col_blas_memory,
+    .describe = im2col_blas_describe, .memory = im2col_blas_memory,
 };

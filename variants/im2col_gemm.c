@@ -133,12 +133,8 @@ const struct conv_variant variant_im2col_gemm = {
     .name = "im2col-gemm",
     .summary = "im2col packed straight into the B panels of convbench's SIMD GEMM (the input "
                "itself for 1x1 stride 1), one GEMM per group; every shape",
-    .phases = true,
-    .tolerance = 16.0,
-    .supports = conv_supports_every_shape,
-    .plan = im2col_gemm_plan,
-    .run = im2col_gemm_run,
+    .phases = true, .tolerance = 16.0,
+    .supports = conv_supports_every_shape, .plan = im2col_gemm_plan, .run = im2col_gemm_run,
     .destroy = im2col_gemm_destroy,
-    .describe = im2col_gemm_describe,
-    .memory = im2col_gemm_memory,
+    .describe = im2col_gemm_describe, .memory = im2col_gemm_memory,
 };

@@ -76,9 +76,6 @@ const struct conv_variant variant_naive = {
     .name = "naive",
     .summary = "direct loops over NCHW, one output at a time; every shape",
     .tolerance = 16.0,
-    .supports = conv_supports_every_shape,
-    .plan = naive_plan,
-    .run = naive_run,
-    .destroy = free,
+    .supports = conv_supports_every_shape, .plan = naive_plan, .run = naive_run, .destroy = free,
     .memory = naive_memory,
 };

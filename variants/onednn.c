@@ -392,50 +392,36 @@ static size_t onednn_memory(const struct conv_layer *l, int threads)
 const struct conv_variant variant_onednn = {
     .name = "onednn",
     .summary = "oneDNN direct convolution on plain NCHW/OIHW memory; every shape",
-    .peer = true,
-    .phases = true,
-    .tolerance = 16.0,
+    .peer = true, .phases = true, .tolerance = 16.0,
     .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
     .plan = plan_plain,
-    .run = onednn_run,
-    .destroy = onednn_destroy,
-    .describe = onednn_describe,
+    .run = onednn_run, .destroy = onednn_destroy,
+    .describe = onednn_describe, .memory = onednn_memory,
     .layouts = onednn_layouts,
-    .memory = onednn_memory,
 };
 
 const struct conv_variant variant_onednn_blocked = {
     .name = "onednn-blocked",
     .summary = "oneDNN direct convolution in the layout it prefers (reorders untimed, "
                "reported as reorder_us); every shape",
-    .peer = true,
-    .phases = true,
-    .tolerance = 16.0,
+    .peer = true, .phases = true, .tolerance = 16.0,
     .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
     .plan = plan_blocked,
-    .run = onednn_run,
-    .destroy = onednn_destroy,
-    .load_input = blocked_load_input,
-    .store_output = blocked_store_output,
-    .describe = onednn_describe,
+    .run = onednn_run, .destroy = onednn_destroy,
+    .load_input = blocked_load_input, .store_output = blocked_store_output,
     .layouts = onednn_layouts,
-    .memory = onednn_memory,
+    .describe = onednn_describe, .memory = onednn_memory,
 };
 
 const struct conv_variant variant_onednn_winograd = {
     .name = "onednn-winograd",
     .summary = "oneDNN Winograd in its own layout (reorders untimed); 3x3 stride 1, "
                "undilated, where oneDNN offers it (AVX-512)",
-    .peer = true,
-    .phases = true,
+    .peer = true, .phases = true,
     .tolerance = 16.0, /* measured worst 1.7 (see winograd/winograd.c for the method) */
     .supports = winograd_supports,
-    .plan = plan_winograd,
-    .run = onednn_run,
-    .destroy = onednn_destroy,
-    .load_input = blocked_load_input,
-    .store_output = blocked_store_output,
-    .describe = onednn_describe,
+    .plan = plan_winograd, .run = onednn_run, .destroy = onednn_destroy,
+    .load_input = blocked_load_input, .store_output = blocked_store_output,
     .layouts = onednn_layouts,
-    .memory = onednn_memory,
+    .describe = onednn_describe, .memory = onednn_memory,
 };

@@ -192,11 +192,8 @@ const struct conv_variant variant_depthwise = {
     .summary = "depthwise convolution vectorized along the width (AVX-512/AVX2/C), masked "
                "borders; groups = C_in only, any multiplier, kernel, stride, dilation",
     .tolerance = 16.0,
-    .supports = depthwise_supports,
-    .plan = depthwise_plan,
-    .run = depthwise_run,
+    .supports = depthwise_supports, .plan = depthwise_plan, .run = depthwise_run,
     .destroy = depthwise_destroy,
-    .describe = depthwise_describe,
-    .memory = depthwise_memory,
+    .describe = depthwise_describe, .memory = depthwise_memory,
 };
 

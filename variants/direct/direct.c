@@ -861,15 +861,8 @@ const struct conv_variant variant_direct_blocked = {
     .summary = "direct convolution on channel-blocked tensors (nChw16c on AVX-512, nChw8c "
                "on AVX2 and C), register tiles of pixels x output blocks; groups only of whole "
                "blocks, depthwise multipliers that divide a block",
-    .phases = true,
-    .tolerance = 16.0,
-    .supports = direct_supports,
-    .plan = direct_plan,
-    .run = direct_run,
-    .destroy = direct_destroy,
-    .load_input = direct_load_input,
-    .store_output = direct_store_output,
-    .layouts = direct_layouts,
-    .describe = direct_describe,
-    .memory = direct_memory,
+    .phases = true, .tolerance = 16.0,
+    .supports = direct_supports, .plan = direct_plan, .run = direct_run, .destroy = direct_destroy,
+    .load_input = direct_load_input, .store_output = direct_store_output, .layouts = direct_layouts,
+    .describe = direct_describe, .memory = direct_memory,
 };

@@ -712,27 +712,19 @@ const struct conv_variant variant_winograd_2x3 = {
     .name = "winograd-2x3",
     .summary = "Winograd F(2x2,3x3) on convbench's GEMM (16 GEMMs, 2.25x fewer multiplications); "
                "3x3, stride 1, dilation 1",
-    .phases = true,
-    .tolerance = 8.0,
-    .supports = winograd_supports,
-    .plan = plan_2x3,
-    .run = winograd_run,
+    .phases = true, .tolerance = 8.0,
+    .supports = winograd_supports, .plan = plan_2x3, .run = winograd_run,
     .destroy = winograd_destroy,
-    .describe = winograd_describe,
-    .memory = memory_2x3,
+    .describe = winograd_describe, .memory = memory_2x3,
 };
 
 const struct conv_variant variant_winograd_4x3 = {
     .name = "winograd-4x3",
     .summary = "Winograd F(4x4,3x3) on convbench's GEMM (36 GEMMs, 4x fewer multiplications); "
                "3x3, stride 1, dilation 1",
-    .phases = true,
-    .tolerance = 48.0,
-    .supports = winograd_supports,
-    .plan = plan_4x3,
-    .run = winograd_run,
+    .phases = true, .tolerance = 48.0,
+    .supports = winograd_supports, .plan = plan_4x3, .run = winograd_run,
     .destroy = winograd_destroy,
-    .describe = winograd_describe,
-    .memory = memory_4x3,
+    .describe = winograd_describe, .memory = memory_4x3,
 };
 
