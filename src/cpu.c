@@ -59,12 +59,9 @@ enum cpu_isa cpu_best_isa(void)
 
 const char *cpu_isa_name(enum cpu_isa isa)
 {
-    switch (isa) {
-    case CPU_ISA_GENERIC: return "generic";
-    case CPU_ISA_AVX2_FMA: return "avx2";
-    case CPU_ISA_AVX512: return "avx512";
-    }
-    return "?";
+    static const char *const names[] = {
+        [CPU_ISA_GENERIC] = "generic", [CPU_ISA_AVX2_FMA] = "avx2", [CPU_ISA_AVX512] = "avx512"};
+    return (unsigned)isa < sizeof names / sizeof *names ? names[isa] : "?";
 }
 
 size_t cpu_cache_size(int level)

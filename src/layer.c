@@ -21,13 +21,11 @@ enum layer_kind layer_kind(const struct conv_layer *l)
 
 const char *layer_kind_name(enum layer_kind kind)
 {
-    switch (kind) {
-    case LAYER_POINTWISE: return "pointwise";
-    case LAYER_REGULAR: return "regular";
-    case LAYER_GROUPED: return "grouped";
-    case LAYER_DEPTHWISE: return "depthwise";
-    }
-    return "?";
+    static const char *const names[] = {[LAYER_POINTWISE] = "pointwise",
+                                        [LAYER_REGULAR] = "regular",
+                                        [LAYER_GROUPED] = "grouped",
+                                        [LAYER_DEPTHWISE] = "depthwise"};
+    return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
 }
 
 int64_t layer_output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin,

@@ -55,11 +55,11 @@ struct verify_result verify_output(const float *out, const double *ref, size_t c
 
 const char *verify_verdict_text(enum verify_verdict verdict)
 {
-    switch (verdict) {
-    case VERIFY_OK: return "within tolerance";
-    case VERIFY_OVER_TOLERANCE: return "error over tolerance";
-    case VERIFY_NOT_FINITE: return "NaN or infinity in the output";
-    case VERIFY_ALL_ZERO: return "the output is all zero";
-    }
-    return "?";
+    static const char *const texts[] = {
+        [VERIFY_OK] = "within tolerance",
+        [VERIFY_OVER_TOLERANCE] = "error over tolerance",
+        [VERIFY_NOT_FINITE] = "NaN or infinity in the output",
+        [VERIFY_ALL_ZERO] = "the output is all zero",
+    };
+    return (unsigned)verdict < sizeof texts / sizeof *texts ? texts[verdict] : "?";
 }

@@ -708,23 +708,20 @@ static size_t memory_4x3(const struct conv_layer *l, int threads)
     return memory_form(&form_4x3, l, threads);
 }
 
-const struct conv_variant variant_winograd_2x3 = {
-    .name = "winograd-2x3",
-    .summary = "Winograd F(2x2,3x3) on convbench's GEMM (16 GEMMs, 2.25x fewer multiplications); "
-               "3x3, stride 1, dilation 1",
-    .phases = true, .tolerance = 8.0,
-    .supports = winograd_supports, .plan = plan_2x3, .run = winograd_run,
-    .destroy = winograd_destroy,
-    .describe = winograd_describe, .memory = memory_2x3,
-};
+/* The two forms' descriptors differ in name, text and tolerance only. */
+#define WINOGRAD_VARIANT(form, variant_name, text, tol)                                       \
+    const struct conv_variant variant_winograd_##form = {                                    \
+        .name = variant_name, .summary = text, .phases = true, .tolerance = tol,              \
+        .supports = winograd_supports, .plan = plan_##form, .run = winograd_run,              \
+        .destroy = winograd_destroy, .describe = winograd_describe, .memory = memory_##form,  \
+    }
 
-const struct conv_variant variant_winograd_4x3 = {
-    .name = "winograd-4x3",
-    .summary = "Winograd F(4x4,3x3) on convbench's GEMM (36 GEMMs, 4x fewer multiplications); "
-               "3x3, stride 1, dilation 1",
-    .phases = true, .tolerance = 48.0,
-    .supports = winograd_supports, .plan = plan_4x3, .run = winograd_run,
-    .destroy = winograd_destroy,
-    .describe = winograd_describe, .memory = memory_4x3,
-};
+WINOGRAD_VARIANT(2x3, "winograd-2x3",
+                 "Winograd F(2x2,3x3) on convbench's GEMM (16 GEMMs, 2.25x fewer "
+                 "multiplications); 3x3, stride 1, dilation 1",
+                 8.0);
+WINOGRAD_VARIANT(4x3, "winograd-4x3",
+                 "Winograd F(4x4,3x3) on convbench's GEMM (36 GEMMs, 4x fewer multiplications); "
+                 "3x3, stride 1, dilation 1",
+                 48.0);
 
