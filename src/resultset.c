@@ -171,7 +171,7 @@ struct column {
 #define TEXT_COLUMN(column, field, getter)                                                  \
     static void put_##column(FILE *f, const struct result_row *r)                           \
     {                                                                                       \
-        put_text(f, r->field);                                                  \
+        put_text(f, r->field);                                                              \
     }                                                                                       \
     static const char *get_##column(struct result_row *r, const char *text)                 \
     {                                                                                       \
@@ -183,6 +183,8 @@ TEXT_COLUMN(block, layer.block, get_text)
 TEXT_COLUMN(variant, variant, get_name)
 TEXT_COLUMN(note, note, get_text)
 TEXT_COLUMN(impl, impl, get_text)
+TEXT_COLUMN(layout_in, layout_in, get_text)
+TEXT_COLUMN(layout_out, layout_out, get_text)
 
 #define SHAPE_COLUMN(field, min)                                                            \
     static void put_##field(FILE *f, const struct result_row *r)                            \
@@ -272,85 +274,27 @@ static const char *get_reps(struct result_row *r, const char *text)
     return wrong;
 }
 
-static void put_time_min_us(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->timed, "%.3f", r->timing.min_us);
-}
+/* A real-valued column: written (in format) when present, an expression
+ * of the row r, holds; read back into field, setting the flag mark points
+ * to (NULL: none) when the text holds a value; positive: must be above 0. */
+#define REAL_COLUMN(column, present, format, field, mark, positive)                        \
+    static void put_##column(FILE *f, const struct result_row *r)                           \
+    {                                                                                       \
+        put_real(f, present, format, r->field);                                             \
+    }                                                                                       \
+    static const char *get_##column(struct result_row *r, const char *text)                 \
+    {                                                                                       \
+        return get_real(text, mark, &r->field, positive);                                   \
+    }
 
-static const char *get_time_min_us(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->timing.min_us, true);
-}
-
-static void put_time_median_us(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->timed, "%.3f", r->timing.median_us);
-}
-
-static const char *get_time_median_us(struct result_row *r, const char *text)
-{
-    return get_real(text, &r->timed, &r->timing.median_us, true);
-}
-
-static void put_time_cv(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->timed, "%.4f", r->timing.cv);
-}
-
-static const char *get_time_cv(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->timing.cv, false);
-}
-
-static void put_gflops(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->timed, "%.3f", r->gflops);
-}
-
-static const char *get_gflops(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->gflops, false);
-}
-
-static void put_peak_gflops(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->peak_gflops > 0.0, "%.1f", r->peak_gflops);
-}
-
-static const char *get_peak_gflops(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->peak_gflops, true);
-}
-
-static void put_efficiency(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->timed && r->peak_gflops > 0.0, "%.4f", r->efficiency);
-}
-
-static const char *get_efficiency(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->efficiency, false);
-}
-
-static void put_max_abs_err(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->verified, "%.3e", r->check.max_abs_err);
-}
-
-static const char *get_max_abs_err(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->check.max_abs_err, false);
-}
-
-static void put_max_rel_err(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->verified, "%.3e", r->check.max_rel_err);
-}
-
-static const char *get_max_rel_err(struct result_row *r, const char *text)
-{
-    return get_real(text, &r->verified, &r->check.max_rel_err, false);
-}
+REAL_COLUMN(time_min_us, r->timed, "%.3f", timing.min_us, NULL, true)
+REAL_COLUMN(time_median_us, r->timed, "%.3f", timing.median_us, &r->timed, true)
+REAL_COLUMN(time_cv, r->timed, "%.4f", timing.cv, NULL, false)
+REAL_COLUMN(gflops, r->timed, "%.3f", gflops, NULL, false)
+REAL_COLUMN(peak_gflops, r->peak_gflops > 0.0, "%.1f", peak_gflops, NULL, true)
+REAL_COLUMN(efficiency, r->timed && r->peak_gflops > 0.0, "%.4f", efficiency, NULL, false)
+REAL_COLUMN(max_abs_err, r->verified, "%.3e", check.max_abs_err, NULL, false)
+REAL_COLUMN(max_rel_err, r->verified, "%.3e", check.max_rel_err, &r->verified, false)
 
 static void put_status(FILE *f, const struct result_row *r)
 {
@@ -384,25 +328,8 @@ static const char *get_bound(struct result_row *r, const char *text)
     return NULL;
 }
 
-static void put_roof_us(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->roof_us > 0.0, "%.3f", r->roof_us);
-}
-
-static const char *get_roof_us(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->roof_us, false);
-}
-
-static void put_roof_fraction(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->roof_fraction > 0.0, "%.4f", r->roof_fraction);
-}
-
-static const char *get_roof_fraction(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->roof_fraction, false);
-}
+REAL_COLUMN(roof_us, r->roof_us > 0.0, "%.3f", roof_us, NULL, false)
+REAL_COLUMN(roof_fraction, r->roof_fraction > 0.0, "%.4f", roof_fraction, NULL, false)
 
 static void put_reorder_us(FILE *f, const struct result_row *r)
 {
@@ -415,65 +342,13 @@ static const char *get_reorder_us(struct result_row *r, const char *text)
     return get_real(text, NULL, &r->reorder_us, false);
 }
 
-static void put_time_spread(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->timed && r->timing.spread >= 0.0, "%.4f", r->timing.spread);
-}
+REAL_COLUMN(time_spread, r->timed && r->timing.spread >= 0.0, "%.4f", timing.spread, NULL,
+            false)
+REAL_COLUMN(reorder_in_us, r->reorder_in_us >= 0.0, "%.3f", reorder_in_us, NULL, false)
+REAL_COLUMN(reorder_out_us, r->reorder_out_us >= 0.0, "%.3f", reorder_out_us, NULL, false)
 
-static const char *get_time_spread(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->timing.spread, false);
-}
-
-static void put_reorder_in_us(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->reorder_in_us >= 0.0, "%.3f", r->reorder_in_us);
-}
-
-static const char *get_reorder_in_us(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->reorder_in_us, false);
-}
-
-static void put_reorder_out_us(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->reorder_out_us >= 0.0, "%.3f", r->reorder_out_us);
-}
-
-static const char *get_reorder_out_us(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->reorder_out_us, false);
-}
-
-static void put_layout_in(FILE *f, const struct result_row *r)
-{
-    put_text(f, r->layout_in);
-}
-
-static const char *get_layout_in(struct result_row *r, const char *text)
-{
-    return get_text(text, r->layout_in, sizeof r->layout_in);
-}
-
-static void put_layout_out(FILE *f, const struct result_row *r)
-{
-    put_text(f, r->layout_out);
-}
-
-static const char *get_layout_out(struct result_row *r, const char *text)
-{
-    return get_text(text, r->layout_out, sizeof r->layout_out);
-}
-
-static void put_cpu_share(FILE *f, const struct result_row *r)
-{
-    put_real(f, r->timed && r->timing.cpu_share >= 0.0, "%.3f", r->timing.cpu_share);
-}
-
-static const char *get_cpu_share(struct result_row *r, const char *text)
-{
-    return get_real(text, NULL, &r->timing.cpu_share, false);
-}
+REAL_COLUMN(cpu_share, r->timed && r->timing.cpu_share >= 0.0, "%.3f", timing.cpu_share, NULL,
+            false)
 
 void result_write_phases_header(FILE *file)
 {
