@@ -19,11 +19,7 @@ struct layer_data {
 
 static void layer_data_free(struct layer_data *d)
 {
-    free(d->in);
-    free(d->weights);
-    free(d->bias);
-    free(d->out);
-    free(d->reference);
+    FREE_ALL(d->in, d->weights, d->bias, d->out, d->reference);
     *d = (struct layer_data){0};
 }
 

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tensor.h"
+
 static int write_row(struct csv_sink *sink, const struct result_row *row)
 {
     result_write_row(sink->file, row);
@@ -311,10 +313,7 @@ static char *write_meta_temp(const char *meta_path, const char *lines, size_t ro
 
 static void sink_release(struct csv_sink *sink)
 {
-    free(sink->temp_path);
-    free(sink->path);
-    free(sink->partial_path);
-    free(sink->meta_lines);
+    FREE_ALL(sink->temp_path, sink->path, sink->partial_path, sink->meta_lines);
     sink->temp_path = sink->path = sink->partial_path = sink->meta_lines = NULL;
     sink->file = NULL;
     sink->writing = false;

@@ -10,6 +10,14 @@
 /* NULL on failure (or when count * size overflows). Free with free(). */
 void *tensor_alloc(size_t count, size_t element_size);
 
+/* free() on each argument (pointers of any type, NULL included). */
+#define FREE_ALL(...)                                                                    \
+    do {                                                                                 \
+        void *free_all_[] = {__VA_ARGS__};                                               \
+        for (size_t free_i_ = 0; free_i_ < sizeof free_all_ / sizeof *free_all_; free_i_++) \
+            free(free_all_[free_i_]);                                                    \
+    } while (0)
+
 /* The bytes an allocation of size bytes may hold, malloc's bookkeeping and
  * tensor_alloc's rounding included: the unit of the variants' memory()
  * estimates, one term per allocation their plan makes. */

@@ -150,11 +150,7 @@ static struct tensors make_tensors(const struct conv_layer *l, uint64_t seed)
 
 static void free_tensors(struct tensors *t)
 {
-    free(t->in);
-    free(t->weights);
-    free(t->bias);
-    free(t->out);
-    free(t->ref);
+    FREE_ALL(t->in, t->weights, t->bias, t->out, t->ref);
 }
 
 /* oneDNN's own word on whether it has Winograd kernels here (2.6: only for

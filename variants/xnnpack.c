@@ -173,9 +173,9 @@ const struct conv_variant variant_xnnpack = {
     .summary = "XNNPACK's f32 convolution on NHWC (conversions untimed, reported as "
                "reorder_us), on a pthreadpool; every shape",
     .peer = true, .tolerance = 16.0,
-    .supports = conv_supports_every_shape, /* XNNPACK decides, in plan */
-    .plan = xnnpack_plan,
-    .run = xnnpack_run, .destroy = xnnpack_destroy,
+    /* XNNPACK decides, in plan */
+    .supports = conv_supports_every_shape, .plan = xnnpack_plan, .run = xnnpack_run,
+    .destroy = xnnpack_destroy,
     .load_input = xnnpack_load_input, .store_output = xnnpack_store_output,
     .layouts = xnnpack_layouts,
     .describe = xnnpack_describe, .memory = xnnpack_memory,

@@ -50,12 +50,13 @@ const struct direct_kernel *const direct_kernels[] = {
 };
 const size_t direct_kernel_count = sizeof direct_kernels / sizeof direct_kernels[0];
 
+/* The widest kernel set the CPU runs (the last, portable C, runs anywhere). */
 static const struct direct_kernel *pick_kernel(void)
 {
-    for (size_t i = 0; i < direct_kernel_count; i++)
-        if (cpu_has_isa(direct_kernels[i]->isa))
-            return direct_kernels[i];
-    return &direct_kernel__c;
+    const struct direct_kernel *const *k = direct_kernels;
+    while (!cpu_has_isa((*k)->isa))
+        k++;
+    return *k;
 }
 
 /* ---- planning arithmetic (plan and memory share it) -------------------- */
@@ -316,15 +317,8 @@ struct direct_state {
 static void direct_destroy(void *state)
 {
     struct direct_state *s = state;
-    if (s) {
-        free(s->in_buf);
-        free(s->out_buf);
-        free(s->weights);
-        free(s->bias);
-        free(s->tiles);
-        free(s->kw_offset);
-        free(s->bands);
-    }
+    if (s)
+        FREE_ALL(s->in_buf, s->out_buf, s->weights, s->bias, s->tiles, s->kw_offset, s->bands);
     free(s);
 }
 
