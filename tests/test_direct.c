@@ -84,11 +84,121 @@ static bool execute(const struct conv_variant *v, void *state, const float *in, 
     return true;
 }
 
+extern const struct conv_variant variant_direct_blocked;
+
+/* One shape's tensors and its reference output. */
+struct case_data {
+    struct conv_layer l;
+    size_t out_n;
+    float *in, *w, *bias, *out, *out_c;
+    double *ref;
+};
+
+static bool case_make(const struct shape *sh, size_t i, struct case_data *d)
+{
+    struct conv_layer *l = &d->l;
+    *d = (struct case_data){0};
+    l->repeat = 1;
+    l->batch = sh->batch;
+    l->c_in = sh->c_in;
+    l->c_out = sh->c_out;
+    l->h_in = sh->h;
+    l->w_in = sh->w;
+    l->kernel_h = l->kernel_w = sh->k;
+    l->stride_h = l->stride_w = sh->stride;
+    l->pad_h = l->pad_w = sh->pad;
+    l->pad_bottom = l->pad_right = sh->pad_end >= 0 ? sh->pad_end : sh->pad;
+    l->dilation_h = l->dilation_w = sh->dilation;
+    l->groups = sh->groups;
+    l->bias = sh->bias;
+    if (layer_derive(l)) {
+        fprintf(stderr, "bad test shape '%s'\n", sh->what);
+        return false;
+    }
+    const size_t in_n = (size_t)layer_input_elements(l), w_n = (size_t)layer_weight_elements(l);
+    d->out_n = (size_t)layer_output_elements(l);
+    d->in = tensor_alloc(in_n, 4);
+    d->w = tensor_alloc(w_n, 4);
+    d->bias = tensor_alloc((size_t)l->c_out, 4);
+    d->out = tensor_alloc(d->out_n, 4);
+    d->out_c = tensor_alloc(d->out_n, 4);
+    d->ref = tensor_alloc(d->out_n, 8);
+    if (!d->in || !d->w || !d->bias || !d->out || !d->out_c || !d->ref)
+        return false;
+    tensor_fill_random(d->in, in_n, 11, i);
+    tensor_fill_random(d->w, w_n, 12, i);
+    tensor_fill_random(d->bias, (size_t)l->c_out, 13, i);
+    reference_conv(l, d->in, d->w, l->bias ? d->bias : NULL, d->ref);
+    return true;
+}
+
+/* The portable C set on the same layer agrees with k's output as closely
+ * as either agrees with the reference. */
+static void check_against_c(const struct direct_kernel *k, const struct shape *sh,
+                            struct case_data *d, int threads)
+{
+    const struct conv_variant *v = &variant_direct_blocked;
+    void *state = NULL;
+    const char *why = "";
+    CHECK(direct_plan_with(direct_kernels[direct_kernel_count - 1], &d->l, d->w,
+                           d->l.bias ? d->bias : NULL, threads, &state, &why) == CONV_OK,
+          "c, '%s': plan says %s", sh->what, why);
+    CHECK(execute(v, state, d->in, d->out_c, d->out_n), "c, '%s': run failed", sh->what);
+    v->destroy(state);
+    double worst = 0.0, scale = 0.0;
+    for (size_t e = 0; e < d->out_n; e++) {
+        const double diff = fabs((double)d->out[e] - (double)d->out_c[e]);
+        worst = diff > worst || isnan(diff) ? diff : worst;
+        scale = fabs(d->ref[e]) > scale ? fabs(d->ref[e]) : scale;
+    }
+    CHECK(worst <= verify_bound(&d->l, v->tolerance) * (scale > 0.0 ? scale : 1.0),
+          "%s against c, '%s': differ by %.3e", k->name, sh->what, worst);
+}
+
+/* Kernel set k on one shape, at 1 and 2 threads. */
+static void check_shape(const struct direct_kernel *k, const struct shape *sh,
+                        struct case_data *d)
+{
+    const struct conv_variant *v = &variant_direct_blocked;
+    const bool expect_unsupported = sh->blocks == NONE || (sh->blocks == ONLY_8 && k->block != 8);
+    for (int threads = 1; threads <= 2; threads++) {
+        void *state = NULL;
+        const char *why = "";
+        const enum conv_status planned = direct_plan_with(
+            k, &d->l, d->w, d->l.bias ? d->bias : NULL, threads, &state, &why);
+        if (expect_unsupported) {
+            CHECK(planned == CONV_UNSUPPORTED && why && *why,
+                  "%s, '%s': planned (%d) where it is unsupported", k->name, sh->what,
+                  (int)planned);
+            if (planned == CONV_OK)
+                v->destroy(state);
+            continue;
+        }
+        CHECK(planned == CONV_OK, "%s, '%s': plan says %s", k->name, sh->what, why);
+        if (planned != CONV_OK)
+            continue;
+        const char *lin = "", *lout = "";
+        v->layouts(state, &lin, &lout);
+        CHECK_STR(lout, k->layout, "output layout");
+        CHECK_STR(lin, d->l.groups == 1 && d->l.c_in < k->block ? "nchw" : k->layout,
+                  "input layout");
+        CHECK(execute(v, state, d->in, d->out, d->out_n), "%s, '%s': run failed", k->name,
+              sh->what);
+        const struct verify_result r =
+            verify_output(d->out, d->ref, d->out_n, verify_bound(&d->l, v->tolerance));
+        CHECK(r.verdict == VERIFY_OK,
+              "%s, '%s', %d thread(s): %s, max_rel_err %.3e, element %zu is %.7g, "
+              "reference %.7g",
+              k->name, sh->what, threads, verify_verdict_text(r.verdict), r.max_rel_err,
+              r.worst_index, (double)r.worst_value, r.worst_reference);
+        v->destroy(state);
+        if (k != direct_kernels[direct_kernel_count - 1])
+            check_against_c(k, sh, d, threads);
+    }
+}
+
 int main(void)
 {
-    extern const struct conv_variant variant_direct_blocked;
-    const struct conv_variant *v = &variant_direct_blocked;
-    const struct direct_kernel *c_kernel = direct_kernels[direct_kernel_count - 1];
     int sets = 0;
     for (size_t ki = 0; ki < direct_kernel_count; ki++) {
         const struct direct_kernel *k = direct_kernels[ki];
@@ -98,95 +208,16 @@ int main(void)
             continue;
         }
         sets++;
-        int checked = 0;
+        size_t checked = 0;
         for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
-            const struct shape *sh = &shapes[i];
-            struct conv_layer l = {.repeat = 1, .batch = sh->batch, .c_in = sh->c_in,
-                                   .h_in = sh->h, .w_in = sh->w, .c_out = sh->c_out,
-                                   .kernel_h = sh->k, .kernel_w = sh->k,
-                                   .stride_h = sh->stride, .stride_w = sh->stride,
-                                   .pad_h = sh->pad, .pad_w = sh->pad,
-                                   .pad_bottom = sh->pad_end >= 0 ? sh->pad_end : sh->pad,
-                                   .pad_right = sh->pad_end >= 0 ? sh->pad_end : sh->pad,
-                                   .dilation_h = sh->dilation, .dilation_w = sh->dilation,
-                                   .groups = sh->groups, .bias = sh->bias};
-            if (layer_derive(&l)) {
-                fprintf(stderr, "bad test shape '%s'\n", sh->what);
+            struct case_data d;
+            if (!case_make(&shapes[i], i, &d))
                 return 2;
-            }
-            const size_t in_n = (size_t)layer_input_elements(&l),
-                         w_n = (size_t)layer_weight_elements(&l),
-                         out_n = (size_t)layer_output_elements(&l);
-            float *in = tensor_alloc(in_n, 4), *w = tensor_alloc(w_n, 4),
-                  *bias = tensor_alloc((size_t)l.c_out, 4), *out = tensor_alloc(out_n, 4),
-                  *out_c = tensor_alloc(out_n, 4);
-            double *ref = tensor_alloc(out_n, 8);
-            if (!in || !w || !bias || !out || !out_c || !ref)
-                return 3;
-            tensor_fill_random(in, in_n, 11, i);
-            tensor_fill_random(w, w_n, 12, i);
-            tensor_fill_random(bias, (size_t)l.c_out, 13, i);
-            const float *b = l.bias ? bias : NULL;
-            reference_conv(&l, in, w, b, ref);
-            const bool expect_unsupported =
-                sh->blocks == NONE || (sh->blocks == ONLY_8 && k->block != 8);
-            for (int threads = 1; threads <= 2; threads++) {
-                void *state = NULL;
-                const char *why = "";
-                const enum conv_status planned =
-                    direct_plan_with(k, &l, w, b, threads, &state, &why);
-                if (expect_unsupported) {
-                    CHECK(planned == CONV_UNSUPPORTED && why && *why,
-                          "%s, '%s': planned (%d) where it is unsupported", k->name, sh->what,
-                          (int)planned);
-                    if (planned == CONV_OK)
-                        v->destroy(state);
-                    continue;
-                }
-                CHECK(planned == CONV_OK, "%s, '%s': plan says %s", k->name, sh->what, why);
-                if (planned != CONV_OK)
-                    continue;
-                const char *lin = "", *lout = "";
-                v->layouts(state, &lin, &lout);
-                CHECK_STR(lout, k->layout, "output layout");
-                CHECK_STR(lin, l.groups == 1 && l.c_in < k->block ? "nchw" : k->layout,
-                          "input layout");
-                CHECK(execute(v, state, in, out, out_n), "%s, '%s': run failed", k->name,
-                      sh->what);
-                const struct verify_result r =
-                    verify_output(out, ref, out_n, verify_bound(&l, v->tolerance));
-                CHECK(r.verdict == VERIFY_OK,
-                      "%s, '%s', %d thread(s): %s, max_rel_err %.3e, element %zu is %.7g, "
-                      "reference %.7g",
-                      k->name, sh->what, threads, verify_verdict_text(r.verdict), r.max_rel_err,
-                      r.worst_index, (double)r.worst_value, r.worst_reference);
-                v->destroy(state);
-                /* the same layer through the portable C set: the two agree
-                 * as closely as either agrees with the reference */
-                if (k != c_kernel) {
-                    CHECK(direct_plan_with(c_kernel, &l, w, b, threads, &state, &why) == CONV_OK,
-                          "c, '%s': plan says %s", sh->what, why);
-                    CHECK(execute(v, state, in, out_c, out_n), "c, '%s': run failed", sh->what);
-                    v->destroy(state);
-                    double worst = 0.0, scale = 0.0;
-                    for (size_t e = 0; e < out_n; e++) {
-                        const double d = fabs((double)out[e] - (double)out_c[e]);
-                        worst = d > worst || isnan(d) ? d : worst;
-                        scale = fabs(ref[e]) > scale ? fabs(ref[e]) : scale;
-                    }
-                    CHECK(worst <= verify_bound(&l, v->tolerance) * (scale > 0.0 ? scale : 1.0),
-                          "%s against c, '%s': differ by %.3e", k->name, sh->what, worst);
-                }
-            }
+            check_shape(k, &shapes[i], &d);
+            FREE_ALL(d.in, d.w, d.bias, d.out, d.out_c, d.ref);
             checked++;
-            free(in);
-            free(w);
-            free(bias);
-            free(out);
-            free(out_c);
-            free(ref);
         }
-        printf("direct kernel set %s (%s, %d-channel blocks): %d shapes checked\n", k->name,
+        printf("direct kernel set %s (%s, %d-channel blocks): %zu shapes checked\n", k->name,
                k->layout, k->block, checked);
     }
     CHECK(sets >= 1, "no direct kernel set could run");

@@ -18,11 +18,9 @@ static enum conv_status naive_plan(const struct conv_layer *l, const float *weig
                                    const float *bias, int threads, void **state,
                                    const char **why)
 {
-    struct naive_state *s = malloc(sizeof *s);
-    if (!s) {
-        *why = "out of memory";
+    struct naive_state *s = conv_state_alloc(sizeof *s, why);
+    if (!s)
         return CONV_ERROR;
-    }
     *s = (struct naive_state){*l, weights, bias, threads};
     *state = s;
     return CONV_OK;

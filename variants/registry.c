@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "build_config.h"
@@ -34,6 +35,14 @@ enum conv_status variant_execute(const struct conv_variant *v, void *state, cons
     if (status == CONV_OK && v->store_output)
         status = v->store_output(state, out);
     return status;
+}
+
+void *conv_state_alloc(size_t bytes, const char **why)
+{
+    void *state = calloc(1, bytes);
+    if (!state)
+        *why = "out of memory";
+    return state;
 }
 
 enum conv_status conv_supports_every_shape(const struct conv_layer *l, const char **why)

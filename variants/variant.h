@@ -67,6 +67,9 @@ extern const size_t conv_variant_count;
 
 const struct conv_variant *variant_find(const char *name);
 
+/* A zeroed state of `bytes` for a plan, or NULL with *why set. */
+void *conv_state_alloc(size_t bytes, const char **why);
+
 /* supports() of a variant that does every valid shape. */
 enum conv_status conv_supports_every_shape(const struct conv_layer *l, const char **why);
 

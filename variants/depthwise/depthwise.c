@@ -110,11 +110,9 @@ static enum conv_status depthwise_plan(const struct conv_layer *l, const float *
                                        const float *bias, int threads, void **state,
                                        const char **why)
 {
-    struct depthwise_state *s = malloc(sizeof *s);
-    if (!s) {
-        *why = "out of memory";
+    struct depthwise_state *s = conv_state_alloc(sizeof *s, why);
+    if (!s)
         return CONV_ERROR;
-    }
     *s = (struct depthwise_state){*l, weights, bias, pick_kernel(), threads, 1, NULL, NULL, 0};
     s->band_floats = band_floats_for(l, s->kernel);
     s->zeros = tensor_alloc(depthwise_zeros_floats(l), sizeof(float));

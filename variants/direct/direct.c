@@ -43,11 +43,9 @@ const struct direct_kernel direct_kernel__c = {
 
 const struct direct_kernel *const direct_kernels[] = {
 #if defined(__x86_64__)
-    &direct_kernel__avx512,
-    &direct_kernel__avx2,
+    &direct_kernel__avx512, &direct_kernel__avx2,
 #endif
-    &direct_kernel__c,
-};
+    &direct_kernel__c};
 const size_t direct_kernel_count = sizeof direct_kernels / sizeof direct_kernels[0];
 
 /* The widest kernel set the CPU runs (the last, portable C, runs anywhere). */
