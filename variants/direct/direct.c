@@ -8,18 +8,24 @@
  *     reported.
  *   - Regular, pointwise and grouped layers (group widths multiples of B):
  *     output rows are cut into tiles of P pixels x KB output blocks, P and
- *     KB chosen in plan from the row length. Where the row has padding or a
- *     stride, each thread first copies the input rows an output row reads
- *     into a band of its own (in the timed run) with zero columns for the
- *     padding and the columns of a stride split by phase, so every tile
- *     reads consecutive pixels and no tap is checked. A stride-1 pointwise
- *     layer is one long row per image.
+ *     KB chosen in plan from the row length. Input that a row reads with
+ *     padding or a stride is first copied, by each thread into a band of
+ *     its own (in the timed run), with zero columns for the padding and the
+ *     columns of a stride split by phase, so every tile reads consecutive
+ *     pixels and no tap is checked; plain input is read in place where
+ *     only a row's first and last two pixels reach into the padding, which
+ *     skip those taps by mask. A stride-1 pointwise layer is one long row
+ *     per image.
+ *   - The reduction runs in parts whose weights stay in L1 while a work
+ *     unit's tiles go by, and rows of 8 pixels or fewer are grouped so
+ *     that a part's weights serve several rows.
  *   - Depthwise layers: one block of channels per vector, so no lane waits
- *     on a narrow plane; interior pixels in unchecked tiles, the pixels
- *     whose taps reach into the padding one at a time.
+ *     on a narrow plane; interior tiles unchecked, a row's first and last
+ *     two pixels skipping their padded taps by mask, wider padding and
+ *     channel multipliers through a function that checks every tap.
  *   - Weights are packed once in plan, in the order the tiles read them.
- *   - OpenMP over (image, output row, output-block tile) for regular
- *     layers, (image, block, row) for depthwise ones, each thread a
+ *   - OpenMP over (image, row group, output-block tile) for regular
+ *     layers, (image, block, rows) for depthwise ones, each thread a
  *     contiguous run so that rows and weights stay in its caches. */
 #include <omp.h>
 #include <stdbool.h>
@@ -618,6 +624,23 @@ static void rows_read(const struct conv_layer *r, int64_t oh0, int64_t oh1, int6
     *hi = *hi < *lo ? *lo : *hi;
 }
 
+/* One output row's tiles: tile holds everything but where they read and
+ * write along the row. */
+static void run_row(const struct direct_state *s, struct direct_conv_tile *tile,
+                    const direct_conv_tile_fn *fns, float *out_row)
+{
+    const struct geometry *g = &s->g;
+    const struct conv_layer *r = &g->run;
+    for (int64_t i = 0; i < g->row_tiles; i++) {
+        int P;
+        const int64_t ow = tile_span(i, g->pixels, r->w_out, &P);
+        tile->first_col = (ptrdiff_t)((g->band ? ow : ow * r->stride_w - r->pad_w) * g->cper);
+        tile_masks(g, ow, P, r->w_out, tile->first_taps, tile->last_taps);
+        tile->out = out_row + ow * g->block;
+        fns[P](tile);
+    }
+}
+
 static void run_regular(const struct direct_state *s, const float *in)
 {
     const struct geometry *g = &s->g;
@@ -686,17 +709,8 @@ static void run_regular(const struct direct_state *s, const float *in)
                     const int64_t ih0 =
                         kh0 < kh1 ? oh * r->stride_h - r->pad_h + kh0 * r->dilation_h : ih_lo;
                     tile.in = src + c0 * tile.cb_stride + (ih0 - ih_lo) * row_floats;
-                    float *out_row =
-                        s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B;
-                    for (int64_t i = 0; i < g->row_tiles; i++) {
-                        int P;
-                        const int64_t ow = tile_span(i, g->pixels, r->w_out, &P);
-                        tile.first_col =
-                            (ptrdiff_t)((g->band ? ow : ow * r->stride_w - r->pad_w) * g->cper);
-                        tile_masks(g, ow, P, r->w_out, tile.first_taps, tile.last_taps);
-                        tile.out = out_row + ow * B;
-                        fns[P](&tile);
-                    }
+                    run_row(s, &tile, fns,
+                            s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B);
                 }
             }
             PHASE_END();
