@@ -80,9 +80,8 @@ struct direct_dw_tile {
     ptrdiff_t first_col, row_stride, kw_stride;
     int64_t pixel_stride;
     int kh0, kh1; /* the tap rows inside the input */
-    int kernel_w; /* the tap columns read */
-    /* the block's taps: [kernel_h][wt_row / block][block], from the first
-     * tap column read */
+    int kernel_w;
+    /* the block's taps, [kernel_h][kernel_w][block]; wt_row = kernel_w x block */
     const float *wt;
     ptrdiff_t wt_row;
     /* edge tiles: the tap columns (bit kw) the first two and the last two
