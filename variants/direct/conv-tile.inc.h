@@ -101,7 +101,6 @@ CONV_TILES(plain1)
 CONV_TILES(plain2)
 
 const struct direct_conv_tiles TILES_NAME = {
-    .block = LANES,
     .p_max = {P_MAX_KB1, P_MAX_KB2, P_MAX_KB4},
     .blocked = CONV_TABLE(blocked),
     .plain = {CONV_TABLE(plain1), CONV_TABLE(plain2)},

@@ -264,9 +264,8 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
      * would stream its weights from L2 for a few pixels: a unit then takes
      * up to 8 rows, whose input stays within half the L2 while one part of
      * the reduction's weights serves them all. Longer rows keep one row per
-     * unit, whose input stays closer (measured: grouping the rows of
-     * ResNet-18's 14x14 and 28x28 layers costs 10-30%, on its 7x7 ones it
-     * gains 10%). */
+     * unit, whose input stays in the nearer caches while the output-block
+     * tiles go by. */
     const size_t l1 = cpu_cache_size(1) ? cpu_cache_size(1) : (size_t)32 << 10;
     const size_t l2 = cpu_cache_size(2) ? cpu_cache_size(2) : (size_t)512 << 10;
     const size_t row_bytes = (size_t)((r->pad_w + r->w_in + r->pad_right) * g->cper *
@@ -449,24 +448,23 @@ enum conv_status direct_plan_with(const struct direct_kernel *k, const struct co
             goto oom;
         tensor_fill(s->in_buf, in_floats, 0.0f);
     }
-    s->kw_offset = malloc((size_t)l->kernel_w * sizeof *s->kw_offset);
-    if (!s->kw_offset)
-        goto oom;
     if (g->depthwise) {
         pack_depthwise(s, weights);
     } else {
         s->tiles = malloc((size_t)g->ko_tiles * sizeof *s->tiles);
-        if (!s->tiles)
+        s->kw_offset = malloc((size_t)l->kernel_w * sizeof *s->kw_offset);
+        if (!s->tiles || !s->kw_offset)
             goto oom;
         plan_tiles(s);
         pack_regular(s, weights);
-    }
-    const struct conv_layer *r = &g->run;
-    for (int64_t kw = 0; kw < r->kernel_w; kw++) {
-        const int64_t x = kw * r->dilation_w;
-        s->kw_offset[kw] = g->band ? (ptrdiff_t)((x % r->stride_w * g->band_w + x / r->stride_w) *
-                                                 g->cper)
-                                   : (ptrdiff_t)(x * g->cper);
+        /* tap column kw from column 0: in the band, its phase and position */
+        const struct conv_layer *r = &g->run;
+        for (int64_t kw = 0; kw < r->kernel_w; kw++) {
+            const int64_t x = kw * r->dilation_w;
+            s->kw_offset[kw] = (ptrdiff_t)(g->cper * (g->band ? x % r->stride_w * g->band_w +
+                                                                   x / r->stride_w
+                                                              : x));
+        }
     }
     if (g->band_floats) {
         /* zeroed once: the runs write only the columns inside the input */
@@ -605,12 +603,14 @@ static void fill_band(const struct direct_state *s, const float *in, float *band
 {
     const struct conv_layer *r = &s->g.run;
     const int64_t cper = s->g.cper, steps = s->g.steps_in, W = r->w_in;
-    for (int64_t cb = 0; cb < steps; cb++)
-        for (int64_t ih = ih_lo; ih < ih_hi; ih++)
-            if (row_is_read(r, ih))
-                copy_row(band + (size_t)(cb * s->g.rows_in + ih - ih_lo) * s->g.band_row,
-                         in + ((n * steps + cb) * r->h_in + ih) * W * cper, W, r->pad_w,
-                         r->stride_w, s->g.band_w, cper, s->g.phases_read);
+    for (int64_t ih = ih_lo; ih < ih_hi; ih++) {
+        if (!row_is_read(r, ih))
+            continue;
+        for (int64_t cb = 0; cb < steps; cb++)
+            copy_row(band + (size_t)(cb * s->g.rows_in + ih - ih_lo) * s->g.band_row,
+                     in + ((n * steps + cb) * r->h_in + ih) * W * cper, W, r->pad_w,
+                     r->stride_w, s->g.band_w, cper, s->g.phases_read);
+    }
 }
 
 /* The input rows output rows [oh0, oh1) read: [*lo, *hi). */
@@ -733,13 +733,11 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
     float *out_plane = s->out_buf + (n * g->cb_out + ob) * l->h_out * l->w_out * B;
     struct direct_dw_tile t = {
         .kw_stride = (ptrdiff_t)(l->dilation_w * B),
-        .pixel_stride = S,
         .kernel_w = (int)l->kernel_w,
         .wt = s->weights + ob * taps * B,
         .wt_row = (ptrdiff_t)(l->kernel_w * B),
         .bias = s->bias + ob * B,
         .plane = plane,
-        .h = l->h_in,
         .w = W,
         .stride_w = S,
         .dilation_h = l->dilation_h,
@@ -853,10 +851,9 @@ static size_t direct_memory(const struct conv_layer *l, int threads)
                    tensor_held_bytes((size_t)g.cb_out * B * f);
     if (!g.plain)
         bytes += tensor_held_bytes((size_t)(l->batch * g.cb_in * l->h_in * l->w_in) * B * f);
-    bytes += tensor_held_bytes((size_t)l->kernel_w * sizeof(ptrdiff_t));
-    if (!g.depthwise) {
-        bytes += tensor_held_bytes((size_t)g.ko_tiles * sizeof(struct ko_tile));
-    }
+    if (!g.depthwise)
+        bytes += tensor_held_bytes((size_t)g.ko_tiles * sizeof(struct ko_tile)) +
+                 tensor_held_bytes((size_t)l->kernel_w * sizeof(ptrdiff_t));
     if (g.band_floats)
         bytes += tensor_held_bytes(g.band_floats * (size_t)threads * f);
     return bytes;

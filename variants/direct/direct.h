@@ -62,7 +62,6 @@ struct direct_conv_tile {
 typedef void (*direct_conv_tile_fn)(const struct direct_conv_tile *t);
 
 struct direct_conv_tiles {
-    int block;                       /* channels per vector */
     int p_max[DIRECT_KB_CHOICES];    /* the widest tile per choice of KB */
     /* [KB choice][P]: input blocked like the output; or plain NCHW (few
      * channels), [pixel stride 1 or 2][KB choice][P] */
@@ -75,10 +74,9 @@ struct direct_dw_tile {
     /* tiles: the input row of tap row kh0; the first pixel's tap column 0
      * at first_col floats from it (before it where that tap is padding),
      * tap rows row_stride floats apart, tap columns kw_stride, consecutive
-     * pixels pixel_stride blocks apart */
+     * pixels stride_w blocks apart */
     const float *in;
     ptrdiff_t first_col, row_stride, kw_stride;
-    int64_t pixel_stride;
     int kh0, kh1; /* the tap rows inside the input */
     int kernel_w;
     /* the block's taps, [kernel_h][kernel_w][block]; wt_row = kernel_w x block */
@@ -89,12 +87,14 @@ struct direct_dw_tile {
     uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
     const float *bias; /* block values, or NULL */
     float *out;        /* the first pixel */
-    /* the edge function: `pixels` pixels of the h x w plane, tap (0, 0) of
-     * the first at (ih0, iw0), padding included; with channel multiplier
-     * m, lane j of the output block reads lane lane0 + j / m of the input */
+    int64_t stride_w;
+    /* the edge function: `pixels` pixels of the plane (w pixels a row), tap
+     * (0, 0) of the first at (ih0, iw0), padding included; with channel
+     * multiplier m, lane j of the output block reads lane lane0 + j / m of
+     * the input */
     const float *plane;
-    int64_t h, w, ih0, iw0;
-    int64_t stride_w, dilation_h, dilation_w;
+    int64_t w, ih0, iw0;
+    int64_t dilation_h, dilation_w;
     int pixels, multiplier, lane0;
 };
 typedef void (*direct_dw_tile_fn)(const struct direct_dw_tile *t);
@@ -103,7 +103,6 @@ typedef void (*direct_dw_tile_fn)(const struct direct_dw_tile *t);
 enum { DIRECT_DW_S1, DIRECT_DW_S2, DIRECT_DW_ANY, DIRECT_DW_STRIDES };
 
 struct direct_dw_tiles {
-    int block;
     int p_max;
     /* [stride class][P]: every tap of every pixel inside the input */
     direct_dw_tile_fn interior[DIRECT_DW_STRIDES][DIRECT_P_MAX + 1];

@@ -16,7 +16,7 @@
 static inline __attribute__((always_inline)) TARGET void
 dw_tile(const struct direct_dw_tile *t, const int S, const int P, const bool edges)
 {
-    const ptrdiff_t step = (S ? S : t->pixel_stride) * LANES;
+    const ptrdiff_t step = (S ? S : t->stride_w) * LANES;
     VEC acc[DIRECT_P_MAX];
     const VEC b = t->bias ? V_LOAD(t->bias) : V_ZERO();
 #pragma GCC unroll 16
@@ -97,7 +97,6 @@ DIRECT_PS(P_MAX_DW, DW_TILE_FN, true, edges_s2, 2)
 DIRECT_PS(P_MAX_DW, DW_TILE_FN, true, edges_any, 0)
 
 const struct direct_dw_tiles DW_TILES_NAME = {
-    .block = LANES,
     .p_max = P_MAX_DW,
     .interior = {[DIRECT_DW_S1] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , s1, 1)},
                  [DIRECT_DW_S2] = {DIRECT_PS(P_MAX_DW, DW_TILE_ENTRY, , s2, 2)},
