@@ -21,66 +21,51 @@ static volatile float probe_sink;
 #define REPEAT12(X) REPEAT8(X) X(8) X(9) X(10) X(11)
 #define REPEAT16(X) REPEAT12(X) X(12) X(13) X(14) X(15)
 
+/* One kernel per vector type: `chains` accumulators of `lanes` floats, each
+ * stepped by an FMA (a plain multiply-add in the portable kernel). */
+#define FMA_CHAINS(name, attr, vec, set1, fmadd, add, reduce, repeat, chains, lanes)               \
+    attr static double name(int64_t iterations)                                                     \
+    {                                                                                               \
+        const vec a = set1(0.999999f), b = set1(1e-7f);                                             \
+        repeat(FMA_DECLARE_##name)                                                                  \
+        for (int64_t it = 0; it < iterations; it++) {                                               \
+            repeat(FMA_STEP_##name)                                                                 \
+        }                                                                                           \
+        vec sum = set1(0.0f);                                                                       \
+        repeat(FMA_FOLD_##name)                                                                     \
+        probe_sink = reduce(sum);                                                                   \
+        return (double)iterations * (chains) * (lanes)*2;                                           \
+    }
+
+#define SCALAR_SET1(x) (x)
+#define SCALAR_FMA(x, y, z) ((x) * (y) + (z))
+#define SCALAR_ADD(x, y) ((x) + (y))
+#define SCALAR_REDUCE(x) (x)
+#define FMA_DECLARE_fma_chains_generic(i) float acc##i = (float)(i);
+#define FMA_STEP_fma_chains_generic(i) acc##i = SCALAR_FMA(acc##i, a, b);
+#define FMA_FOLD_fma_chains_generic(i) sum = SCALAR_ADD(sum, acc##i);
+FMA_CHAINS(fma_chains_generic, , float, SCALAR_SET1, SCALAR_FMA, SCALAR_ADD, SCALAR_REDUCE, REPEAT8,
+           8, 1)
+
 #if defined(__x86_64__)
-__attribute__((target("avx512f"))) static double fma_chains_avx512(int64_t iterations)
-{
-    const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-#define DECLARE(i) __m512 acc##i = _mm512_set1_ps((float)(i));
-#define STEP(i) acc##i = _mm512_fmadd_ps(acc##i, a, b);
-#define FOLD(i) sum = _mm512_add_ps(sum, acc##i);
-    REPEAT16(DECLARE)
-    for (int64_t it = 0; it < iterations; it++) {
-        REPEAT16(STEP)
-    }
-    __m512 sum = _mm512_setzero_ps();
-    REPEAT16(FOLD)
-    probe_sink = _mm512_reduce_add_ps(sum);
-    return (double)iterations * 16 * 16 * 2;
-#undef DECLARE
-#undef STEP
-#undef FOLD
-}
+#define FMA_DECLARE_fma_chains_avx512(i) __m512 acc##i = _mm512_set1_ps((float)(i));
+#define FMA_STEP_fma_chains_avx512(i) acc##i = _mm512_fmadd_ps(acc##i, a, b);
+#define FMA_FOLD_fma_chains_avx512(i) sum = _mm512_add_ps(sum, acc##i);
+FMA_CHAINS(fma_chains_avx512, __attribute__((target("avx512f"))), __m512, _mm512_set1_ps,
+           _mm512_fmadd_ps, _mm512_add_ps, _mm512_reduce_add_ps, REPEAT16, 16, 16)
 
-__attribute__((target("avx2,fma"))) static double fma_chains_avx2(int64_t iterations)
+__attribute__((target("avx2,fma"))) static float reduce_avx2(__m256 v)
 {
-    const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-#define DECLARE(i) __m256 acc##i = _mm256_set1_ps((float)(i));
-#define STEP(i) acc##i = _mm256_fmadd_ps(acc##i, a, b);
-#define FOLD(i) sum = _mm256_add_ps(sum, acc##i);
-    REPEAT12(DECLARE)
-    for (int64_t it = 0; it < iterations; it++) {
-        REPEAT12(STEP)
-    }
-    __m256 sum = _mm256_setzero_ps();
-    REPEAT12(FOLD)
     float lanes[8];
-    _mm256_storeu_ps(lanes, sum);
-    probe_sink = lanes[0] + lanes[7];
-    return (double)iterations * 12 * 8 * 2;
-#undef DECLARE
-#undef STEP
-#undef FOLD
+    _mm256_storeu_ps(lanes, v);
+    return lanes[0] + lanes[7];
 }
+#define FMA_DECLARE_fma_chains_avx2(i) __m256 acc##i = _mm256_set1_ps((float)(i));
+#define FMA_STEP_fma_chains_avx2(i) acc##i = _mm256_fmadd_ps(acc##i, a, b);
+#define FMA_FOLD_fma_chains_avx2(i) sum = _mm256_add_ps(sum, acc##i);
+FMA_CHAINS(fma_chains_avx2, __attribute__((target("avx2,fma"))), __m256, _mm256_set1_ps,
+           _mm256_fmadd_ps, _mm256_add_ps, reduce_avx2, REPEAT12, 12, 8)
 #endif
-
-static double fma_chains_generic(int64_t iterations)
-{
-    const float a = 0.999999f, b = 1e-7f;
-#define DECLARE(i) float acc##i = (float)(i);
-#define STEP(i) acc##i = acc##i * a + b;
-#define FOLD(i) sum += acc##i;
-    REPEAT8(DECLARE)
-    for (int64_t it = 0; it < iterations; it++) {
-        REPEAT8(STEP)
-    }
-    float sum = 0.0f;
-    REPEAT8(FOLD)
-    probe_sink = sum;
-    return (double)iterations * 8 * 2;
-#undef DECLARE
-#undef STEP
-#undef FOLD
-}
 
 static double fma_chains(enum cpu_isa isa, int64_t iterations)
 {
