@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,47 +402,53 @@ static void layer_key(struct parse_context *ctx, const char *key, const char *va
         apply_key(ctx, l, src, (enum layer_key)k, value);
 }
 
+/* The keys that take "A" or "AxB" for a height and a width field. */
+struct pair_key {
+    int64_t min;
+    const char *form;
+    size_t height, width; /* offsets in struct conv_layer */
+};
+#define PAIR_KEY(key, min, form, h, w) \
+    [key] = {min, form, offsetof(struct conv_layer, h), offsetof(struct conv_layer, w)}
+static const struct pair_key pair_keys[KEY_COUNT] = {
+    PAIR_KEY(KEY_KERNEL, 1, "K or KhxKw, e.g. 3 or 1x7", kernel_h, kernel_w),
+    PAIR_KEY(KEY_STRIDE, 1, "S or ShxSw, e.g. 2", stride_h, stride_w),
+    PAIR_KEY(KEY_PAD, 0, "P, PhxPw or 'same'", pad_h, pad_w),
+    PAIR_KEY(KEY_PAD_END, 0, "B or BxR, e.g. 1 or 0x1", pad_bottom, pad_right),
+    PAIR_KEY(KEY_DILATION, 1, "D or DhxDw, e.g. 2", dilation_h, dilation_w),
+};
+
+/* Sets a pair key's two fields; they are left as they were when the value is
+ * wrong (the error is recorded). */
+static void parse_pair(struct parse_context *ctx, struct conv_layer *l, enum layer_key k,
+                       const char *value)
+{
+    const struct pair_key *p = &pair_keys[k];
+    int64_t pair[2];
+    if (parse_sizes(ctx, layer_key_names[k], value, 2, p->min, pair, p->form)) {
+        *(int64_t *)((char *)l + p->height) = pair[0];
+        *(int64_t *)((char *)l + p->width) = pair[1];
+    }
+}
+
 /* Sets one key of a layer from its (single) value. */
 static void apply_key(struct parse_context *ctx, struct conv_layer *l, struct layer_source *src,
                       enum layer_key k, const char *value)
 {
     const char *const key = layer_key_names[k];
-    int64_t pair[2];
     switch (k) {
     case KEY_IN: parse_sizes(ctx, key, value, 3, 1, src->in, "CxHxW, e.g. 3x224x224"); break;
     case KEY_OUT: parse_integer(ctx, key, value, value, 1, LAYER_MAX_EXTENT, &l->c_out); break;
-    case KEY_KERNEL:
-        if (parse_sizes(ctx, key, value, 2, 1, pair, "K or KhxKw, e.g. 3 or 1x7")) {
-            l->kernel_h = pair[0];
-            l->kernel_w = pair[1];
-        }
-        break;
-    case KEY_STRIDE:
-        if (parse_sizes(ctx, key, value, 2, 1, pair, "S or ShxSw, e.g. 2")) {
-            l->stride_h = pair[0];
-            l->stride_w = pair[1];
-        }
-        break;
     case KEY_PAD:
         if (strcmp(value, "same") == 0)
             src->pad_same = true;
-        else if (parse_sizes(ctx, key, value, 2, 0, pair, "P, PhxPw or 'same'")) {
-            l->pad_h = pair[0];
-            l->pad_w = pair[1];
-        }
+        else
+            parse_pair(ctx, l, k, value);
         break;
+    case KEY_KERNEL:
+    case KEY_STRIDE:
     case KEY_PAD_END:
-        if (parse_sizes(ctx, key, value, 2, 0, pair, "B or BxR, e.g. 1 or 0x1")) {
-            l->pad_bottom = pair[0];
-            l->pad_right = pair[1];
-        }
-        break;
-    case KEY_DILATION:
-        if (parse_sizes(ctx, key, value, 2, 1, pair, "D or DhxDw, e.g. 2")) {
-            l->dilation_h = pair[0];
-            l->dilation_w = pair[1];
-        }
-        break;
+    case KEY_DILATION: parse_pair(ctx, l, k, value); break;
     case KEY_GROUPS:
         if (strcmp(value, "depthwise") == 0)
             src->groups_depthwise = true;
