@@ -12,6 +12,7 @@
 #include "build_info.h"
 #include "cpu.h"
 #include "results.h"
+#include "tensor.h"
 
 static void meta_append(struct meta_lines *m, char *line)
 {
@@ -19,17 +20,13 @@ static void meta_append(struct meta_lines *m, char *line)
         m->failed = true;
         return;
     }
-    if (m->count == m->capacity) {
-        size_t capacity = m->capacity ? 2 * m->capacity : 32;
-        char **lines = realloc(m->lines, capacity * sizeof *lines);
-        if (!lines) {
-            free(line);
-            m->failed = true;
-            return;
-        }
-        m->lines = lines;
-        m->capacity = capacity;
+    char **lines = array_grow(m->lines, &m->capacity, m->count, sizeof *lines, 32);
+    if (!lines) {
+        free(line);
+        m->failed = true;
+        return;
     }
+    m->lines = lines;
     m->lines[m->count++] = line;
 }
 

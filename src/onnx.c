@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "onnx.pb-c.h"
+#include "tensor.h"
 
 /* ---- values: what the walk knows of each tensor ------------------------- */
 
@@ -486,16 +487,13 @@ static void skip_node(struct walk *w, size_t index, const char *format, ...)
 
 static void skip_node(struct walk *w, size_t index, const char *format, ...)
 {
-    if (w->skipped_count == w->skipped_capacity) {
-        size_t capacity = w->skipped_capacity ? 2 * w->skipped_capacity : 8;
-        struct skipped_node *grown = realloc(w->skipped, capacity * sizeof *grown);
-        if (!grown) {
-            fail(w, -1, "out of memory");
-            return;
-        }
-        w->skipped = grown;
-        w->skipped_capacity = capacity;
+    struct skipped_node *grown = array_grow(w->skipped, &w->skipped_capacity, w->skipped_count,
+                                            sizeof *grown, 8);
+    if (!grown) {
+        fail(w, -1, "out of memory");
+        return;
     }
+    w->skipped = grown;
     struct skipped_node *s = &w->skipped[w->skipped_count];
     layer_name(w, index, s->name);
     snprintf(s->op, sizeof s->op, "%s", text(w->graph->node[index]->op_type));
@@ -545,16 +543,13 @@ static void add_layer(struct walk *w, size_t index, struct conv_layer *l)
                 fail(w, (ptrdiff_t)index, "as a layer: %s", why);
             return;
         }
-    if (w->layer_count == w->layer_capacity) {
-        size_t capacity = w->layer_capacity ? 2 * w->layer_capacity : 16;
-        struct conv_layer *grown = realloc(w->layers, capacity * sizeof *grown);
-        if (!grown) {
-            fail(w, -1, "out of memory");
-            return;
-        }
-        w->layers = grown;
-        w->layer_capacity = capacity;
+    struct conv_layer *grown =
+        array_grow(w->layers, &w->layer_capacity, w->layer_count, sizeof *grown, 16);
+    if (!grown) {
+        fail(w, -1, "out of memory");
+        return;
     }
+    w->layers = grown;
     layer_name(w, index, l->name);
     w->layers[w->layer_count++] = *l;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "csvread.h"
+#include "tensor.h"
 
 const char *row_status_name(enum row_status status)
 {
@@ -55,14 +56,11 @@ bool row_measured(const struct result_row *row)
 
 int result_set_add(struct result_set *set, const struct result_row *row)
 {
-    if (set->count == set->capacity) {
-        size_t capacity = set->capacity ? 2 * set->capacity : 64;
-        struct result_row *grown = realloc(set->rows, capacity * sizeof *grown);
-        if (!grown)
-            return -1;
-        set->rows = grown;
-        set->capacity = capacity;
-    }
+    struct result_row *grown =
+        array_grow(set->rows, &set->capacity, set->count, sizeof *grown, 64);
+    if (!grown)
+        return -1;
+    set->rows = grown;
     set->rows[set->count++] = *row;
     return 0;
 }

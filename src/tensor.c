@@ -12,6 +12,19 @@ void *tensor_alloc(size_t count, size_t element_size)
     return aligned_alloc(TENSOR_ALIGNMENT, bytes ? bytes : TENSOR_ALIGNMENT);
 }
 
+void *array_grow(void *items, size_t *capacity, size_t count, size_t size, size_t first)
+{
+    if (count < *capacity)
+        return items;
+    size_t grown_capacity = *capacity ? 2 * *capacity : first, bytes;
+    if (__builtin_mul_overflow(grown_capacity, size, &bytes))
+        return NULL;
+    void *grown = realloc(items, bytes);
+    if (grown)
+        *capacity = grown_capacity;
+    return grown;
+}
+
 /* splitmix64's output function: a good 64-bit mix of a counter. */
 static uint64_t mix64(uint64_t x)
 {

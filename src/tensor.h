@@ -19,6 +19,11 @@ void *tensor_alloc(size_t count, size_t element_size);
             free(free_all_[free_i_]);                                                    \
     } while (0)
 
+/* items (an array of *capacity elements of size bytes, count of them used)
+ * with room for one more: doubled by realloc when full, from `first`
+ * elements. NULL when memory runs out; items is then left as it was. */
+void *array_grow(void *items, size_t *capacity, size_t count, size_t size, size_t first);
+
 /* The bytes an allocation of size bytes may hold, malloc's bookkeeping and
  * tensor_alloc's rounding included: the unit of the variants' memory()
  * estimates, one term per allocation their plan makes. */
