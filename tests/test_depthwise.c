@@ -42,14 +42,8 @@ static const int64_t shapes[][12] = {
 int main(void)
 {
     int kernels = 0;
-    for (size_t ki = 0; ki < depthwise_kernel_count; ki++) {
-        const struct depthwise_kernel *kernel = depthwise_kernels[ki];
-        if (!cpu_has_isa(kernel->isa)) {
-            printf("SKIP depthwise kernel %s: this CPU lacks %s\n", kernel->name,
-                   cpu_isa_name(kernel->isa));
-            continue;
-        }
-        kernels++;
+    FOR_EACH_RUNNABLE(kernel, depthwise_kernels, depthwise_kernel_count, "depthwise kernel",
+                      kernels) {
         for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
             const int64_t *s = shapes[i];
             struct conv_layer l = {.repeat = 1, .batch = 2, .c_in = s[0], .h_in = s[1],

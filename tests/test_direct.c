@@ -200,14 +200,7 @@ static void check_shape(const struct direct_kernel *k, const struct shape *sh,
 int main(void)
 {
     int sets = 0;
-    for (size_t ki = 0; ki < direct_kernel_count; ki++) {
-        const struct direct_kernel *k = direct_kernels[ki];
-        if (!cpu_has_isa(k->isa)) {
-            printf("SKIP direct kernel set %s: this CPU lacks %s\n", k->name,
-                   cpu_isa_name(k->isa));
-            continue;
-        }
-        sets++;
+    FOR_EACH_RUNNABLE(k, direct_kernels, direct_kernel_count, "direct kernel set", sets) {
         size_t checked = 0;
         for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
             struct case_data d;

@@ -215,13 +215,7 @@ int main(void)
      * steps at a time), in every mode */
     static const int64_t merged[][3] = {{45, 49, 575}, {40, 5, 575}, {40, 4, 575}};
     int kernels = 0;
-    for (size_t ki = 0; ki < gemm_kernel_count; ki++) {
-        const struct gemm_kernel *kernel = gemm_kernels[ki];
-        if (!cpu_has_isa(kernel->isa)) {
-            printf("SKIP kernel %s: this CPU lacks %s\n", kernel->name, cpu_isa_name(kernel->isa));
-            continue;
-        }
-        kernels++;
+    FOR_EACH_RUNNABLE(kernel, gemm_kernels, gemm_kernel_count, "kernel", kernels) {
         check_ukernel(kernel);
         for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
             for (int mode = 0; mode < 3; mode++)
