@@ -414,40 +414,36 @@ static int dw3x3_block_rows(int64_t rows, int most)
     else                                                                                     \
         planes3x3_avx512(l, in, weights, bias, out, p0, p1, oh0, oh1, zeros, S, NV, R, false); \
     return
-#define DW3X3_ROWS_UP_TO_2(S, NV)                                                             \
-    switch (dw3x3_block_rows(oh1 - oh0, 2)) {                                                 \
-    case 1: DW3X3_CALL(S, NV, 1);                                                            \
-    default: DW3X3_CALL(S, NV, 2);                                                           \
-    }
-#define DW3X3_ROWS_UP_TO_4(S, NV)                                                             \
-    switch (dw3x3_block_rows(oh1 - oh0, 4)) {                                                 \
-    case 1: DW3X3_CALL(S, NV, 1);                                                            \
-    case 2: DW3X3_CALL(S, NV, 2);                                                            \
-    case 3: DW3X3_CALL(S, NV, 3);                                                            \
-    default: DW3X3_CALL(S, NV, 4);                                                           \
-    }
-#define DW3X3_ROWS_UP_TO_8(S, NV)                                                             \
-    switch (dw3x3_block_rows(oh1 - oh0, 8)) {                                                 \
-    case 1: DW3X3_CALL(S, NV, 1);                                                            \
-    case 2: DW3X3_CALL(S, NV, 2);                                                            \
-    case 3: DW3X3_CALL(S, NV, 3);                                                            \
-    case 4: DW3X3_CALL(S, NV, 4);                                                            \
-    case 5: DW3X3_CALL(S, NV, 5);                                                            \
-    case 6: DW3X3_CALL(S, NV, 6);                                                            \
-    case 7: DW3X3_CALL(S, NV, 7);                                                            \
-    default: DW3X3_CALL(S, NV, 8);                                                           \
+/* A block of R rows where R is below MOST; from R = MOST on, the cases fall
+ * through to the default, MOST rows. */
+#define DW3X3_ROWS_CASE(S, NV, R, MOST)                                                      \
+    case R:                                                                                  \
+        if (R < MOST) {                                                                      \
+            DW3X3_CALL(S, NV, R);                                                            \
+        }                                                                                    \
+        __attribute__((fallthrough));
+#define DW3X3_ROWS_UP_TO(S, NV, MOST)                                                        \
+    switch (dw3x3_block_rows(oh1 - oh0, MOST)) {                                             \
+        DW3X3_ROWS_CASE(S, NV, 1, MOST)                                                      \
+        DW3X3_ROWS_CASE(S, NV, 2, MOST)                                                      \
+        DW3X3_ROWS_CASE(S, NV, 3, MOST)                                                      \
+        DW3X3_ROWS_CASE(S, NV, 4, MOST)                                                      \
+        DW3X3_ROWS_CASE(S, NV, 5, MOST)                                                      \
+        DW3X3_ROWS_CASE(S, NV, 6, MOST)                                                      \
+        DW3X3_ROWS_CASE(S, NV, 7, MOST)                                                      \
+    default: DW3X3_CALL(S, NV, MOST);                                                        \
     }
 
 #define DW3X3_WIDTHS(S)                                                                   \
     switch ((l->w_out + 15) / 16) {                                                      \
-    case 1: DW3X3_ROWS_UP_TO_8(S, 1)                                                     \
-    case 2: DW3X3_ROWS_UP_TO_4(S, 2)                                                     \
-    case 3: DW3X3_ROWS_UP_TO_4(S, 3)                                                     \
-    case 4: DW3X3_ROWS_UP_TO_4(S, 4)                                                     \
-    case 5: DW3X3_ROWS_UP_TO_2(S, 5)                                                     \
-    case 6: DW3X3_ROWS_UP_TO_2(S, 6)                                                     \
-    case 7: DW3X3_ROWS_UP_TO_2(S, 7)                                                     \
-    case 8: DW3X3_ROWS_UP_TO_2(S, 8)                                                     \
+    case 1: DW3X3_ROWS_UP_TO(S, 1, 8)                                                     \
+    case 2: DW3X3_ROWS_UP_TO(S, 2, 4)                                                     \
+    case 3: DW3X3_ROWS_UP_TO(S, 3, 4)                                                     \
+    case 4: DW3X3_ROWS_UP_TO(S, 4, 4)                                                     \
+    case 5: DW3X3_ROWS_UP_TO(S, 5, 2)                                                     \
+    case 6: DW3X3_ROWS_UP_TO(S, 6, 2)                                                     \
+    case 7: DW3X3_ROWS_UP_TO(S, 7, 2)                                                     \
+    case 8: DW3X3_ROWS_UP_TO(S, 8, 2)                                                     \
     default: break;                                                                      \
     }
 
