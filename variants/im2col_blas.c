@@ -10,11 +10,13 @@
 #include "lowering.h"
 #include "variant.h"
 
+/* The lowering comes first: it is the state lowering_variant_run and
+ * lowering_variant_describe see. */
 struct im2col_blas_state {
     struct lowering lowering;
     const float *weights, *bias;
-    char description[96];
 };
+_Static_assert(offsetof(struct im2col_blas_state, lowering) == 0, "the lowering comes first");
 
 static void im2col_blas_destroy(void *state)
 {
@@ -23,24 +25,6 @@ static void im2col_blas_destroy(void *state)
         return;
     lowering_free(&s->lowering);
     free(s);
-}
-
-static enum conv_status im2col_blas_plan(const struct conv_layer *l, const float *weights,
-                                         const float *bias, int threads, void **state,
-                                         const char **why)
-{
-    struct im2col_blas_state *s = calloc(1, sizeof *s);
-    if (!s || lowering_plan(&s->lowering, l, threads, true) != 0) {
-        im2col_blas_destroy(s);
-        *why = "out of memory";
-        return CONV_ERROR;
-    }
-    s->weights = weights;
-    s->bias = bias;
-    snprintf(s->description, sizeof s->description, "OpenBLAS %s, %s", openblas_get_corename(),
-             s->lowering.direct ? "input as B (no im2col)" : "im2col in bands");
-    *state = s;
-    return CONV_OK;
 }
 
 static void band_sgemm(void *context, int64_t group, const float *b, int64_t ldb, int64_t n,
@@ -63,16 +47,24 @@ static void band_sgemm(void *context, int64_t group, const float *b, int64_t ldb
                 (blasint)ldc);
 }
 
-static enum conv_status im2col_blas_run(void *state, const float *in, float *out)
+static enum conv_status im2col_blas_plan(const struct conv_layer *l, const float *weights,
+                                         const float *bias, int threads, void **state,
+                                         const char **why)
 {
-    struct im2col_blas_state *s = state;
-    lowering_run(&s->lowering, in, out, band_sgemm, s);
+    struct im2col_blas_state *s = calloc(1, sizeof *s);
+    if (!s || lowering_plan(&s->lowering, l, threads, true) != 0) {
+        im2col_blas_destroy(s);
+        *why = "out of memory";
+        return CONV_ERROR;
+    }
+    s->weights = weights;
+    s->bias = bias;
+    s->lowering.gemm = band_sgemm;
+    snprintf(s->lowering.description, sizeof s->lowering.description,
+             "OpenBLAS %s, %s", openblas_get_corename(),
+             s->lowering.direct ? "input as B (no im2col)" : "im2col in bands");
+    *state = s;
     return CONV_OK;
-}
-
-static const char *im2col_blas_describe(void *state)
-{
-    return ((struct im2col_blas_state *)state)->description;
 }
 
 /* OpenBLAS maps a buffer of its own for each thread that runs a GEMM, and one
@@ -92,7 +84,7 @@ const struct conv_variant variant_im2col_blas = {
     .name = "im2col-blas",
     .summary = "the same im2col lowering on OpenBLAS cblas_sgemm; every shape",
     .peer = true, .tolerance = 16.0,
-    .supports = conv_supports_every_shape, .plan = im2col_blas_plan, .run = im2col_blas_run,
-    .destroy = im2col_blas_destroy,
-    .describe = im2col_blas_describe, .memory = im2col_blas_memory,
+    .supports = conv_supports_every_shape, .plan = im2col_blas_plan,
+    .run = lowering_variant_run, .destroy = im2col_blas_destroy,
+    .describe = lowering_variant_describe, .memory = im2col_blas_memory,
 };

@@ -20,6 +20,8 @@
 #include "tensor.h"
 #include "variant.h"
 
+/* The lowering comes first: it is the state lowering_variant_run and
+ * lowering_variant_describe see. */
 struct im2col_gemm_state {
     struct lowering lowering;
     struct gemm_packed_a *weights; /* one per group */
@@ -28,8 +30,8 @@ struct im2col_gemm_state {
     void (*pack)(const void *, int64_t, int64_t, int64_t, int64_t, int, float *);
     float *workspace;              /* B packing, one slice per column buffer */
     size_t workspace_floats;
-    char description[96];
 };
+_Static_assert(offsetof(struct im2col_gemm_state, lowering) == 0, "the lowering comes first");
 
 static void im2col_gemm_destroy(void *state)
 {
@@ -44,6 +46,22 @@ static void im2col_gemm_destroy(void *state)
     free(s->workspace);
     lowering_free(&s->lowering);
     free(s);
+}
+
+static void group_gemm(void *context, int64_t group, const float *b, int64_t ldb, int64_t n,
+                       float *c, int64_t ldc, int thread, int threads)
+{
+    const struct im2col_gemm_state *s = context;
+    const struct gemm_packed_a *a = &s->weights[group];
+    const float *bias = s->bias ? s->bias + group * a->m : NULL;
+    float *workspace = s->workspace + (size_t)thread * s->workspace_floats;
+    if (s->lowering.direct) {
+        gemm_compute(a, b, ldb, n, c, ldc, false, bias, workspace, threads);
+    } else {
+        const struct im2col_source im2col = {&s->lowering.layer, s->taps, b};
+        const struct gemm_b_source source = {s->pack, &im2col};
+        gemm_compute_source(a, &source, n, c, ldc, false, bias, workspace, threads);
+    }
 }
 
 static enum conv_status im2col_gemm_plan(const struct conv_layer *l, const float *weights,
@@ -74,7 +92,9 @@ static enum conv_status im2col_gemm_plan(const struct conv_layer *l, const float
     if (!s->workspace)
         goto fail;
     s->bias = bias;
-    snprintf(s->description, sizeof s->description, "sgemm %s, %s%s", kernel->name,
+    s->lowering.gemm = group_gemm;
+    snprintf(s->lowering.description, sizeof s->lowering.description,
+             "sgemm %s, %s%s", kernel->name,
              lw->direct ? "input as B (no im2col)" : "im2col in B packing",
              lw->parallel_groups ? ", groups in parallel" : "");
     *state = s;
@@ -83,34 +103,6 @@ fail:
     im2col_gemm_destroy(s);
     *why = "out of memory";
     return CONV_ERROR;
-}
-
-static void group_gemm(void *context, int64_t group, const float *b, int64_t ldb, int64_t n,
-                       float *c, int64_t ldc, int thread, int threads)
-{
-    const struct im2col_gemm_state *s = context;
-    const struct gemm_packed_a *a = &s->weights[group];
-    const float *bias = s->bias ? s->bias + group * a->m : NULL;
-    float *workspace = s->workspace + (size_t)thread * s->workspace_floats;
-    if (s->lowering.direct) {
-        gemm_compute(a, b, ldb, n, c, ldc, false, bias, workspace, threads);
-    } else {
-        const struct im2col_source im2col = {&s->lowering.layer, s->taps, b};
-        const struct gemm_b_source source = {s->pack, &im2col};
-        gemm_compute_source(a, &source, n, c, ldc, false, bias, workspace, threads);
-    }
-}
-
-static enum conv_status im2col_gemm_run(void *state, const float *in, float *out)
-{
-    struct im2col_gemm_state *s = state;
-    lowering_run(&s->lowering, in, out, group_gemm, s);
-    return CONV_OK;
-}
-
-static const char *im2col_gemm_describe(void *state)
-{
-    return ((struct im2col_gemm_state *)state)->description;
 }
 
 /* What im2col_gemm_plan allocates, from the same layout and sizes. */
@@ -134,7 +126,7 @@ const struct conv_variant variant_im2col_gemm = {
     .summary = "im2col packed straight into the B panels of convbench's SIMD GEMM (the input "
                "itself for 1x1 stride 1), one GEMM per group; every shape",
     .phases = true, .tolerance = 16.0,
-    .supports = conv_supports_every_shape, .plan = im2col_gemm_plan, .run = im2col_gemm_run,
-    .destroy = im2col_gemm_destroy,
-    .describe = im2col_gemm_describe, .memory = im2col_gemm_memory,
+    .supports = conv_supports_every_shape, .plan = im2col_gemm_plan,
+    .run = lowering_variant_run, .destroy = im2col_gemm_destroy,
+    .describe = lowering_variant_describe, .memory = im2col_gemm_memory,
 };

@@ -118,9 +118,9 @@ static void run_group(const struct lowering *lw, const float *in, float *out, in
     }
 }
 
-void lowering_run(const struct lowering *lw, const float *in, float *out, lowered_gemm_fn gemm,
-                  void *context)
+void lowering_run(const struct lowering *lw, const float *in, float *out, void *context)
 {
+    const lowered_gemm_fn gemm = lw->gemm;
     const struct conv_layer *l = &lw->layer;
     const int64_t units = l->batch * l->groups;
     if (lw->parallel_groups) {
@@ -132,4 +132,15 @@ void lowering_run(const struct lowering *lw, const float *in, float *out, lowere
         for (int64_t u = 0; u < units; u++)
             run_group(lw, in, out, u / l->groups, u % l->groups, gemm, context, 0, lw->threads);
     }
+}
+
+enum conv_status lowering_variant_run(void *state, const float *in, float *out)
+{
+    lowering_run(state, in, out, state);
+    return CONV_OK;
+}
+
+const char *lowering_variant_describe(void *state)
+{
+    return ((struct lowering *)state)->description;
 }

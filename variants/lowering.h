@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "layer.h"
+#include "variant.h"
 
 /* The GEMM of one band: C (M x n, leading dimension ldc) = W_group * B (K x n,
  * leading dimension ldb) + bias. thread indexes per-thread scratch; threads
@@ -35,6 +36,8 @@ struct lowering {
     int buffers;              /* column buffers: one per thread in parallel_groups */
     float *columns;           /* buffers x k x band_rows * W_out */
     size_t buffer_floats;
+    lowered_gemm_fn gemm;     /* set by the variant after lowering_plan */
+    char description[96];     /* the variant's describe() */
 };
 
 /* Columns stay under this many bytes per buffer (or one output row's worth). */
@@ -49,8 +52,13 @@ int lowering_plan(struct lowering *lw, const struct conv_layer *l, int threads, 
  * returns the bytes of column buffers it would allocate. */
 size_t lowering_layout(struct lowering *lw, const struct conv_layer *l, int threads,
                        bool columns);
-void lowering_run(const struct lowering *lw, const float *in, float *out, lowered_gemm_fn gemm,
-                  void *context);
+/* Runs the layer with lw->gemm on each band, passing it context. */
+void lowering_run(const struct lowering *lw, const float *in, float *out, void *context);
+
+/* run() and describe() of a variant whose state begins with its struct
+ * lowering; the state is the GEMM's context. */
+enum conv_status lowering_variant_run(void *state, const float *in, float *out);
+const char *lowering_variant_describe(void *state);
 void lowering_free(struct lowering *lw);
 
 
