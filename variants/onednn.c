@@ -177,6 +177,23 @@ static dnnl_status_t make_reorder(struct onednn_state *s, dnnl_memory_t from, dn
     return st;
 }
 
+/* The f32 descriptors of a convolution's input and output (tag `activations`)
+ * and weights (tag `weight_tag`, of rank 4, or 5 with groups). */
+static dnnl_status_t convolution_mds(dnnl_memory_desc_t *src, dnnl_memory_desc_t *dst,
+                                     dnnl_memory_desc_t *weights, const dnnl_dims_t src_dims,
+                                     const dnnl_dims_t dst_dims, int weight_rank,
+                                     const dnnl_dim_t *weight_dims, dnnl_format_tag_t activations,
+                                     dnnl_format_tag_t weight_tag)
+{
+    dnnl_status_t status = dnnl_memory_desc_init_by_tag(src, 4, src_dims, dnnl_f32, activations);
+    if (status == dnnl_success)
+        status = dnnl_memory_desc_init_by_tag(dst, 4, dst_dims, dnnl_f32, activations);
+    if (status == dnnl_success)
+        status = dnnl_memory_desc_init_by_tag(weights, weight_rank, weight_dims, dnnl_f32,
+                                              weight_tag);
+    return status;
+}
+
 /* A primitive for the mode, its memories and the weights reordered into
  * them. (Long: oneDNN's C API takes a descriptor, a primitive and a memory
  * per tensor, each of which can fail with its own message.) */
@@ -198,9 +215,12 @@ static enum conv_status plan_mode(enum onednn_mode mode, const struct conv_layer
     const bool grouped = l->groups > 1;
     const dnnl_dims_t src_dims = {l->batch, l->c_in, l->h_in, l->w_in};
     const dnnl_dims_t dst_dims = {l->batch, l->c_out, l->h_out, l->w_out};
+    /* grouped weights are 5-D: groups, outputs and inputs per group, kernel */
+    const int weight_rank = grouped ? 5 : 4;
     const dnnl_dims_t weight_dims_plain = {l->c_out, l->c_in, l->kernel_h, l->kernel_w};
     const dnnl_dims_t weight_dims_grouped = {l->groups, l->c_out / l->groups,
                                              l->c_in / l->groups, l->kernel_h, l->kernel_w};
+    const dnnl_dim_t *weight_dims = grouped ? weight_dims_grouped : weight_dims_plain;
     const dnnl_dims_t bias_dims = {l->c_out};
     /* oneDNN counts dilation from 0 (dense); convbench from 1 */
     const dnnl_dims_t strides = {l->stride_h, l->stride_w};
@@ -214,31 +234,17 @@ static enum conv_status plan_mode(enum onednn_mode mode, const struct conv_layer
 
     dnnl_memory_desc_t user_src_md, user_weights_md, user_dst_md, bias_md;
     dnnl_memory_desc_t src_md, weights_md, dst_md;
-    DNNL_TRY(dnnl_memory_desc_init_by_tag(&user_src_md, 4, src_dims, dnnl_f32, dnnl_nchw));
-    DNNL_TRY(dnnl_memory_desc_init_by_tag(&user_dst_md, 4, dst_dims, dnnl_f32, dnnl_nchw));
-    if (grouped)
-        DNNL_TRY(dnnl_memory_desc_init_by_tag(&user_weights_md, 5, weight_dims_grouped,
-                                              dnnl_f32, dnnl_goihw));
-    else
-        DNNL_TRY(dnnl_memory_desc_init_by_tag(&user_weights_md, 4, weight_dims_plain, dnnl_f32,
-                                              dnnl_oihw));
+    DNNL_TRY(convolution_mds(&user_src_md, &user_dst_md, &user_weights_md, src_dims, dst_dims,
+                             weight_rank, weight_dims, dnnl_nchw,
+                             grouped ? dnnl_goihw : dnnl_oihw));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_x));
-
     if (mode == ONEDNN_PLAIN) {
         src_md = user_src_md;
         dst_md = user_dst_md;
         weights_md = user_weights_md;
     } else {
-        DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32,
-                                              dnnl_format_tag_any));
-        DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32,
-                                              dnnl_format_tag_any));
-        if (grouped)
-            DNNL_TRY(dnnl_memory_desc_init_by_tag(&weights_md, 5, weight_dims_grouped,
-                                                  dnnl_f32, dnnl_format_tag_any));
-        else
-            DNNL_TRY(dnnl_memory_desc_init_by_tag(&weights_md, 4, weight_dims_plain, dnnl_f32,
-                                                  dnnl_format_tag_any));
+        DNNL_TRY(convolution_mds(&src_md, &dst_md, &weights_md, src_dims, dst_dims, weight_rank,
+                                 weight_dims, dnnl_format_tag_any, dnnl_format_tag_any));
     }
 
     dnnl_convolution_desc_t desc;
@@ -389,39 +395,28 @@ static size_t onednn_memory(const struct conv_layer *l, int threads)
     return 2 * (weights + tensors);
 }
 
-const struct conv_variant variant_onednn = {
-    .name = "onednn",
-    .summary = "oneDNN direct convolution on plain NCHW/OIHW memory; every shape",
-    .peer = true, .phases = true, .tolerance = 16.0,
-    .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
-    .plan = plan_plain,
-    .run = onednn_run, .destroy = onednn_destroy,
-    .describe = onednn_describe, .memory = onednn_memory,
-    .layouts = onednn_layouts,
-};
+/* The three oneDNN variants differ in the primitive plan asks for, what they
+ * support (oneDNN decides in plan, beyond Winograd's shape limits) and whether
+ * their memory is blocked (conversions untimed). Tolerance: Winograd's worst
+ * measured is 1.7 (see winograd/winograd.c for the method). */
+#define ONEDNN_VARIANT(variant, name_, summary_, supports_, plan_, ...)                   \
+    const struct conv_variant variant = {                                               \
+        .name = name_, .summary = summary_,                                             \
+        .peer = true, .phases = true, .tolerance = 16.0,                                \
+        .supports = supports_, .plan = plan_, .run = onednn_run, .destroy = onednn_destroy, \
+        .layouts = onednn_layouts, .describe = onednn_describe, .memory = onednn_memory, \
+        __VA_ARGS__                                                                     \
+    }
+#define ONEDNN_CONVERSIONS .load_input = blocked_load_input, .store_output = blocked_store_output
 
-const struct conv_variant variant_onednn_blocked = {
-    .name = "onednn-blocked",
-    .summary = "oneDNN direct convolution in the layout it prefers (reorders untimed, "
-               "reported as reorder_us); every shape",
-    .peer = true, .phases = true, .tolerance = 16.0,
-    .supports = conv_supports_every_shape, /* oneDNN decides, in plan */
-    .plan = plan_blocked,
-    .run = onednn_run, .destroy = onednn_destroy,
-    .load_input = blocked_load_input, .store_output = blocked_store_output,
-    .layouts = onednn_layouts,
-    .describe = onednn_describe, .memory = onednn_memory,
-};
-
-const struct conv_variant variant_onednn_winograd = {
-    .name = "onednn-winograd",
-    .summary = "oneDNN Winograd in its own layout (reorders untimed); 3x3 stride 1, "
+ONEDNN_VARIANT(variant_onednn, "onednn",
+               "oneDNN direct convolution on plain NCHW/OIHW memory; every shape",
+               conv_supports_every_shape, plan_plain);
+ONEDNN_VARIANT(variant_onednn_blocked, "onednn-blocked",
+               "oneDNN direct convolution in the layout it prefers (conversions untimed, "
+               "reported in reorder_in_us and reorder_out_us); every shape",
+               conv_supports_every_shape, plan_blocked, ONEDNN_CONVERSIONS);
+ONEDNN_VARIANT(variant_onednn_winograd, "onednn-winograd",
+               "oneDNN Winograd in its own layout (conversions untimed); 3x3 stride 1, "
                "undilated, where oneDNN offers it (AVX-512)",
-    .peer = true, .phases = true,
-    .tolerance = 16.0, /* measured worst 1.7 (see winograd/winograd.c for the method) */
-    .supports = winograd_supports,
-    .plan = plan_winograd, .run = onednn_run, .destroy = onednn_destroy,
-    .load_input = blocked_load_input, .store_output = blocked_store_output,
-    .layouts = onednn_layouts,
-    .describe = onednn_describe, .memory = onednn_memory,
-};
+               winograd_supports, plan_winograd, ONEDNN_CONVERSIONS);
