@@ -117,6 +117,38 @@ static void measure_phases(const struct conv_variant *v, void *state,
     row->phase_wall_us = 1e6 * wall / runs;
 }
 
+/* The checked run, on an output where an unwritten element is a NaN; it is
+ * also the warm-up before timing (its run time in *warm_seconds). False, with
+ * the row's status and note set, when it fails or its output is wrong. */
+static bool checked_run(const struct conv_variant *v, void *state, const struct conv_layer *l,
+                        const struct layer_data *d, struct result_row *row,
+                        double *warm_seconds)
+{
+    const size_t out_count = (size_t)layer_output_elements(l);
+    tensor_fill(d->out, out_count, NAN);
+    enum conv_status ran = v->load_input ? v->load_input(state, d->in) : CONV_OK;
+    if (ran == CONV_OK) {
+        double t0 = time_now();
+        ran = v->run(state, d->in, d->out);
+        *warm_seconds = time_now() - t0;
+    }
+    if (ran == CONV_OK && v->store_output)
+        ran = v->store_output(state, d->out);
+    if (ran != CONV_OK) {
+        row->status = ROW_ERROR;
+        snprintf(row->note, sizeof row->note, "run failed");
+        return false;
+    }
+    row->verified = true;
+    row->check = verify_output(d->out, d->reference, out_count, verify_bound(l, v->tolerance));
+    if (row->check.verdict != VERIFY_OK) {
+        row->status = ROW_MISMATCH;
+        describe_mismatch(l, &row->check, row->note, sizeof row->note);
+        return false; /* the time of a wrong answer means nothing */
+    }
+    return true;
+}
+
 /* Plans, checks and times one variant; fills row (status, note, check, timing).
  * Returns false when a stop request cut it short. */
 static bool run_variant(const struct bench_options *options, const struct conv_variant *v,
@@ -156,31 +188,9 @@ static bool run_variant(const struct bench_options *options, const struct conv_v
     snprintf(row->layout_in, sizeof row->layout_in, "%s", layout_in);
     snprintf(row->layout_out, sizeof row->layout_out, "%s", layout_out);
 
-    /* the checked run, on an output where an unwritten element is a NaN; it
-     * is also the warm-up before timing */
-    const size_t out_count = (size_t)layer_output_elements(l);
-    tensor_fill(d->out, out_count, NAN);
     double warm_seconds = 0.0;
-    enum conv_status ran = v->load_input ? v->load_input(state, d->in) : CONV_OK;
-    if (ran == CONV_OK) {
-        double t0 = time_now();
-        ran = v->run(state, d->in, d->out);
-        warm_seconds = time_now() - t0;
-    }
-    if (ran == CONV_OK && v->store_output)
-        ran = v->store_output(state, d->out);
-    if (ran != CONV_OK) {
-        row->status = ROW_ERROR;
-        snprintf(row->note, sizeof row->note, "run failed");
+    if (!checked_run(v, state, l, d, row, &warm_seconds))
         goto done;
-    }
-    row->verified = true;
-    row->check = verify_output(d->out, d->reference, out_count, verify_bound(l, v->tolerance));
-    if (row->check.verdict != VERIFY_OK) {
-        row->status = ROW_MISMATCH;
-        describe_mismatch(l, &row->check, row->note, sizeof row->note);
-        goto done; /* the time of a wrong answer means nothing */
-    }
     row->status = ROW_OK;
     if (!options->verify_only) {
         if (time_variant(v, state, d->in, d->out, warm_seconds, &options->timing,
