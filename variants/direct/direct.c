@@ -745,24 +745,37 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
         .multiplier = (int)m,
         .lane0 = (int)(ob % m * (B / m)),
     };
-    for (int64_t oh = oh0; oh < oh1; oh++) {
+    t.in_rows = (ptrdiff_t)(l->stride_h * W * B);
+    t.out_rows = (ptrdiff_t)(l->w_out * B);
+    t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
+    for (int64_t oh = oh0, next; oh < oh1; oh = next) {
         int64_t kh0, kh1;
         t.ih0 = oh * l->stride_h - l->pad_h;
         layer_inside_range(t.ih0, l->dilation_h, l->h_in, l->kernel_h, &kh0, &kh1);
         t.kh0 = (int)kh0;
         t.kh1 = (int)kh1;
         float *out_row = out_plane + oh * l->w_out * B;
-        t.out = out_row;
         if (m > 1) {
+            t.out = out_row;
             t.iw0 = -l->pad_w;
             t.pixels = (int)l->w_out;
             dw->edge(&t);
+            next = oh + 1;
             continue;
         }
+        /* the rows from oh on that read the same tap rows: the tiles take
+         * them in one call */
+        for (next = oh + 1; next < oh1; next++) {
+            int64_t k0, k1;
+            layer_inside_range(next * l->stride_h - l->pad_h, l->dilation_h, l->h_in,
+                               l->kernel_h, &k0, &k1);
+            if (k0 != kh0 || k1 != kh1)
+                break;
+        }
+        t.rows = (int)(next - oh);
         /* the first input row read (any row when none is) */
         const int64_t first = kh0 < kh1 ? t.ih0 + kh0 * l->dilation_h : 0;
         t.in = plane + first * W * B;
-        t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
         if (g->edge_masks) {
             for (int64_t i = 0; i < g->row_tiles; i++) {
                 int P;
@@ -783,18 +796,22 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
             dw->interior[cls][p](&t);
             ow += p;
         }
-        /* the pixels whose taps reach into the padding */
-        if (g->edge_lo > 0) {
-            t.out = out_row;
-            t.iw0 = -l->pad_w;
-            t.pixels = (int)g->edge_lo;
-            dw->edge(&t);
-        }
-        if (g->edge_hi < l->w_out) {
-            t.out = out_row + g->edge_hi * B;
-            t.iw0 = g->edge_hi * S - l->pad_w;
-            t.pixels = (int)(l->w_out - g->edge_hi);
-            dw->edge(&t);
+        /* the pixels whose taps reach into the padding, a row at a time */
+        for (int64_t r = oh; r < next; r++) {
+            t.ih0 = r * l->stride_h - l->pad_h;
+            out_row = out_plane + r * l->w_out * B;
+            if (g->edge_lo > 0) {
+                t.out = out_row;
+                t.iw0 = -l->pad_w;
+                t.pixels = (int)g->edge_lo;
+                dw->edge(&t);
+            }
+            if (g->edge_hi < l->w_out) {
+                t.out = out_row + g->edge_hi * B;
+                t.iw0 = g->edge_hi * S - l->pad_w;
+                t.pixels = (int)(l->w_out - g->edge_hi);
+                dw->edge(&t);
+            }
         }
     }
 }

@@ -77,7 +77,11 @@ struct direct_dw_tile {
      * pixels stride_w blocks apart */
     const float *in;
     ptrdiff_t first_col, row_stride, kw_stride;
-    int kh0, kh1; /* the tap rows inside the input */
+    int kh0, kh1; /* the tap rows inside the input, the same for each row */
+    /* tiles: `rows` output rows, out_rows floats apart in the output and
+     * in_rows in the input */
+    int rows;
+    ptrdiff_t in_rows, out_rows;
     int kernel_w;
     /* the block's taps, [kernel_h][kernel_w][block]; wt_row = kernel_w x block */
     const float *wt;

@@ -2,49 +2,57 @@
  * including file defines what conv-tile.inc.h lists, with P_MAX_DW for the
  * widest tile and DW_TILES_NAME.
  *
- * A tile is P pixels of one channel block: per tap one weight vector and P
- * input vectors, P FMAs. Interior tiles read every tap unchecked, compiled
- * for pixel strides 1 and 2 and for any; edge tiles let their first two
- * and last two pixels skip the tap columns that fall in the padding (a
- * few branches per tap column, the same for every row); the edge function takes one pixel at a time, skips the taps that fall in
- * the padding, and spreads input lanes over output lanes for a multiplier. */
+ * A tile is P pixels of one channel block in each of `rows` output rows that
+ * read the same tap rows: per tap one weight vector and P input vectors, P
+ * FMAs. Interior tiles read every tap unchecked, compiled for pixel strides
+ * 1 and 2 and for any; edge tiles let their first two and last two pixels
+ * skip the tap columns that fall in the padding (a few branches per tap
+ * column, the same for every row); the edge function takes one pixel at a
+ * time, skips the taps that fall in the padding, and spreads input lanes
+ * over output lanes for a multiplier. */
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "direct.h"
 #include "tiles.inc.h"
 
+/* `rows` output rows of P pixels. */
 static inline __attribute__((always_inline)) TARGET void
 dw_tile(const struct direct_dw_tile *t, const int S, const int P, const bool edges)
 {
     const ptrdiff_t step = (S ? S : t->stride_w) * LANES;
-    VEC acc[DIRECT_P_MAX];
+    /* the tap columns pixels 0, 1, P - 2 and P - 1 read (bit kw) */
+    const uint64_t f0 = edges ? t->first_taps[0] : UINT64_MAX,
+                   f1 = edges ? t->first_taps[1] : UINT64_MAX,
+                   l0 = edges ? t->last_taps[0] : UINT64_MAX,
+                   l1 = edges ? t->last_taps[1] : UINT64_MAX;
     const VEC b = t->bias ? V_LOAD(t->bias) : V_ZERO();
+    for (int r = 0; r < t->rows; r++) {
+        const float *in = t->in + r * t->in_rows;
+        VEC acc[DIRECT_P_MAX];
 #pragma GCC unroll 16
-    for (int p = 0; p < P; p++)
-        acc[p] = b;
-    for (int kh = t->kh0; kh < t->kh1; kh++) {
-        const float *row = t->in + (kh - t->kh0) * t->row_stride;
-        const float *wt = t->wt + kh * t->wt_row;
-        for (int kw = 0; kw < t->kernel_w; kw++) {
-            const VEC wv = V_LOAD(wt + kw * LANES);
-            const ptrdiff_t x = t->first_col + kw * t->kw_stride;
-            /* whether pixels 0, 1, P - 1, P - 2 read tap column kw */
-            const bool f0 = !edges || t->first_taps[0] >> kw & 1,
-                       f1 = !edges || t->first_taps[1] >> kw & 1,
-                       l0 = !edges || t->last_taps[0] >> kw & 1,
-                       l1 = !edges || t->last_taps[1] >> kw & 1;
+        for (int p = 0; p < P; p++)
+            acc[p] = b;
+        for (int kh = t->kh0; kh < t->kh1; kh++) {
+            const float *row = in + (kh - t->kh0) * t->row_stride;
+            const float *wt = t->wt + kh * t->wt_row;
+            for (int kw = 0; kw < t->kernel_w; kw++) {
+                const VEC wv = V_LOAD(wt + kw * LANES);
+                const ptrdiff_t x = t->first_col + kw * t->kw_stride;
 #pragma GCC unroll 16
-            for (int p = 0; p < P; p++) {
-                if ((p == 0 && !f0) || (p == 1 && !f1) || (p == P - 1 && !l0) ||
-                    (p == P - 2 && !l1))
-                    continue;
-                acc[p] = V_FMA(V_LOAD(row + x + p * step), wv, acc[p]);
+                for (int p = 0; p < P; p++) {
+                    if ((p == 0 && !(f0 >> kw & 1)) || (p == 1 && !(f1 >> kw & 1)) ||
+                        (p == P - 1 && !(l0 >> kw & 1)) || (p == P - 2 && !(l1 >> kw & 1)))
+                        continue;
+                    acc[p] = V_FMA(V_LOAD(row + x + p * step), wv, acc[p]);
+                }
             }
         }
-    }
+        float *out = t->out + r * t->out_rows;
 #pragma GCC unroll 16
-    for (int p = 0; p < P; p++)
-        V_STORE(t->out + p * LANES, acc[p]);
+        for (int p = 0; p < P; p++)
+            V_STORE(out + p * LANES, acc[p]);
+    }
 }
 
 static TARGET void dw_edge(const struct direct_dw_tile *t)
