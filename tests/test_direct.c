@@ -1,7 +1,8 @@
 /* Every direct-blocked kernel set the CPU can run (not only the one dispatch
  * picks) against the reference and against the portable C set, on shapes
  * that take each of its paths: plain input read in place with edge masks
- * and through the band, blocked input with and without the band, stride
+ * and through the band, blocked input in place (with edge masks where it
+ * has padding) and through the band, stride
  * phases, output-block tiles of 1, 2 and 4 blocks with short tails, rows
  * cut into tiles with a short last one, the reduction in parts, rows
  * grouped per unit, rows that read no input, groups of whole
@@ -31,7 +32,7 @@ struct shape {
 
 static const struct shape shapes[] = {
     /* plain input (fewer channels than a block) */
-    {"RGB 3x3 stride 2 pad 1 (plain, masks)", 1, 3, 23, 23, 32, 3, 2, 1, 1, 1, true, -1, 0},
+    {"RGB 3x3 stride 2 pad 1 (plain, masks, in place)", 1, 3, 23, 23, 32, 3, 2, 1, 1, 1, true, -1, 0},
     {"RGB 3x3 stride 1 pad 1, batch 2 (plain, masks)", 2, 3, 9, 30, 20, 3, 1, 1, 1, 1, false, -1, 0},
     {"RGB 7x7 stride 2 pad 3 (plain, two masked pixels)", 1, 3, 21, 33, 16, 7, 2, 3, 1, 1, true,
      -1, 0},
@@ -48,7 +49,11 @@ static const struct shape shapes[] = {
     {"1x1 spatial, four-block tiles", 1, 64, 1, 1, 100, 1, 1, 0, 1, 1, true, -1, 0},
     {"3x3 on 1x1 spatial, pad 1", 1, 32, 1, 1, 40, 3, 1, 1, 1, 1, false, -1, 0},
     {"5x5 rows of 3, four-block tiles", 1, 16, 3, 3, 80, 5, 1, 2, 1, 1, true, -1, 0},
-    {"rows of 29 (a short last tile)", 1, 16, 5, 29, 16, 3, 1, 1, 1, 1, false, -1, 0},
+    {"rows of 29 (a short last tile, in place)", 1, 16, 5, 29, 16, 3, 1, 1, 1, 1, false, -1, 0},
+    {"5x5 pad 2 in place (edge tiles, two masked pixels)", 1, 16, 7, 32, 32, 5, 1, 2, 1, 1,
+     true, -1, 0},
+    {"7x7 pad 3 (a third pixel in the padding: band)", 1, 16, 9, 20, 16, 7, 1, 3, 1, 1, false,
+     -1, 0},
     {"48 channels on rows of 20 (the reduction in parts)", 1, 48, 6, 20, 32, 3, 1, 1, 1, 1, true,
      -1, 0},
     {"64 channels on 5x5 (rows grouped, reduction in parts)", 2, 64, 5, 5, 64, 3, 1, 1, 1, 1,
@@ -182,6 +187,13 @@ static void check_shape(const struct direct_kernel *k, const struct shape *sh,
         CHECK_STR(lout, k->layout, "output layout");
         CHECK_STR(lin, d->l.groups == 1 && d->l.c_in < k->block ? "nchw" : k->layout,
                   "input layout");
+        /* the shapes that name their path take it */
+        const bool band = strstr(v->describe(state), ", band") != NULL;
+        const bool in_place = strstr(sh->what, "in place") || strstr(sh->what, "no band");
+        CHECK(in_place || !strstr(sh->what, "band)") || band, "%s, '%s': no band (%s)", k->name,
+              sh->what, v->describe(state));
+        CHECK(!in_place || !band, "%s, '%s': through the band (%s)", k->name, sh->what,
+              v->describe(state));
         CHECK(execute(v, state, d->in, d->out, d->out_n), "%s, '%s': run failed", k->name,
               sh->what);
         const struct verify_result r =

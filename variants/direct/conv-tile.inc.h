@@ -15,11 +15,12 @@
 
 /* cper: channels per input block (LANES for blocked input, 1 for plain).
  * Blocked pixels are a block apart; plain ones S floats (a constant, so
- * that every pixel's offset is one), and the first two and last two pixels of a plain tile skip the tap columns their
- * masks leave out (a few branches per tap column and channel, not per FMA). */
+ * that every pixel's offset is one). With masks, the first two and last two
+ * pixels skip the tap columns their masks leave out (a few branches per tap
+ * column and channel, not per FMA). */
 static inline __attribute__((always_inline)) TARGET void
 conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const int KB,
-          const int P)
+          const int P, const bool masks)
 {
     const bool plain = cper == 1;
     const ptrdiff_t step = plain ? S : LANES;
@@ -42,10 +43,10 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
             for (int kw = 0; kw < t->kernel_w; kw++) {
                 const ptrdiff_t x = t->first_col + t->kw_offset[kw];
                 /* whether pixels 0, 1, P - 1, P - 2 read tap column kw */
-                const bool f0 = !plain || kw >= 64 || t->first_taps[0] >> kw & 1,
-                           f1 = !plain || kw >= 64 || t->first_taps[1] >> kw & 1,
-                           l0 = !plain || kw >= 64 || t->last_taps[0] >> kw & 1,
-                           l1 = !plain || kw >= 64 || t->last_taps[1] >> kw & 1;
+                const bool f0 = !masks || kw >= 64 || t->first_taps[0] >> kw & 1,
+                           f1 = !masks || kw >= 64 || t->first_taps[1] >> kw & 1,
+                           l0 = !masks || kw >= 64 || t->last_taps[0] >> kw & 1,
+                           l1 = !masks || kw >= 64 || t->last_taps[1] >> kw & 1;
                 for (int c = 0; c < cper; c++) {
                     VEC wv[4];
 #pragma GCC unroll 4
@@ -76,16 +77,22 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
 #define CONV_TILE_FN(mode, cper_s, KB, P)                                             \
     static TARGET void conv_##mode##_##KB##_##P(const struct direct_conv_tile *t)    \
     {                                                                                 \
-        conv_tile(t, CONV_CPER_##cper_s, CONV_S_##cper_s, KB, P);                   \
+        conv_tile(t, CONV_CPER_##cper_s, CONV_S_##cper_s, KB, P, CONV_MASKS_##cper_s); \
     }
 #define CONV_TILE_ENTRY(mode, cper_s, KB, P) [P] = conv_##mode##_##KB##_##P,
-/* the channels per step and the plain pixel stride of each mode */
+/* the channels per step, the plain pixel stride and the masks of each mode */
 #define CONV_CPER_blocked LANES
 #define CONV_S_blocked 1
+#define CONV_MASKS_blocked false
+#define CONV_CPER_blocked_edges LANES
+#define CONV_S_blocked_edges 1
+#define CONV_MASKS_blocked_edges true
 #define CONV_CPER_plain1 1
 #define CONV_S_plain1 1
+#define CONV_MASKS_plain1 true
 #define CONV_CPER_plain2 1
 #define CONV_S_plain2 2
+#define CONV_MASKS_plain2 true
 
 #define CONV_TILES(mode)                                    \
     DIRECT_PS(P_MAX_KB1, CONV_TILE_FN, mode, mode, 1)       \
@@ -97,11 +104,13 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
      {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, mode, mode, 4)}}
 
 CONV_TILES(blocked)
+CONV_TILES(blocked_edges)
 CONV_TILES(plain1)
 CONV_TILES(plain2)
 
 const struct direct_conv_tiles TILES_NAME = {
     .p_max = {P_MAX_KB1, P_MAX_KB2, P_MAX_KB4},
     .blocked = CONV_TABLE(blocked),
+    .blocked_edges = CONV_TABLE(blocked_edges),
     .plain = {CONV_TABLE(plain1), CONV_TABLE(plain2)},
 };

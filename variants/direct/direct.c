@@ -291,10 +291,12 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
         g->chunk = g->steps;
     /* plain input is read in place where only a row's first and last two
      * pixels reach into the padding and the stride is 1 or 2 (the tiles'
-     * constant strides); blocked input where it has neither padding nor
-     * stride along the row */
+     * constant strides); blocked input where it has no stride along the row
+     * and its padding, if any, reaches only those pixels (the edge tiles
+     * mask them) */
     plan_edges(r, g);
-    g->band = g->plain ? !(g->edge_masks && r->stride_w <= 2) : r->stride_w > 1 || r->pad_w > 0 || r->pad_right > 0;
+    g->band = g->plain ? !(g->edge_masks && r->stride_w <= 2)
+                       : r->stride_w > 1 || ((r->pad_w > 0 || r->pad_right > 0) && !g->edge_masks);
     if (g->band) {
         plan_band(r, g);
         g->band_floats = g->band_row * (size_t)(g->rows_in * g->steps_in);
@@ -627,17 +629,20 @@ static void rows_read(const struct conv_layer *r, int64_t oh0, int64_t oh1, int6
 /* One output row's tiles: tile holds everything but where they read and
  * write along the row. */
 static void run_row(const struct direct_state *s, struct direct_conv_tile *tile,
-                    const direct_conv_tile_fn *fns, float *out_row)
+                    const direct_conv_tile_fn *fns, const direct_conv_tile_fn *edge_fns,
+                    float *out_row)
 {
     const struct geometry *g = &s->g;
     const struct conv_layer *r = &g->run;
     for (int64_t i = 0; i < g->row_tiles; i++) {
         int P;
         const int64_t ow = tile_span(i, g->pixels, r->w_out, &P);
+        const bool edge =
+            (ow == 0 && g->edge_lo > 0) || (ow + P == r->w_out && g->edge_hi < r->w_out);
         tile->first_col = (ptrdiff_t)((g->band ? ow : ow * r->stride_w - r->pad_w) * g->cper);
         tile_masks(g, ow, P, r->w_out, tile->first_taps, tile->last_taps);
         tile->out = out_row + ow * g->block;
-        fns[P](tile);
+        (edge ? edge_fns : fns)[P](tile);
     }
 }
 
@@ -687,9 +692,13 @@ static void run_regular(const struct direct_state *s, const float *in)
                 .bias = s->bias + kt->kb0 * B,
                 .out_block_stride = out_block,
             };
+            /* blocked input read in place reaches into the padding only in
+             * the edge tiles, which mask it */
             const direct_conv_tile_fn *fns =
                 g->plain ? tiles->plain[g->band ? 0 : r->stride_w - 1][kt->choice]
                          : tiles->blocked[kt->choice];
+            const direct_conv_tile_fn *edge_fns =
+                g->plain || g->band ? fns : tiles->blocked_edges[kt->choice];
             const size_t chunk_weights = (size_t)(r->kernel_h * r->kernel_w * g->cper * B) *
                                          (size_t)direct_kb_of(kt->choice);
             PHASE_BEGIN(PHASE_MICRO_KERNEL);
@@ -709,7 +718,7 @@ static void run_regular(const struct direct_state *s, const float *in)
                     const int64_t ih0 =
                         kh0 < kh1 ? oh * r->stride_h - r->pad_h + kh0 * r->dilation_h : ih_lo;
                     tile.in = src + c0 * tile.cb_stride + (ih0 - ih_lo) * row_floats;
-                    run_row(s, &tile, fns,
+                    run_row(s, &tile, fns, edge_fns,
                             s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B);
                 }
             }
