@@ -36,6 +36,8 @@ static const struct shape shapes[] = {
     {"RGB 3x3 stride 1 pad 1, batch 2 (plain, masks)", 2, 3, 9, 30, 20, 3, 1, 1, 1, 1, false, -1, 0},
     {"RGB 7x7 stride 2 pad 3 (plain, two masked pixels)", 1, 3, 21, 33, 16, 7, 2, 3, 1, 1, true,
      -1, 0},
+    {"RGB 3x3 pad 1, 64 outputs (plain, four-block tiles, in place)", 1, 3, 10, 30, 64, 3, 1,
+     1, 1, 1, true, -1, 0},
     {"RGB 5x5 stride 1 pad 4 (plain, band)", 1, 3, 8, 12, 8, 5, 1, 4, 1, 1, false, -1, 0},
     {"plain 1x1 (one long row)", 1, 5, 6, 7, 24, 1, 1, 0, 1, 1, true, -1, 0},
     /* blocked input */

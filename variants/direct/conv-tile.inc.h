@@ -89,10 +89,16 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
 #define CONV_MASKS_blocked_edges true
 #define CONV_CPER_plain1 1
 #define CONV_S_plain1 1
-#define CONV_MASKS_plain1 true
+#define CONV_MASKS_plain1 false
 #define CONV_CPER_plain2 1
 #define CONV_S_plain2 2
-#define CONV_MASKS_plain2 true
+#define CONV_MASKS_plain2 false
+#define CONV_CPER_plain1_edges 1
+#define CONV_S_plain1_edges 1
+#define CONV_MASKS_plain1_edges true
+#define CONV_CPER_plain2_edges 1
+#define CONV_S_plain2_edges 2
+#define CONV_MASKS_plain2_edges true
 
 #define CONV_TILES(mode)                                    \
     DIRECT_PS(P_MAX_KB1, CONV_TILE_FN, mode, mode, 1)       \
@@ -107,10 +113,13 @@ CONV_TILES(blocked)
 CONV_TILES(blocked_edges)
 CONV_TILES(plain1)
 CONV_TILES(plain2)
+CONV_TILES(plain1_edges)
+CONV_TILES(plain2_edges)
 
 const struct direct_conv_tiles TILES_NAME = {
     .p_max = {P_MAX_KB1, P_MAX_KB2, P_MAX_KB4},
     .blocked = CONV_TABLE(blocked),
     .blocked_edges = CONV_TABLE(blocked_edges),
     .plain = {CONV_TABLE(plain1), CONV_TABLE(plain2)},
+    .plain_edges = {CONV_TABLE(plain1_edges), CONV_TABLE(plain2_edges)},
 };

@@ -247,9 +247,13 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
     g->steps = g->plain ? l->c_in : l->groups == 1 ? g->cb_in : l->c_in / l->groups / B;
     g->group_blocks = l->groups == 1 ? g->cb_out : l->c_out / l->groups / B;
     /* KB: two blocks where the row gives enough pixels for the FMA
-     * latency, four on short rows (7x7 planes, 1x1 classifiers) */
+     * latency; four on short rows (7x7 planes, 1x1 classifiers), and on
+     * plain input with a short reduction (an RGB 3x3 layer: 27 steps a
+     * tile), where loading the input and storing the output weigh more than
+     * the FMAs and each broadcast then serves four blocks */
+    const bool short_plain = g->plain && l->c_in * l->kernel_h * l->kernel_w <= 32;
     g->kb_choice = g->group_blocks >= 2 ? 1 : 0;
-    if (g->group_blocks >= 4 && r->w_out < 7)
+    if (g->group_blocks >= 4 && (r->w_out < 7 || short_plain))
         g->kb_choice = 2;
     const int p_max = k->conv->p_max[g->kb_choice];
     g->row_tiles = (r->w_out + p_max - 1) / p_max;
@@ -692,13 +696,15 @@ static void run_regular(const struct direct_state *s, const float *in)
                 .bias = s->bias + kt->kb0 * B,
                 .out_block_stride = out_block,
             };
-            /* blocked input read in place reaches into the padding only in
-             * the edge tiles, which mask it */
+            /* input read in place reaches into the padding only in the
+             * edge tiles, which mask it */
+            const int phase = g->band ? 0 : (int)r->stride_w - 1;
             const direct_conv_tile_fn *fns =
-                g->plain ? tiles->plain[g->band ? 0 : r->stride_w - 1][kt->choice]
-                         : tiles->blocked[kt->choice];
+                g->plain ? tiles->plain[phase][kt->choice] : tiles->blocked[kt->choice];
             const direct_conv_tile_fn *edge_fns =
-                g->plain || g->band ? fns : tiles->blocked_edges[kt->choice];
+                g->band    ? fns
+                : g->plain ? tiles->plain_edges[phase][kt->choice]
+                           : tiles->blocked_edges[kt->choice];
             const size_t chunk_weights = (size_t)(r->kernel_h * r->kernel_w * g->cper * B) *
                                          (size_t)direct_kb_of(kt->choice);
             PHASE_BEGIN(PHASE_MICRO_KERNEL);
