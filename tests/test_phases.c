@@ -108,7 +108,17 @@ int main(void)
     check_variant("im2col-gemm", &l, in, out, w, gemm, 2);
     check_variant("winograd-2x3", &l, in, out, w, wino, 3);
     check_variant("winograd-4x3", &l, in, out, w, wino, 3);
-    check_variant("direct-blocked", &l, in, out, w, gemm, 2);
+    /* direct-blocked reads this layer's input in place; with padding that
+     * reaches a third pixel (dilation 3, pad 3) it copies rows into its
+     * band first */
+    static const enum phase direct_in_place[] = {PHASE_MICRO_KERNEL};
+    check_variant("direct-blocked", &l, in, out, w, direct_in_place, 1);
+    struct conv_layer banded = l;
+    banded.dilation_h = banded.dilation_w = 3;
+    banded.pad_h = banded.pad_w = banded.pad_bottom = banded.pad_right = 3;
+    CHECK(layer_derive(&banded) == NULL && banded.h_out == l.h_out && banded.w_out == l.w_out,
+          "the dilated layer");
+    check_variant("direct-blocked", &banded, in, out, w, gemm, 2);
     check_variant("onednn-blocked", &l, in, out, w, library, 1);
     free(in);
     free(out);
