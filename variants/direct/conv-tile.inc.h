@@ -14,16 +14,15 @@
 #include "tiles.inc.h"
 
 /* cper: channels per input block (LANES for blocked input, 1 for plain).
- * Blocked pixels are a block apart; plain ones S floats (a constant, so
- * that every pixel's offset is one). With masks, the first two and last two
+ * Pixels are S blocks (blocked) or S floats (plain) apart, S a constant so
+ * that every pixel's offset is one. With masks, the first two and last two
  * pixels skip the tap columns their masks leave out (a few branches per tap
  * column and channel, not per FMA). */
 static inline __attribute__((always_inline)) TARGET void
 conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const int KB,
           const int P, const bool masks)
 {
-    const bool plain = cper == 1;
-    const ptrdiff_t step = plain ? S : LANES;
+    const ptrdiff_t step = (ptrdiff_t)S * cper;
     VEC acc[DIRECT_P_MAX][4];
 #pragma GCC unroll 4
     for (int k = 0; k < KB; k++) {
@@ -80,13 +79,19 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
         conv_tile(t, CONV_CPER_##cper_s, CONV_S_##cper_s, KB, P, CONV_MASKS_##cper_s); \
     }
 #define CONV_TILE_ENTRY(mode, cper_s, KB, P) [P] = conv_##mode##_##KB##_##P,
-/* the channels per step, the plain pixel stride and the masks of each mode */
-#define CONV_CPER_blocked LANES
-#define CONV_S_blocked 1
-#define CONV_MASKS_blocked false
-#define CONV_CPER_blocked_edges LANES
-#define CONV_S_blocked_edges 1
-#define CONV_MASKS_blocked_edges true
+/* the channels per step, the pixel stride and the masks of each mode */
+#define CONV_CPER_blocked1 LANES
+#define CONV_S_blocked1 1
+#define CONV_MASKS_blocked1 false
+#define CONV_CPER_blocked2 LANES
+#define CONV_S_blocked2 2
+#define CONV_MASKS_blocked2 false
+#define CONV_CPER_blocked1_edges LANES
+#define CONV_S_blocked1_edges 1
+#define CONV_MASKS_blocked1_edges true
+#define CONV_CPER_blocked2_edges LANES
+#define CONV_S_blocked2_edges 2
+#define CONV_MASKS_blocked2_edges true
 #define CONV_CPER_plain1 1
 #define CONV_S_plain1 1
 #define CONV_MASKS_plain1 false
@@ -109,8 +114,10 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
      {DIRECT_PS(P_MAX_KB2, CONV_TILE_ENTRY, mode, mode, 2)},    \
      {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, mode, mode, 4)}}
 
-CONV_TILES(blocked)
-CONV_TILES(blocked_edges)
+CONV_TILES(blocked1)
+CONV_TILES(blocked2)
+CONV_TILES(blocked1_edges)
+CONV_TILES(blocked2_edges)
 CONV_TILES(plain1)
 CONV_TILES(plain2)
 CONV_TILES(plain1_edges)
@@ -118,8 +125,8 @@ CONV_TILES(plain2_edges)
 
 const struct direct_conv_tiles TILES_NAME = {
     .p_max = {P_MAX_KB1, P_MAX_KB2, P_MAX_KB4},
-    .blocked = CONV_TABLE(blocked),
-    .blocked_edges = CONV_TABLE(blocked_edges),
+    .blocked = {CONV_TABLE(blocked1), CONV_TABLE(blocked2)},
+    .blocked_edges = {CONV_TABLE(blocked1_edges), CONV_TABLE(blocked2_edges)},
     .plain = {CONV_TABLE(plain1), CONV_TABLE(plain2)},
     .plain_edges = {CONV_TABLE(plain1_edges), CONV_TABLE(plain2_edges)},
 };

@@ -293,14 +293,11 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
         g->chunk = 1;
     if (g->chunk > g->steps)
         g->chunk = g->steps;
-    /* plain input is read in place where only a row's first and last two
-     * pixels reach into the padding and the stride is 1 or 2 (the tiles'
-     * constant strides); blocked input where it has no stride along the row
-     * and its padding, if any, reaches only those pixels (the edge tiles
-     * mask them) */
+    /* the input is read in place where its stride along the row is 1 or 2
+     * (the tiles' constant pixel strides) and its padding, if any, reaches
+     * only a row's first and last two pixels (the edge tiles mask them) */
     plan_edges(r, g);
-    g->band = g->plain ? !(g->edge_masks && r->stride_w <= 2)
-                       : r->stride_w > 1 || ((r->pad_w > 0 || r->pad_right > 0) && !g->edge_masks);
+    g->band = r->stride_w > 2 || ((r->pad_w > 0 || r->pad_right > 0) && !g->edge_masks);
     if (g->band) {
         plan_band(r, g);
         g->band_floats = g->band_row * (size_t)(g->rows_in * g->steps_in);
@@ -700,11 +697,11 @@ static void run_regular(const struct direct_state *s, const float *in)
              * edge tiles, which mask it */
             const int phase = g->band ? 0 : (int)r->stride_w - 1;
             const direct_conv_tile_fn *fns =
-                g->plain ? tiles->plain[phase][kt->choice] : tiles->blocked[kt->choice];
+                g->plain ? tiles->plain[phase][kt->choice] : tiles->blocked[phase][kt->choice];
             const direct_conv_tile_fn *edge_fns =
                 g->band    ? fns
                 : g->plain ? tiles->plain_edges[phase][kt->choice]
-                           : tiles->blocked_edges[kt->choice];
+                           : tiles->blocked_edges[phase][kt->choice];
             const size_t chunk_weights = (size_t)(r->kernel_h * r->kernel_w * g->cper * B) *
                                          (size_t)direct_kb_of(kt->choice);
             PHASE_BEGIN(PHASE_MICRO_KERNEL);

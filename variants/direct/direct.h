@@ -63,12 +63,12 @@ typedef void (*direct_conv_tile_fn)(const struct direct_conv_tile *t);
 
 struct direct_conv_tiles {
     int p_max[DIRECT_KB_CHOICES];    /* the widest tile per choice of KB */
-    /* [KB choice][P]: input blocked like the output, read unchecked, or
-     * (the edges tables, for a row's first and last tile) with the first
-     * two and last two pixels skipping the tap columns their masks leave
-     * out; or plain NCHW (few channels), [pixel stride 1 or 2][KB choice][P] */
-    direct_conv_tile_fn blocked[DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
-    direct_conv_tile_fn blocked_edges[DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
+    /* [pixel stride 1 or 2][KB choice][P], for input blocked like the
+     * output or plain NCHW (few channels): read unchecked, or (the edges
+     * tables, for a row's first and last tile) with the first two and last
+     * two pixels skipping the tap columns their masks leave out */
+    direct_conv_tile_fn blocked[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
+    direct_conv_tile_fn blocked_edges[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
     direct_conv_tile_fn plain[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
     direct_conv_tile_fn plain_edges[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
 };
