@@ -6,7 +6,8 @@
  * phases, output-block tiles of 1, 2 and 4 blocks with short tails, rows
  * cut into tiles with a short last one, the reduction in parts, rows
  * grouped per unit, rows that read no input, groups of whole
- * blocks, depthwise interior and edge tiles and the edge function
+ * blocks, depthwise interior and edge tiles, the 3x3 stride-1 tiles of
+ * two rows (a last row alone, padding on one side) and the edge function
  * (multipliers, wide padding). */
 #include <math.h>
 #include <stdlib.h>
@@ -73,6 +74,9 @@ static const struct shape shapes[] = {
     {"depthwise 7x7 pad 3 (edge function)", 1, 16, 8, 20, 16, 7, 1, 3, 1, 16, false, -1, 0},
     {"depthwise stride 3 dilation 2", 1, 16, 17, 19, 16, 3, 3, 2, 2, 16, true, -1, 0},
     {"depthwise 1x1 spatial", 1, 48, 1, 1, 48, 3, 1, 1, 1, 48, true, -1, 0},
+    {"depthwise 3x3 pad 0, odd rows (a last row alone)", 1, 32, 9, 23, 32, 3, 1, 0, 1, 32,
+     false, -1, 0},
+    {"depthwise 3x3 pad 1 before, 0 after", 1, 16, 8, 12, 16, 3, 1, 1, 1, 16, true, 0, 0},
     {"depthwise multiplier 2", 1, 8, 10, 10, 16, 3, 1, 1, 1, 8, false, -1, 0},
     {"depthwise multiplier 3", 1, 4, 6, 6, 12, 3, 1, 1, 1, 4, false, -1, NONE},
     {"depthwise on rows of 29 (a short last tile)", 1, 16, 6, 29, 16, 3, 1, 1, 1, 16, true, -1, 0},

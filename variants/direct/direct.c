@@ -101,8 +101,10 @@ struct geometry {
     int64_t edge_lo, edge_hi;
     bool edge_masks;
     uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
-    /* depthwise layers: output rows per work unit */
+    /* depthwise layers: output rows per work unit; dw3: 3x3 stride-1
+     * tiles of up to DIRECT_DW3_ROWS rows */
     int64_t chunk_rows, chunks;
+    bool dw3;
     size_t weight_floats;
 };
 
@@ -204,7 +206,11 @@ static void plan_depthwise(const struct conv_layer *l, const struct direct_kerne
                            int threads, struct geometry *g)
 {
     g->cper = g->block;
-    g->row_tiles = (l->w_out + k->dw->p_max - 1) / k->dw->p_max;
+    g->dw3 = k->dw->p3_max > 0 && l->c_out == l->c_in && l->kernel_h == 3 && l->kernel_w == 3 &&
+             l->stride_h == 1 && l->stride_w == 1 && l->dilation_h == 1 && l->dilation_w == 1 &&
+             l->pad_h <= 1 && l->pad_w <= 1 && l->pad_bottom <= 1 && l->pad_right <= 1;
+    const int p_max = g->dw3 ? k->dw->p3_max : k->dw->p_max;
+    g->row_tiles = (l->w_out + p_max - 1) / p_max;
     g->pixels = (int)((l->w_out + g->row_tiles - 1) / g->row_tiles);
     plan_edges(l, g);
     if (l->c_out != l->c_in) {
@@ -217,6 +223,8 @@ static void plan_depthwise(const struct conv_layer *l, const struct direct_kerne
     while (planes * g->chunks < want && g->chunks < l->h_out)
         g->chunks++;
     g->chunk_rows = (l->h_out + g->chunks - 1) / g->chunks;
+    if (g->dw3) /* whole tiles of rows */
+        g->chunk_rows = (g->chunk_rows + DIRECT_DW3_ROWS - 1) / DIRECT_DW3_ROWS * DIRECT_DW3_ROWS;
     g->chunks = (l->h_out + g->chunk_rows - 1) / g->chunk_rows;
 }
 
@@ -476,7 +484,11 @@ enum conv_status direct_plan_with(const struct direct_kernel *k, const struct co
             goto oom;
         tensor_fill(s->bands, g->band_floats * (size_t)threads, 0.0f);
     }
-    if (g->depthwise)
+    if (g->dw3)
+        snprintf(s->describe, sizeof s->describe,
+                 "%s depthwise, 3x3 tiles of %d rows x %d pixels", k->name, DIRECT_DW3_ROWS,
+                 g->pixels);
+    else if (g->depthwise)
         snprintf(s->describe, sizeof s->describe, "%s depthwise, %d-pixel tiles", k->name,
                  g->pixels);
     else
@@ -760,6 +772,21 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
     t.in_rows = (ptrdiff_t)(l->stride_h * W * B);
     t.out_rows = (ptrdiff_t)(l->w_out * B);
     t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
+    if (g->dw3) {
+        t.h = l->h_in;
+        for (int64_t oh = oh0; oh < oh1; oh += DIRECT_DW3_ROWS) {
+            const int R = oh1 - oh < DIRECT_DW3_ROWS ? (int)(oh1 - oh) : DIRECT_DW3_ROWS;
+            t.ih0 = oh - l->pad_h;
+            for (int64_t i = 0; i < g->row_tiles; i++) {
+                int P;
+                const int64_t ow = tile_span(i, g->pixels, l->w_out, &P);
+                t.iw0 = ow - l->pad_w;
+                t.out = out_plane + (oh * l->w_out + ow) * B;
+                dw->s1_3x3[R][P](&t);
+            }
+        }
+        return;
+    }
     for (int64_t oh = oh0, next; oh < oh1; oh = next) {
         int64_t kh0, kh1;
         t.ih0 = oh * l->stride_h - l->pad_h;

@@ -3,6 +3,8 @@
 #include "vec-avx512.h"
 
 #define P_MAX_DW 14
+/* 2 rows x 10 pixels: 20 accumulators, 9 weights and the input vector */
+#define P_MAX_DW3 10
 #define DW_TILES_NAME direct_dw_tiles__avx512
 #include "dw-tile.inc.h"
 #endif
