@@ -101,8 +101,8 @@ struct geometry {
     int64_t edge_lo, edge_hi;
     bool edge_masks;
     uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
-    /* depthwise layers: output rows per work unit; dw3: 3x3 stride-1
-     * tiles of up to DIRECT_DW3_ROWS rows */
+    /* depthwise layers: output rows per work unit; dw3: 3x3 tiles (stride
+     * 1 or 2) of up to DIRECT_DW3_ROWS rows */
     int64_t chunk_rows, chunks;
     bool dw3;
     size_t weight_floats;
@@ -207,8 +207,9 @@ static void plan_depthwise(const struct conv_layer *l, const struct direct_kerne
 {
     g->cper = g->block;
     g->dw3 = k->dw->p3_max > 0 && l->c_out == l->c_in && l->kernel_h == 3 && l->kernel_w == 3 &&
-             l->stride_h == 1 && l->stride_w == 1 && l->dilation_h == 1 && l->dilation_w == 1 &&
-             l->pad_h <= 1 && l->pad_w <= 1 && l->pad_bottom <= 1 && l->pad_right <= 1;
+             l->stride_h == l->stride_w && l->stride_w <= 2 && l->dilation_h == 1 &&
+             l->dilation_w == 1 && l->pad_h <= 1 && l->pad_w <= 1 && l->pad_bottom <= 1 &&
+             l->pad_right <= 1;
     const int p_max = g->dw3 ? k->dw->p3_max : k->dw->p_max;
     g->row_tiles = (l->w_out + p_max - 1) / p_max;
     g->pixels = (int)((l->w_out + g->row_tiles - 1) / g->row_tiles);
@@ -776,13 +777,13 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
         t.h = l->h_in;
         for (int64_t oh = oh0; oh < oh1; oh += DIRECT_DW3_ROWS) {
             const int R = oh1 - oh < DIRECT_DW3_ROWS ? (int)(oh1 - oh) : DIRECT_DW3_ROWS;
-            t.ih0 = oh - l->pad_h;
+            t.ih0 = oh * S - l->pad_h;
             for (int64_t i = 0; i < g->row_tiles; i++) {
                 int P;
                 const int64_t ow = tile_span(i, g->pixels, l->w_out, &P);
-                t.iw0 = ow - l->pad_w;
+                t.iw0 = ow * S - l->pad_w;
                 t.out = out_plane + (oh * l->w_out + ow) * B;
-                dw->s1_3x3[R][P](&t);
+                dw->tiles3x3[S - 1][R][P](&t);
             }
         }
         return;

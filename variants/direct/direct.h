@@ -104,14 +104,15 @@ struct direct_dw_tile {
     int64_t w, ih0, iw0;
     int64_t dilation_h, dilation_w;
     int pixels, multiplier, lane0;
-    /* the 3x3 stride-1 tiles: R output rows of P pixels from input rows
-     * ih0 .. ih0 + R + 1 and columns iw0 .. iw0 + P + 1 of the plane (h
-     * rows), those outside it read as zeros; out as for the tiles */
+    /* the 3x3 tiles at stride S: R output rows of P pixels from input
+     * rows ih0 .. ih0 + (R - 1) S + 2 and columns iw0 .. iw0 + (P - 1) S + 2
+     * of the plane (h rows), those outside it read as zeros; out and
+     * out_rows as for the tiles */
     int64_t h;
 };
 typedef void (*direct_dw_tile_fn)(const struct direct_dw_tile *t);
 
-/* Output rows a 3x3 stride-1 depthwise tile takes at most. */
+/* Output rows a 3x3 depthwise tile takes at most. */
 #define DIRECT_DW3_ROWS 2
 
 /* Interior tiles are compiled for pixel strides 1 and 2 and for any. */
@@ -126,12 +127,13 @@ struct direct_dw_tiles {
     direct_dw_tile_fn edges[DIRECT_DW_STRIDES][DIRECT_P_MAX + 1];
     /* any pixels: taps outside the input skipped, any multiplier */
     direct_dw_tile_fn edge;
-    /* 3x3, stride 1, undilated, padding of at most 1: [R][P] for R output
-     * rows of P pixels (R from 1 to DIRECT_DW3_ROWS, P up to p3_max), each
-     * input vector loaded once for every output it feeds, the nine
-     * weights held in registers; p3_max 0 where the ISA has no such tiles */
+    /* 3x3, stride 1 or 2, undilated, padding of at most 1: [stride - 1][R][P]
+     * for R output rows of P pixels (R from 1 to DIRECT_DW3_ROWS, P up to
+     * p3_max), each input vector loaded once for every output it feeds, the
+     * nine weights held in registers; p3_max 0 where the ISA has no such
+     * tiles */
     int p3_max;
-    direct_dw_tile_fn s1_3x3[DIRECT_DW3_ROWS + 1][DIRECT_P_MAX + 1];
+    direct_dw_tile_fn tiles3x3[2][DIRECT_DW3_ROWS + 1][DIRECT_P_MAX + 1];
 };
 
 /* conv-tile__{avx512,avx2,c}.c, dw-tile__{avx512,avx2,c}.c */

@@ -90,11 +90,12 @@ static TARGET void dw_edge(const struct direct_dw_tile *t)
     }
 }
 
-/* R rows of P pixels of a 3x3 stride-1 layer: each input vector is loaded
- * once and feeds every output whose window holds it (up to 3 x 3 FMAs);
- * input rows and columns outside the plane read as zeros. */
+/* R rows of P pixels of a 3x3 layer at stride S (1 or 2): each input vector
+ * is loaded once and feeds every output whose window holds it (up to 9 FMAs
+ * at stride 1, 4 at stride 2); input rows and columns outside the plane
+ * read as zeros. */
 static inline __attribute__((always_inline)) TARGET void
-dw3x3_tile(const struct direct_dw_tile *t, const int R, const int P)
+dw3x3_tile(const struct direct_dw_tile *t, const int S, const int R, const int P)
 {
     VEC wv[3][3], acc[DIRECT_DW3_ROWS][DIRECT_P_MAX];
 #pragma GCC unroll 3
@@ -110,27 +111,28 @@ dw3x3_tile(const struct direct_dw_tile *t, const int R, const int P)
             acc[r][p] = b;
     /* the first and the last input column, the only ones that can fall
      * outside the plane (padding of at most 1) */
-    const bool left = t->iw0 >= 0, right = t->iw0 + P + 1 < t->w;
-#pragma GCC unroll 4
-    for (int i = 0; i < R + 2; i++) {
+    const int cols = (P - 1) * S + 3;
+    const bool left = t->iw0 >= 0, right = t->iw0 + cols - 1 < t->w;
+#pragma GCC unroll 5
+    for (int i = 0; i < (R - 1) * S + 3; i++) {
         const int64_t ih = t->ih0 + i;
         if (ih < 0 || ih >= t->h)
             continue;
         const float *row = t->plane + (ih * t->w + t->iw0) * LANES;
-#pragma GCC unroll 16
-        for (int j = 0; j < P + 2; j++) {
-            if ((j == 0 && !left) || (j == P + 1 && !right))
+#pragma GCC unroll 32
+        for (int j = 0; j < cols; j++) {
+            if ((j == 0 && !left) || (j == cols - 1 && !right))
                 continue;
             const VEC x = V_LOAD(row + j * LANES);
 #pragma GCC unroll 3
             for (int kh = 0; kh < 3; kh++) {
-                const int r = i - kh;
-                if (r < 0 || r >= R)
+                const int r = (i - kh) / S;
+                if (i < kh || (i - kh) % S || r >= R)
                     continue;
 #pragma GCC unroll 3
                 for (int kw = 0; kw < 3; kw++) {
-                    const int p = j - kw;
-                    if (p >= 0 && p < P)
+                    const int p = (j - kw) / S;
+                    if (j >= kw && (j - kw) % S == 0 && p < P)
                         acc[r][p] = V_FMA(x, wv[kh][kw], acc[r][p]);
                 }
             }
@@ -158,14 +160,16 @@ DIRECT_PS(P_MAX_DW, DW_TILE_FN, true, edges_s2, 2)
 DIRECT_PS(P_MAX_DW, DW_TILE_FN, true, edges_any, 0)
 
 #if defined(P_MAX_DW3)
-#define DW3_TILE_FN(unused, name, R, P)                                    \
+#define DW3_TILE_FN(S, name, R, P)                                         \
     static TARGET void dw3_##name##_##P(const struct direct_dw_tile *t) \
     {                                                                   \
-        dw3x3_tile(t, R, P);                                            \
+        dw3x3_tile(t, S, R, P);                                         \
     }
-#define DW3_TILE_ENTRY(unused, name, R, P) [P] = dw3_##name##_##P,
-DIRECT_PS(P_MAX_DW3, DW3_TILE_FN, , r1, 1)
-DIRECT_PS(P_MAX_DW3, DW3_TILE_FN, , r2, 2)
+#define DW3_TILE_ENTRY(S, name, R, P) [P] = dw3_##name##_##P,
+DIRECT_PS(P_MAX_DW3, DW3_TILE_FN, 1, s1r1, 1)
+DIRECT_PS(P_MAX_DW3, DW3_TILE_FN, 1, s1r2, 2)
+DIRECT_PS(P_MAX_DW3, DW3_TILE_FN, 2, s2r1, 1)
+DIRECT_PS(P_MAX_DW3, DW3_TILE_FN, 2, s2r2, 2)
 #endif
 
 const struct direct_dw_tiles DW_TILES_NAME = {
@@ -179,7 +183,9 @@ const struct direct_dw_tiles DW_TILES_NAME = {
     .edge = dw_edge,
 #if defined(P_MAX_DW3)
     .p3_max = P_MAX_DW3,
-    .s1_3x3 = {[1] = {DIRECT_PS(P_MAX_DW3, DW3_TILE_ENTRY, , r1, 1)},
-               [2] = {DIRECT_PS(P_MAX_DW3, DW3_TILE_ENTRY, , r2, 2)}},
+    .tiles3x3 = {{[1] = {DIRECT_PS(P_MAX_DW3, DW3_TILE_ENTRY, 1, s1r1, 1)},
+                  [2] = {DIRECT_PS(P_MAX_DW3, DW3_TILE_ENTRY, 1, s1r2, 2)}},
+                 {[1] = {DIRECT_PS(P_MAX_DW3, DW3_TILE_ENTRY, 2, s2r1, 1)},
+                  [2] = {DIRECT_PS(P_MAX_DW3, DW3_TILE_ENTRY, 2, s2r2, 2)}}},
 #endif
 };
