@@ -743,6 +743,28 @@ static void run_regular(const struct direct_state *s, const float *in)
     }
 }
 
+/* Rows [oh0, oh1) of a depthwise plane in the 3x3 tiles of up to
+ * DIRECT_DW3_ROWS rows (t holds the block's plane, weights and bias). */
+static void depthwise3x3_rows(const struct direct_state *s, struct direct_dw_tile *t,
+                              float *out_plane, int64_t oh0, int64_t oh1)
+{
+    const struct conv_layer *l = &s->layer;
+    const struct geometry *g = &s->g;
+    const int64_t S = l->stride_w;
+    t->h = l->h_in;
+    for (int64_t oh = oh0; oh < oh1; oh += DIRECT_DW3_ROWS) {
+        const int R = oh1 - oh < DIRECT_DW3_ROWS ? (int)(oh1 - oh) : DIRECT_DW3_ROWS;
+        t->ih0 = oh * S - l->pad_h;
+        for (int64_t i = 0; i < g->row_tiles; i++) {
+            int P;
+            const int64_t ow = tile_span(i, g->pixels, l->w_out, &P);
+            t->iw0 = ow * S - l->pad_w;
+            t->out = out_plane + (oh * l->w_out + ow) * g->block;
+            s->k->dw->tiles3x3[S - 1][R][P](t);
+        }
+    }
+}
+
 /* Depthwise rows [oh0, oh1) of output block ob of image n. */
 static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
                            int64_t oh0, int64_t oh1)
@@ -774,18 +796,7 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
     t.out_rows = (ptrdiff_t)(l->w_out * B);
     t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
     if (g->dw3) {
-        t.h = l->h_in;
-        for (int64_t oh = oh0; oh < oh1; oh += DIRECT_DW3_ROWS) {
-            const int R = oh1 - oh < DIRECT_DW3_ROWS ? (int)(oh1 - oh) : DIRECT_DW3_ROWS;
-            t.ih0 = oh * S - l->pad_h;
-            for (int64_t i = 0; i < g->row_tiles; i++) {
-                int P;
-                const int64_t ow = tile_span(i, g->pixels, l->w_out, &P);
-                t.iw0 = ow * S - l->pad_w;
-                t.out = out_plane + (oh * l->w_out + ow) * B;
-                dw->tiles3x3[S - 1][R][P](&t);
-            }
-        }
+        depthwise3x3_rows(s, &t, out_plane, oh0, oh1);
         return;
     }
     for (int64_t oh = oh0, next; oh < oh1; oh = next) {
