@@ -765,40 +765,19 @@ static void depthwise3x3_rows(const struct direct_state *s, struct direct_dw_til
     }
 }
 
-/* Depthwise rows [oh0, oh1) of output block ob of image n. */
-static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
-                           int64_t oh0, int64_t oh1)
+/* Rows [oh0, oh1) of a depthwise plane in the tiles that take a tap at a
+ * time, and the edge function where those cannot go (t holds the block's
+ * plane, weights and bias). */
+static void depthwise_tap_rows(const struct direct_state *s, struct direct_dw_tile *tp,
+                               float *out_plane, int64_t oh0, int64_t oh1)
 {
     const struct conv_layer *l = &s->layer;
     const struct geometry *g = &s->g;
     const struct direct_dw_tiles *dw = s->k->dw;
     const int B = g->block;
     const int64_t m = l->c_out / l->c_in, W = l->w_in, S = l->stride_w;
-    const int64_t taps = l->kernel_h * l->kernel_w;
     const int cls = S == 1 ? DIRECT_DW_S1 : S == 2 ? DIRECT_DW_S2 : DIRECT_DW_ANY;
-    const float *plane = s->in_buf + (n * g->cb_in + ob / m) * l->h_in * W * B;
-    float *out_plane = s->out_buf + (n * g->cb_out + ob) * l->h_out * l->w_out * B;
-    struct direct_dw_tile t = {
-        .kw_stride = (ptrdiff_t)(l->dilation_w * B),
-        .kernel_w = (int)l->kernel_w,
-        .wt = s->weights + ob * taps * B,
-        .wt_row = (ptrdiff_t)(l->kernel_w * B),
-        .bias = s->bias + ob * B,
-        .plane = plane,
-        .w = W,
-        .stride_w = S,
-        .dilation_h = l->dilation_h,
-        .dilation_w = l->dilation_w,
-        .multiplier = (int)m,
-        .lane0 = (int)(ob % m * (B / m)),
-    };
-    t.in_rows = (ptrdiff_t)(l->stride_h * W * B);
-    t.out_rows = (ptrdiff_t)(l->w_out * B);
-    t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
-    if (g->dw3) {
-        depthwise3x3_rows(s, &t, out_plane, oh0, oh1);
-        return;
-    }
+    struct direct_dw_tile t = *tp;
     for (int64_t oh = oh0, next; oh < oh1; oh = next) {
         int64_t kh0, kh1;
         t.ih0 = oh * l->stride_h - l->pad_h;
@@ -826,7 +805,7 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
         t.rows = (int)(next - oh);
         /* the first input row read (any row when none is) */
         const int64_t first = kh0 < kh1 ? t.ih0 + kh0 * l->dilation_h : 0;
-        t.in = plane + first * W * B;
+        t.in = t.plane + first * W * B;
         if (g->edge_masks) {
             for (int64_t i = 0; i < g->row_tiles; i++) {
                 int P;
@@ -865,6 +844,40 @@ static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
             }
         }
     }
+}
+
+/* Depthwise rows [oh0, oh1) of output block ob of image n. */
+static void depthwise_rows(const struct direct_state *s, int64_t n, int64_t ob,
+                           int64_t oh0, int64_t oh1)
+{
+    const struct conv_layer *l = &s->layer;
+    const struct geometry *g = &s->g;
+    const int B = g->block;
+    const int64_t m = l->c_out / l->c_in, W = l->w_in, S = l->stride_w;
+    const int64_t taps = l->kernel_h * l->kernel_w;
+    const float *plane = s->in_buf + (n * g->cb_in + ob / m) * l->h_in * W * B;
+    float *out_plane = s->out_buf + (n * g->cb_out + ob) * l->h_out * l->w_out * B;
+    struct direct_dw_tile t = {
+        .kw_stride = (ptrdiff_t)(l->dilation_w * B),
+        .kernel_w = (int)l->kernel_w,
+        .wt = s->weights + ob * taps * B,
+        .wt_row = (ptrdiff_t)(l->kernel_w * B),
+        .bias = s->bias + ob * B,
+        .plane = plane,
+        .w = W,
+        .stride_w = S,
+        .dilation_h = l->dilation_h,
+        .dilation_w = l->dilation_w,
+        .multiplier = (int)m,
+        .lane0 = (int)(ob % m * (B / m)),
+    };
+    t.in_rows = (ptrdiff_t)(l->stride_h * W * B);
+    t.out_rows = (ptrdiff_t)(l->w_out * B);
+    t.row_stride = (ptrdiff_t)(l->dilation_h * W * B);
+    if (g->dw3)
+        depthwise3x3_rows(s, &t, out_plane, oh0, oh1);
+    else
+        depthwise_tap_rows(s, &t, out_plane, oh0, oh1);
 }
 
 static void run_depthwise(const struct direct_state *s)
