@@ -1,6 +1,6 @@
 /* The body of the depthwise tiles (see direct.h), for one ISA; the
  * including file defines what conv-tile.inc.h lists, with P_MAX_DW for the
- * widest tile and DW_TILES_NAME.
+ * widest tile, DW_TILES_NAME, and P_MAX_DW3 where it has the 3x3 tiles.
  *
  * A tile is P pixels of one channel block in each of `rows` output rows that
  * read the same tap rows: per tap one weight vector and P input vectors, P
@@ -9,7 +9,8 @@
  * skip the tap columns that fall in the padding (a few branches per tap
  * column, the same for every row); the edge function takes one pixel at a
  * time, skips the taps that fall in the padding, and spreads input lanes
- * over output lanes for a multiplier. */
+ * over output lanes for a multiplier. The 3x3 tiles (stride 1 or 2) take two
+ * rows and load each input vector once for all the outputs it feeds. */
 #include <stdbool.h>
 #include <stdint.h>
 
