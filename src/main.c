@@ -26,6 +26,7 @@
 #include "report.h"
 #include "results.h"
 #include "signals.h"
+#include "tensor.h"
 #include "timing.h"
 
 static const char *signal_name(void)
@@ -569,6 +570,7 @@ int main(int argc, char **argv)
     default:
         break;
     }
+    tensor_keep_heap();
     const size_t count = cli.input_count ? cli.input_count : 1;
     struct config_entry *configs = calloc(count, sizeof *configs);
     struct output_target *targets = calloc(count, sizeof *targets);

@@ -1,5 +1,6 @@
 #include "tensor.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 
 void *tensor_alloc(size_t count, size_t element_size)
@@ -23,6 +24,12 @@ void *array_grow(void *items, size_t *capacity, size_t count, size_t size, size_
     if (grown)
         *capacity = grown_capacity;
     return grown;
+}
+
+void tensor_keep_heap(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 /* splitmix64's output function: a good 64-bit mix of a counter. */

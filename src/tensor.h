@@ -35,6 +35,13 @@ static inline size_t tensor_held_bytes(size_t bytes)
     return bytes < ((size_t)64 << 10) ? padded : (padded + 4095) / 4096 * 4096;
 }
 
+/* Makes allocations of up to 32 MiB come from the heap, and freed memory
+ * stay there, instead of a fresh mapping for each: on a virtual machine a
+ * freshly mapped buffer can be slower to compute on than memory the heap
+ * held before, which made a variant's time depend on what the process ran
+ * before it. Called once, before the first plan. */
+void tensor_keep_heap(void);
+
 /* Uniform in [-1, 1), element i a function of (seed, stream, i) only, so a
  * tensor is the same whatever the thread count. */
 void tensor_fill_random(float *data, size_t count, uint64_t seed, uint64_t stream);
