@@ -260,7 +260,8 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
      * plain input with a short reduction (an RGB 3x3 layer: 27 steps a
      * tile), where loading the input and storing the output weigh more than
      * the FMAs and each broadcast then serves four blocks */
-    const bool short_plain = g->plain && l->c_in * l->kernel_h * l->kernel_w <= 32;
+    const bool short_plain = g->plain && l->c_in * l->kernel_h * l->kernel_w <= 32 &&
+                             k->conv->p_max[2] >= 6; /* not AVX2's 2-pixel four-block tiles */
     g->kb_choice = g->group_blocks >= 2 ? 1 : 0;
     if (g->group_blocks >= 4 && (r->w_out < 7 || short_plain))
         g->kb_choice = 2;
