@@ -655,8 +655,9 @@ static void run_row(const struct direct_state *s, struct direct_conv_tile *tile,
         const bool edge =
             (ow == 0 && g->edge_lo > 0) || (ow + P == r->w_out && g->edge_hi < r->w_out);
         tile->first_col = (ptrdiff_t)((g->band ? ow : ow * r->stride_w - r->pad_w) * g->cper);
-        tile_masks(g, ow, P, r->w_out, tile->first_taps, tile->last_taps);
         tile->out = out_row + ow * g->block;
+        if (edge) /* only the edge tiles read the masks */
+            tile_masks(g, ow, P, r->w_out, tile->first_taps, tile->last_taps);
         (edge ? edge_fns : fns)[P](tile);
     }
 }
@@ -815,7 +816,8 @@ static void depthwise_tap_rows(const struct direct_state *s, struct direct_dw_ti
                                   (ow + P == l->w_out && g->edge_hi < l->w_out);
                 t.first_col = (ptrdiff_t)((ow * S - l->pad_w) * B);
                 t.out = out_row + ow * B;
-                tile_masks(g, ow, P, l->w_out, t.first_taps, t.last_taps);
+                if (edge)
+                    tile_masks(g, ow, P, l->w_out, t.first_taps, t.last_taps);
                 (edge ? dw->edges : dw->interior)[cls][P](&t);
             }
             continue;

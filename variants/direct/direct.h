@@ -45,7 +45,7 @@ struct direct_conv_tile {
     ptrdiff_t cb_stride;        /* to the next input channel block / channel */
     ptrdiff_t kh_stride;        /* from tap row kh to kh + 1 */
     const ptrdiff_t *kw_offset; /* kernel_w entries */
-    /* plain tiles: the tap columns (bit kw) the first two and the last two
+    /* edge tiles: the tap columns (bit kw) the first two and the last two
      * pixels read ([0]: the first, the last), the others being padding */
     uint64_t first_taps[DIRECT_EDGE_PIXELS], last_taps[DIRECT_EDGE_PIXELS];
     int64_t cb;                 /* channel blocks (blocked) or channels (plain) */
