@@ -5,7 +5,8 @@
  * has padding) and through the band, stride
  * phases, output-block tiles of 1, 2 and 4 blocks with short tails, rows
  * cut into tiles with a short last one, the reduction in parts, rows
- * grouped per unit, rows that read no input, groups of whole
+ * grouped per unit, weights larger than the L2 (run by output-block tile,
+ * the whole reduction a tile), rows that read no input, groups of whole
  * blocks, depthwise interior and edge tiles, the 3x3 stride-1 tiles of
  * two rows (a last row alone, padding on one side) and the edge function
  * (multipliers, wide padding). */
@@ -62,6 +63,8 @@ static const struct shape shapes[] = {
     {"64 channels on 5x5 (rows grouped, reduction in parts)", 2, 64, 5, 5, 64, 3, 1, 1, 1, 1,
      true, -1, 0},
     {"rows that read no input", 1, 16, 2, 6, 32, 3, 1, 3, 1, 1, true, -1, 0},
+    {"weights beyond the L2, stride 2 (by output-block tile)", 2, 256, 5, 6, 528, 3, 2, 1, 1, 1,
+     true, -1, 0},
     {"padding after differs", 1, 16, 9, 14, 24, 3, 2, 0, 1, 1, true, 1, 0},
     /* groups */
     {"groups of 16", 2, 64, 8, 9, 64, 3, 1, 1, 1, 4, true, -1, 0},
@@ -200,6 +203,12 @@ static void check_shape(const struct direct_kernel *k, const struct shape *sh,
               sh->what, v->describe(state));
         CHECK(!in_place || !band, "%s, '%s': through the band (%s)", k->name, sh->what,
               v->describe(state));
+        /* weights larger than the L2 run by output-block tile */
+        const size_t l2 = cpu_cache_size(2) ? cpu_cache_size(2) : (size_t)512 << 10;
+        const bool by_tile = strstr(v->describe(state), "by output-block tile") != NULL;
+        CHECK(!strstr(sh->what, "(by output-block tile)") ||
+                  (size_t)layer_weight_elements(&d->l) * sizeof(float) <= l2 || by_tile,
+              "%s, '%s': not by output-block tile (%s)", k->name, sh->what, v->describe(state));
         CHECK(execute(v, state, d->in, d->out, d->out_n), "%s, '%s': run failed", k->name,
               sh->what);
         const struct verify_result r =

@@ -16,17 +16,20 @@
  *     only a row's first and last two pixels reach into the padding, which
  *     skip those taps by mask. A stride-1 pointwise layer is one long row
  *     per image.
- *   - The reduction runs in parts whose weights stay in L1 while a work
- *     unit's tiles go by, and rows of 8 pixels or fewer are grouped so
- *     that a part's weights serve several rows.
+ *   - Weights that fit the L2: the reduction runs in parts whose weights
+ *     stay in L1 while a work unit's tiles go by, and rows of 8 pixels or
+ *     fewer are grouped so that a part's weights serve several rows.
+ *     Larger weights: each output-block tile's weights stay in the L2
+ *     while every row goes by, and a tile takes the whole reduction.
  *   - Depthwise layers: one block of channels per vector, so no lane waits
  *     on a narrow plane; interior tiles unchecked, a row's first and last
  *     two pixels skipping their padded taps by mask, wider padding and
  *     channel multipliers through a function that checks every tap.
  *   - Weights are packed once in plan, in the order the tiles read them.
  *   - OpenMP over (image, row group, output-block tile) for regular
- *     layers, (image, block, rows) for depthwise ones, each thread a
- *     contiguous run so that rows and weights stay in its caches. */
+ *     layers, or (output-block tile, image, row) where the weights are
+ *     larger than the L2; (image, block, rows) for depthwise ones; each
+ *     thread a contiguous run so that rows and weights stay in its caches. */
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,6 +91,7 @@ struct geometry {
     /* output rows per work unit, and the input rows they read (the band's
      * rows per input block) */
     int64_t group_rows, row_groups, rows_in;
+    bool ko_major;        /* units by output-block tile, then row group */
     int pixels;           /* P */
     bool band;       /* rows copied into per-thread bands: padded, phase-split */
     int64_t band_w;  /* columns per phase of a band row */
@@ -274,18 +278,30 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
         b += direct_kb_of(tile_choice(g, b));
     g->ko_tiles = tiles * l->groups;
     g->weight_floats = (size_t)(g->cb_out * B) * (size_t)(g->steps * g->cper * taps);
-    /* Output rows per work unit. A short row (7x7 planes) is one tile that
-     * would stream its weights from L2 for a few pixels: a unit then takes
-     * up to 8 rows, whose input stays within half the L2 while one part of
-     * the reduction's weights serves them all. Longer rows keep one row per
-     * unit, whose input stays in the nearer caches while the output-block
-     * tiles go by. */
+    /* the input is read in place where its stride along the row is 1 or 2
+     * (the tiles' constant pixel strides) and its padding, if any, reaches
+     * only a row's first and last two pixels (the edge tiles mask them) */
+    plan_edges(r, g);
+    g->band = r->stride_w > 2 || ((r->pad_w > 0 || r->pad_right > 0) && !g->edge_masks);
     const size_t l1 = cpu_cache_size(1) ? cpu_cache_size(1) : (size_t)32 << 10;
     const size_t l2 = cpu_cache_size(2) ? cpu_cache_size(2) : (size_t)512 << 10;
+    /* Weights beyond the L2 would stream from farther out for every row
+     * group if the units ran row by row: the units then run output-block
+     * tile by tile, each tile's weights staying in the L2 while its rows go
+     * by, one row a unit, and a tile takes the whole reduction (a part's
+     * weights in the L1 would have no other tile to serve). A band is
+     * filled per row group, so banded layers keep the row order. */
+    g->ko_major = !g->band && g->weight_floats * sizeof(float) > l2;
+    /* Output rows per work unit, in row order. A short row (7x7 planes) is
+     * one tile that would stream its weights from L2 for a few pixels: a
+     * unit then takes up to 8 rows, whose input stays within half the L2
+     * while one part of the reduction's weights serves them all. Longer
+     * rows keep one row per unit, whose input stays in the nearer caches
+     * while the output-block tiles go by. */
     const size_t row_bytes = (size_t)((r->pad_w + r->w_in + r->pad_right) * g->cper *
                                       g->steps_in) * sizeof(float);
     g->group_rows = 1;
-    while (r->w_out <= 8 && g->group_rows < r->h_out && g->group_rows < 8 &&
+    while (!g->ko_major && r->w_out <= 8 && g->group_rows < r->h_out && g->group_rows < 8 &&
            (size_t)rows_needed(r, g->group_rows + 1) * row_bytes <= l2 / 2 &&
            l->batch * ((r->h_out + g->group_rows) / (g->group_rows + 1)) * g->ko_tiles >=
                2 * (int64_t)threads)
@@ -294,20 +310,17 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
     g->row_groups = (r->h_out + g->group_rows - 1) / g->group_rows;
     g->group_rows = (r->h_out + g->row_groups - 1) / g->row_groups;
     g->rows_in = rows_needed(r, g->group_rows);
-    /* the weights of one part of the reduction fill at most half the L1;
-     * with a single tile per unit there is nothing to share them with */
+    /* in row order, the weights of one part of the reduction fill at most
+     * half the L1; with a single tile per unit there is nothing to share
+     * them with */
     const size_t step_bytes = (size_t)(l->kernel_h * l->kernel_w * g->cper * B) *
                               (size_t)direct_kb_of(g->kb_choice) * sizeof(float);
-    g->chunk = g->group_rows * g->row_tiles > 1 ? (int64_t)(l1 / 2 / step_bytes) : g->steps;
+    g->chunk = !g->ko_major && g->group_rows * g->row_tiles > 1 ? (int64_t)(l1 / 2 / step_bytes)
+                                                                 : g->steps;
     if (g->chunk < 1)
         g->chunk = 1;
     if (g->chunk > g->steps)
         g->chunk = g->steps;
-    /* the input is read in place where its stride along the row is 1 or 2
-     * (the tiles' constant pixel strides) and its padding, if any, reaches
-     * only a row's first and last two pixels (the edge tiles mask them) */
-    plan_edges(r, g);
-    g->band = r->stride_w > 2 || ((r->pad_w > 0 || r->pad_right > 0) && !g->edge_masks);
     if (g->band) {
         plan_band(r, g);
         g->band_floats = g->band_row * (size_t)(g->rows_in * g->steps_in);
@@ -495,9 +508,10 @@ enum conv_status direct_plan_with(const struct direct_kernel *k, const struct co
                  g->pixels);
     else
         snprintf(s->describe, sizeof s->describe,
-                 "%s %s, %dx%d tiles, %lld rows x %lld blocks per part%s", k->name,
+                 "%s %s, %dx%d tiles, %lld rows x %lld blocks per part%s%s", k->name,
                  g->plain ? "plain-input" : "blocked", g->pixels, direct_kb_of(g->kb_choice),
-                 (long long)g->group_rows, (long long)g->chunk, g->band ? ", band" : "");
+                 (long long)g->group_rows, (long long)g->chunk, g->band ? ", band" : "",
+                 g->ko_major ? ", by output-block tile" : "");
     *state = s;
     return CONV_OK;
 oom:
@@ -681,10 +695,10 @@ static void run_regular(const struct direct_state *s, const float *in)
         float *band = g->band ? s->bands + g->band_floats * (size_t)t : NULL;
         int64_t band_of = -1; /* the row group the band holds */
         for (int64_t u = u0; u < u1; u++) {
-            const int64_t group = u / T, n = group / g->row_groups;
+            const int64_t group = g->ko_major ? u % groups : u / T, n = group / g->row_groups;
             const int64_t oh0 = group % g->row_groups * g->group_rows;
             const int64_t oh1 = oh0 + g->group_rows < r->h_out ? oh0 + g->group_rows : r->h_out;
-            const struct ko_tile *kt = &s->tiles[u % T];
+            const struct ko_tile *kt = &s->tiles[g->ko_major ? u / groups : u % T];
             int64_t ih_lo, ih_hi;
             rows_read(r, oh0, oh1, &ih_lo, &ih_hi);
             const float *src;
