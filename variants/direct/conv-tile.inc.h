@@ -13,6 +13,12 @@
 #include "direct.h"
 #include "tiles.inc.h"
 
+/* Reduction steps ahead whose weights a tile prefetches into the L1. Where
+ * a tile takes the whole reduction its weights stream from the L2, and the
+ * hardware prefetcher alone leaves the FMAs waiting on them; where they
+ * already sit in the L1 the prefetch is a load slot the FMAs do not need. */
+#define W_PREFETCH_STEPS 4
+
 /* cper: channels per input block (LANES for blocked input, 1 for plain).
  * Pixels are S blocks (blocked) or S floats (plain) apart, S a constant so
  * that every pixel's offset is one. With masks, the first two and last two
@@ -49,8 +55,10 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
                 for (int c = 0; c < cper; c++) {
                     VEC wv[4];
 #pragma GCC unroll 4
-                    for (int k = 0; k < KB; k++)
+                    for (int k = 0; k < KB; k++) {
+                        __builtin_prefetch(w + (W_PREFETCH_STEPS * KB + k) * LANES, 0, 3);
                         wv[k] = V_LOAD(w + k * LANES);
+                    }
 #pragma GCC unroll 16
                     for (int p = 0; p < P; p++) {
                         if ((p == 0 && !f0) || (p == 1 && !f1) || (p == P - 1 && !l0) ||
