@@ -6,7 +6,9 @@
  * phases, output-block tiles of 1, 2 and 4 blocks with short tails, rows
  * cut into tiles with a short last one, the reduction in parts, rows
  * grouped per unit, weights larger than the L2 (run by output-block tile,
- * the whole reduction a tile), rows that read no input, groups of whole
+ * the whole reduction a tile), short rows two to a tile (at strides 1 and
+ * 2, with the rows that read other tap rows alone), rows that read no
+ * input, groups of whole
  * blocks, depthwise interior and edge tiles, the 3x3 stride-1 tiles of
  * two rows (a last row alone, padding on one side) and the edge function
  * (multipliers, wide padding). */
@@ -65,6 +67,12 @@ static const struct shape shapes[] = {
     {"rows that read no input", 1, 16, 2, 6, 32, 3, 1, 3, 1, 1, true, -1, 0},
     {"weights beyond the L2, stride 2 (by output-block tile)", 2, 256, 5, 6, 528, 3, 2, 1, 1, 1,
      true, -1, 0},
+    {"7x7 pad 1, rows in pairs where they read the same tap rows", 1, 32, 7, 7, 48, 3, 1, 1, 1, 1,
+     true, -1, 0},
+    {"3x3 stride 2 to 7x7, rows in pairs", 2, 24, 13, 14, 32, 3, 2, 1, 1, 1, false, -1, 0},
+    {"rows of 3, pad 1, rows in pairs", 1, 16, 6, 3, 16, 3, 1, 1, 1, 1, true, -1, 0},
+    {"rows of 2, pointwise stride 2, rows in pairs", 1, 16, 9, 3, 24, 1, 2, 0, 1, 1, true, -1,
+     0},
     {"padding after differs", 1, 16, 9, 14, 24, 3, 2, 0, 1, 1, true, 1, 0},
     /* groups */
     {"groups of 16", 2, 64, 8, 9, 64, 3, 1, 1, 1, 4, true, -1, 0},
@@ -169,9 +177,10 @@ static void check_against_c(const struct direct_kernel *k, const struct shape *s
           "%s against c, '%s': differ by %.3e", k->name, sh->what, worst);
 }
 
-/* Kernel set k on one shape, at 1 and 2 threads. */
+/* Kernel set k on one shape, at 1 and 2 threads; counts the plans that
+ * put rows in pairs. */
 static void check_shape(const struct direct_kernel *k, const struct shape *sh,
-                        struct case_data *d)
+                        struct case_data *d, int *paired)
 {
     const struct conv_variant *v = &variant_direct_blocked;
     const bool expect_unsupported = sh->blocks == NONE || (sh->blocks == ONLY_8 && k->block != 8);
@@ -209,6 +218,7 @@ static void check_shape(const struct direct_kernel *k, const struct shape *sh,
         CHECK(!strstr(sh->what, "(by output-block tile)") ||
                   (size_t)layer_weight_elements(&d->l) * sizeof(float) <= l2 || by_tile,
               "%s, '%s': not by output-block tile (%s)", k->name, sh->what, v->describe(state));
+        *paired += strstr(v->describe(state), ", rows in pairs") != NULL;
         CHECK(execute(v, state, d->in, d->out, d->out_n), "%s, '%s': run failed", k->name,
               sh->what);
         const struct verify_result r =
@@ -229,16 +239,20 @@ int main(void)
     int sets = 0;
     FOR_EACH_RUNNABLE(k, direct_kernels, direct_kernel_count, "direct kernel set", sets) {
         size_t checked = 0;
+        int paired = 0;
         for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
             struct case_data d;
             if (!case_make(&shapes[i], i, &d))
                 return 2;
-            check_shape(k, &shapes[i], &d);
+            check_shape(k, &shapes[i], &d, &paired);
             FREE_ALL(d.in, d.w, d.bias, d.out, d.out_c, d.ref);
             checked++;
         }
-        printf("direct kernel set %s (%s, %d-channel blocks): %zu shapes checked\n", k->name,
-               k->layout, k->block, checked);
+        /* the shapes with short rows exercise each set's tiles of two rows */
+        CHECK(paired > 0, "%s: no shape put rows in pairs", k->name);
+        printf("direct kernel set %s (%s, %d-channel blocks): %zu shapes checked, %d plans "
+               "with rows in pairs\n",
+               k->name, k->layout, k->block, checked, paired);
     }
     CHECK(sets >= 1, "no direct kernel set could run");
     return check_report("direct kernels");

@@ -2,7 +2,7 @@
  * The including file defines VEC, LANES (lanes), TARGET (a function
  * attribute), V_ZERO(), V_LOAD(p), V_STORE(p, v), V_SET1(x),
  * V_FMA(a, b, acc) (acc + a * b), V_ADD(a, b), the widest tiles P_MAX_KB1, P_MAX_KB2,
- * P_MAX_KB4 (numbers from 1 to 14) and TILES_NAME.
+ * P_MAX_KB4 (even numbers from 2 to 14) and TILES_NAME.
  *
  * A tile keeps P x KB accumulators in registers; each reduction step loads
  * the KB weight vectors of one input channel and broadcasts that channel's
@@ -20,13 +20,16 @@
 #define W_PREFETCH_STEPS 4
 
 /* cper: channels per input block (LANES for blocked input, 1 for plain).
- * Pixels are S blocks (blocked) or S floats (plain) apart, S a constant so
- * that every pixel's offset is one. With masks, the first two and last two
- * pixels skip the tap columns their masks leave out (a few branches per tap
- * column and channel, not per FMA). */
+ * The P pixels are rows of W (W = P: one row; W = P / 2: two whole output
+ * rows, the second's input pair_stride floats after the first's, its
+ * output right after the first's). Pixels of a row are S blocks (blocked)
+ * or S floats (plain) apart, S a constant so that every pixel's offset is
+ * one. With masks, each row's first two and last two pixels skip the tap
+ * columns their masks leave out (a few branches per tap column and
+ * channel, not per FMA). */
 static inline __attribute__((always_inline)) TARGET void
 conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const int KB,
-          const int P, const bool masks)
+          const int P, const int W, const bool masks)
 {
     const ptrdiff_t step = (ptrdiff_t)S * cper;
     VEC acc[DIRECT_P_MAX][4];
@@ -61,10 +64,12 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
                     }
 #pragma GCC unroll 16
                     for (int p = 0; p < P; p++) {
-                        if ((p == 0 && !f0) || (p == 1 && !f1) || (p == P - 1 && !l0) ||
-                            (p == P - 2 && !l1))
+                        const int j = p % W; /* the pixel's place in its row */
+                        if ((j == 0 && !f0) || (j == 1 && !f1) || (j == W - 1 && !l0) ||
+                            (j == W - 2 && !l1))
                             continue;
-                        const VEC xv = V_SET1(in_row[x + p * step + c]);
+                        const VEC xv =
+                            V_SET1(in_row[x + p / W * t->pair_stride + j * step + c]);
 #pragma GCC unroll 4
                         for (int k = 0; k < KB; k++)
                             acc[p][k] = V_FMA(wv[k], xv, acc[p][k]);
@@ -81,11 +86,18 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
             V_STORE(t->out + k * t->out_block_stride + p * LANES, acc[p][k]);
 }
 
-#define CONV_TILE_FN(mode, cper_s, KB, P)                                             \
-    static TARGET void conv_##mode##_##KB##_##P(const struct direct_conv_tile *t)    \
-    {                                                                                 \
-        conv_tile(t, CONV_CPER_##cper_s, CONV_S_##cper_s, KB, P, CONV_MASKS_##cper_s); \
+#define CONV_TILE_FN(mode, cper_s, KB, P)                                                 \
+    static TARGET void conv_##mode##_##KB##_##P(const struct direct_conv_tile *t)        \
+    {                                                                                     \
+        conv_tile(t, CONV_CPER_##cper_s, CONV_S_##cper_s, KB, P, P, CONV_MASKS_##cper_s); \
     }
+/* two rows of P / 2 pixels */
+#define CONV_PAIR_FN(mode, cper_s, KB, P)                                                     \
+    static TARGET void conv_pair_##mode##_##KB##_##P(const struct direct_conv_tile *t)       \
+    {                                                                                         \
+        conv_tile(t, CONV_CPER_##cper_s, CONV_S_##cper_s, KB, P, P / 2, CONV_MASKS_##cper_s); \
+    }
+#define CONV_PAIR_ENTRY(mode, cper_s, KB, P) [P] = conv_pair_##mode##_##KB##_##P,
 #define CONV_TILE_ENTRY(mode, cper_s, KB, P) [P] = conv_##mode##_##KB##_##P,
 /* the channels per step, the pixel stride and the masks of each mode */
 #define CONV_CPER_blocked1 LANES
@@ -122,8 +134,21 @@ conv_tile(const struct direct_conv_tile *t, const int cper, const int S, const i
      {DIRECT_PS(P_MAX_KB2, CONV_TILE_ENTRY, mode, mode, 2)},    \
      {DIRECT_PS(P_MAX_KB4, CONV_TILE_ENTRY, mode, mode, 4)}}
 
+#define CONV_PAIRS(mode)                                    \
+    DIRECT_EVEN_PS(P_MAX_KB1, CONV_PAIR_FN, mode, mode, 1)  \
+    DIRECT_EVEN_PS(P_MAX_KB2, CONV_PAIR_FN, mode, mode, 2)  \
+    DIRECT_EVEN_PS(P_MAX_KB4, CONV_PAIR_FN, mode, mode, 4)
+#define CONV_PAIR_TABLE(mode)                                        \
+    {{DIRECT_EVEN_PS(P_MAX_KB1, CONV_PAIR_ENTRY, mode, mode, 1)},    \
+     {DIRECT_EVEN_PS(P_MAX_KB2, CONV_PAIR_ENTRY, mode, mode, 2)},    \
+     {DIRECT_EVEN_PS(P_MAX_KB4, CONV_PAIR_ENTRY, mode, mode, 4)}}
+
 CONV_TILES(blocked1)
 CONV_TILES(blocked2)
+CONV_PAIRS(blocked1)
+CONV_PAIRS(blocked2)
+CONV_PAIRS(blocked1_edges)
+CONV_PAIRS(blocked2_edges)
 CONV_TILES(blocked1_edges)
 CONV_TILES(blocked2_edges)
 CONV_TILES(plain1)
@@ -135,6 +160,8 @@ const struct direct_conv_tiles TILES_NAME = {
     .p_max = {P_MAX_KB1, P_MAX_KB2, P_MAX_KB4},
     .blocked = {CONV_TABLE(blocked1), CONV_TABLE(blocked2)},
     .blocked_edges = {CONV_TABLE(blocked1_edges), CONV_TABLE(blocked2_edges)},
+    .pairs = {CONV_PAIR_TABLE(blocked1), CONV_PAIR_TABLE(blocked2)},
+    .pairs_edges = {CONV_PAIR_TABLE(blocked1_edges), CONV_PAIR_TABLE(blocked2_edges)},
     .plain = {CONV_TABLE(plain1), CONV_TABLE(plain2)},
     .plain_edges = {CONV_TABLE(plain1_edges), CONV_TABLE(plain2_edges)},
 };

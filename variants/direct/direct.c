@@ -8,7 +8,8 @@
  *     reported.
  *   - Regular, pointwise and grouped layers (group widths multiples of B):
  *     output rows are cut into tiles of P pixels x KB output blocks, P and
- *     KB chosen in plan from the row length. Input that a row reads with
+ *     KB chosen in plan from the row length; rows no wider than half a tile
+ *     go two to a tile where both read the same tap rows. Input that a row reads with
  *     padding or a stride is first copied, by each thread into a band of
  *     its own (in the timed run), with zero columns for the padding and the
  *     columns of a stride split by phase, so every tile reads consecutive
@@ -92,6 +93,7 @@ struct geometry {
      * rows per input block) */
     int64_t group_rows, row_groups, rows_in;
     bool ko_major;        /* units by output-block tile, then row group */
+    bool row_pairs;       /* rows of a group reading the same tap rows go two a tile */
     int pixels;           /* P */
     bool band;       /* rows copied into per-thread bands: padded, phase-split */
     int64_t band_w;  /* columns per phase of a band row */
@@ -292,6 +294,11 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
      * weights in the L1 would have no other tile to serve). A band is
      * filled per row group, so banded layers keep the row order. */
     g->ko_major = !g->band && g->weight_floats * sizeof(float) > l2;
+    /* Rows no wider than half the widest tile (the 7x7 planes of a
+     * network's last stage) go two to a tile where both read the same tap
+     * rows, so that each weight vector serves twice the pixels. */
+    g->row_pairs = !g->band && !g->plain && g->row_tiles == 1 && r->h_out > 1 &&
+                   2 * r->w_out <= k->conv->p_max[g->kb_choice];
     /* Output rows per work unit, in row order. A short row (7x7 planes) is
      * one tile that would stream its weights from L2 for a few pixels: a
      * unit then takes up to 8 rows, whose input stays within half the L2
@@ -301,7 +308,8 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
     const size_t row_bytes = (size_t)((r->pad_w + r->w_in + r->pad_right) * g->cper *
                                       g->steps_in) * sizeof(float);
     g->group_rows = 1;
-    while (!g->ko_major && r->w_out <= 8 && g->group_rows < r->h_out && g->group_rows < 8 &&
+    while ((!g->ko_major || g->row_pairs) && r->w_out <= 8 && g->group_rows < r->h_out &&
+           g->group_rows < 8 &&
            (size_t)rows_needed(r, g->group_rows + 1) * row_bytes <= l2 / 2 &&
            l->batch * ((r->h_out + g->group_rows) / (g->group_rows + 1)) * g->ko_tiles >=
                2 * (int64_t)threads)
@@ -508,10 +516,11 @@ enum conv_status direct_plan_with(const struct direct_kernel *k, const struct co
                  g->pixels);
     else
         snprintf(s->describe, sizeof s->describe,
-                 "%s %s, %dx%d tiles, %lld rows x %lld blocks per part%s%s", k->name,
+                 "%s %s, %dx%d tiles, %lld rows x %lld blocks per part%s%s%s", k->name,
                  g->plain ? "plain-input" : "blocked", g->pixels, direct_kb_of(g->kb_choice),
                  (long long)g->group_rows, (long long)g->chunk, g->band ? ", band" : "",
-                 g->ko_major ? ", by output-block tile" : "");
+                 g->ko_major ? ", by output-block tile" : "",
+                 g->row_pairs ? ", rows in pairs" : "");
     *state = s;
     return CONV_OK;
 oom:
@@ -655,6 +664,22 @@ static void rows_read(const struct conv_layer *r, int64_t oh0, int64_t oh1, int6
     *hi = *hi < *lo ? *lo : *hi;
 }
 
+/* Two whole output rows (the second's output right after the first's) in
+ * one tile of twice the row's pixels, as run_row takes one. */
+static void run_pair(const struct direct_state *s, struct direct_conv_tile *tile,
+                     const direct_conv_tile_fn *fns, const direct_conv_tile_fn *edge_fns,
+                     float *out_row)
+{
+    const struct geometry *g = &s->g;
+    const struct conv_layer *r = &g->run;
+    const bool edge = g->edge_lo > 0 || g->edge_hi < r->w_out;
+    tile->first_col = (ptrdiff_t)(-r->pad_w * g->cper);
+    tile->out = out_row;
+    if (edge)
+        tile_masks(g, 0, (int)r->w_out, r->w_out, tile->first_taps, tile->last_taps);
+    (edge ? edge_fns : fns)[2 * r->w_out](tile);
+}
+
 /* One output row's tiles: tile holds everything but where they read and
  * write along the row. */
 static void run_row(const struct direct_state *s, struct direct_conv_tile *tile,
@@ -731,6 +756,9 @@ static void run_regular(const struct direct_state *s, const float *in)
                 g->band    ? fns
                 : g->plain ? tiles->plain_edges[phase][kt->choice]
                            : tiles->blocked_edges[phase][kt->choice];
+            const direct_conv_tile_fn *pair_fns = tiles->pairs[phase][kt->choice],
+                                      *pair_edge_fns = tiles->pairs_edges[phase][kt->choice];
+            tile.pair_stride = (ptrdiff_t)(r->stride_h * row_floats);
             const size_t chunk_weights = (size_t)(r->kernel_h * r->kernel_w * g->cper * B) *
                                          (size_t)direct_kb_of(kt->choice);
             PHASE_BEGIN(PHASE_MICRO_KERNEL);
@@ -740,7 +768,7 @@ static void run_regular(const struct direct_state *s, const float *in)
                 tile.cb = g->steps - c0 < g->chunk ? g->steps - c0 : g->chunk;
                 tile.w = s->weights + kt->w_offset + (size_t)c0 * chunk_weights;
                 tile.accumulate = c0 > 0;
-                for (int64_t oh = oh0; oh < oh1; oh++) {
+                for (int64_t oh = oh0, next; oh < oh1; oh = next) {
                     int64_t kh0, kh1;
                     layer_inside_range(oh * r->stride_h - r->pad_h, r->dilation_h, r->h_in,
                                        r->kernel_h, &kh0, &kh1);
@@ -750,8 +778,20 @@ static void run_regular(const struct direct_state *s, const float *in)
                     const int64_t ih0 =
                         kh0 < kh1 ? oh * r->stride_h - r->pad_h + kh0 * r->dilation_h : ih_lo;
                     tile.in = src + c0 * tile.cb_stride + (ih0 - ih_lo) * row_floats;
-                    run_row(s, &tile, fns, edge_fns,
-                            s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B);
+                    float *out_row =
+                        s->out_buf + ((n * g->cb_out + kt->kb0) * r->h_out + oh) * r->w_out * B;
+                    next = oh + 1;
+                    if (g->row_pairs && oh + 1 < oh1 && kh0 < kh1) {
+                        int64_t k0, k1;
+                        layer_inside_range((oh + 1) * r->stride_h - r->pad_h, r->dilation_h,
+                                           r->h_in, r->kernel_h, &k0, &k1);
+                        if (k0 == kh0 && k1 == kh1)
+                            next = oh + 2;
+                    }
+                    if (next == oh + 2)
+                        run_pair(s, &tile, pair_fns, pair_edge_fns, out_row);
+                    else
+                        run_row(s, &tile, fns, edge_fns, out_row);
                 }
             }
             PHASE_END();

@@ -4,9 +4,10 @@
  * against the weights of whole output blocks, and a depthwise layer's is one
  * multiply of a pixel's channels by their taps.
  *
- * The kernels are tiles: a run of pixels along an output row times one to
- * four output blocks (regular), or a run of pixels of one block (depthwise),
- * each compiled for its size so that the accumulators stay in registers.
+ * The kernels are tiles: a run of pixels along an output row (or two whole
+ * short rows) times one to four output blocks (regular), or a run of pixels
+ * of one block (depthwise), each compiled for its size so that the
+ * accumulators stay in registers.
  * One file per kernel family and ISA (conv-tile__*.c, dw-tile__*.c), the
  * variant that drives them in direct.c. Exposed so that tests can run every
  * kernel set the CPU can, not only the one dispatch picks. */
@@ -55,6 +56,8 @@ struct direct_conv_tile {
      * c running over a block's channels (blocked) or one channel (plain) */
     const float *w;
     const float *bias; /* KB x block values, or NULL */
+    /* tiles of two rows: from the first row's input to the second's */
+    ptrdiff_t pair_stride;
     float *out;        /* the tile's first pixel in its first output block */
     ptrdiff_t out_block_stride;
     bool accumulate;   /* add to what out holds (a later part of the reduction) */
@@ -71,6 +74,11 @@ struct direct_conv_tiles {
     direct_conv_tile_fn blocked_edges[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
     direct_conv_tile_fn plain[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
     direct_conv_tile_fn plain_edges[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
+    /* blocked input, two whole output rows of P / 2 pixels (P even, NULL
+     * for odd P): [pixel stride 1 or 2][KB choice][P], unchecked and with
+     * each row's edge masks */
+    direct_conv_tile_fn pairs[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
+    direct_conv_tile_fn pairs_edges[2][DIRECT_KB_CHOICES][DIRECT_P_MAX + 1];
 };
 
 /* A run of output pixels of one channel block of a depthwise layer. */

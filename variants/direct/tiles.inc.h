@@ -20,4 +20,15 @@
 #define DIRECT_PS_EXPANDED(N, F, a, b, c) DIRECT_PS_##N(F, a, b, c)
 #define DIRECT_PS(N, F, a, b, c) DIRECT_PS_EXPANDED(N, F, a, b, c)
 
+/* The same for the even P from 2 to N (N even): tiles of two rows. */
+#define DIRECT_EVEN_PS_2(F, a, b, c) F(a, b, c, 2)
+#define DIRECT_EVEN_PS_4(F, a, b, c) DIRECT_EVEN_PS_2(F, a, b, c) F(a, b, c, 4)
+#define DIRECT_EVEN_PS_6(F, a, b, c) DIRECT_EVEN_PS_4(F, a, b, c) F(a, b, c, 6)
+#define DIRECT_EVEN_PS_8(F, a, b, c) DIRECT_EVEN_PS_6(F, a, b, c) F(a, b, c, 8)
+#define DIRECT_EVEN_PS_10(F, a, b, c) DIRECT_EVEN_PS_8(F, a, b, c) F(a, b, c, 10)
+#define DIRECT_EVEN_PS_12(F, a, b, c) DIRECT_EVEN_PS_10(F, a, b, c) F(a, b, c, 12)
+#define DIRECT_EVEN_PS_14(F, a, b, c) DIRECT_EVEN_PS_12(F, a, b, c) F(a, b, c, 14)
+#define DIRECT_EVEN_PS_EXPANDED(N, F, a, b, c) DIRECT_EVEN_PS_##N(F, a, b, c)
+#define DIRECT_EVEN_PS(N, F, a, b, c) DIRECT_EVEN_PS_EXPANDED(N, F, a, b, c)
+
 #endif
