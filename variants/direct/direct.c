@@ -8,15 +8,15 @@
  *     reported.
  *   - Regular, pointwise and grouped layers (group widths multiples of B):
  *     output rows are cut into tiles of P pixels x KB output blocks, P and
- *     KB chosen in plan from the row length; rows no wider than half a tile
- *     go two to a tile where both read the same tap rows. Input that a row reads with
- *     padding or a stride is first copied, by each thread into a band of
- *     its own (in the timed run), with zero columns for the padding and the
- *     columns of a stride split by phase, so every tile reads consecutive
- *     pixels and no tap is checked; plain input is read in place where
- *     only a row's first and last two pixels reach into the padding, which
- *     skip those taps by mask. A stride-1 pointwise layer is one long row
- *     per image.
+ *     KB chosen in plan from the row length; rows no wider than half a
+ *     tile go two to a tile where both read the same tap rows. Input that
+ *     a row reads with padding or a stride is first copied, by each thread
+ *     into a band of its own (in the timed run), with zero columns for the
+ *     padding and the columns of a stride split by phase, so every tile
+ *     reads consecutive pixels and no tap is checked; plain input is read
+ *     in place where only a row's first and last two pixels reach into the
+ *     padding, which skip those taps by mask. A stride-1 pointwise layer is
+ *     one long row per image.
  *   - Weights that fit the L2: the reduction runs in parts whose weights
  *     stay in L1 while a work unit's tiles go by, and rows of 8 pixels or
  *     fewer are grouped so that a part's weights serve several rows.
@@ -28,8 +28,8 @@
  *     channel multipliers through a function that checks every tap.
  *   - Weights are packed once in plan, in the order the tiles read them.
  *   - OpenMP over (image, row group, output-block tile) for regular
- *     layers, or (output-block tile, image, row) where the weights are
- *     larger than the L2; (image, block, rows) for depthwise ones; each
+ *     layers, or (output-block tile, image, row group) where the weights
+ *     are larger than the L2; (image, block, rows) for depthwise ones; each
  *     thread a contiguous run so that rows and weights stay in its caches. */
 #include <omp.h>
 #include <stdbool.h>
@@ -290,9 +290,10 @@ static void plan_geometry(const struct conv_layer *l, const struct direct_kernel
     /* Weights beyond the L2 would stream from farther out for every row
      * group if the units ran row by row: the units then run output-block
      * tile by tile, each tile's weights staying in the L2 while its rows go
-     * by, one row a unit, and a tile takes the whole reduction (a part's
-     * weights in the L1 would have no other tile to serve). A band is
-     * filled per row group, so banded layers keep the row order. */
+     * by, one row a unit (short rows that pair: a group of them), and a
+     * tile takes the whole reduction (a part's weights in the L1 would have
+     * no other tile to serve). A band is filled per row group, so banded
+     * layers keep the row order. */
     g->ko_major = !g->band && g->weight_floats * sizeof(float) > l2;
     /* Rows no wider than half the widest tile (the 7x7 planes of a
      * network's last stage) go two to a tile where both read the same tap
