@@ -9,14 +9,14 @@
  *   - Regular, pointwise and grouped layers (group widths multiples of B):
  *     output rows are cut into tiles of P pixels x KB output blocks, P and
  *     KB chosen in plan from the row length; rows no wider than half a
- *     tile go two to a tile where both read the same tap rows. Input that
- *     a row reads with padding or a stride is first copied, by each thread
- *     into a band of its own (in the timed run), with zero columns for the
- *     padding and the columns of a stride split by phase, so every tile
- *     reads consecutive pixels and no tap is checked; plain input is read
- *     in place where only a row's first and last two pixels reach into the
- *     padding, which skip those taps by mask. A stride-1 pointwise layer is
- *     one long row per image.
+ *     tile go two to a tile where both read the same tap rows. The tiles
+ *     read the input in place at strides 1 and 2 where the padding reaches
+ *     only a row's first and last two pixels, which skip those taps by
+ *     mask; input read with a larger stride or wider padding is first
+ *     copied, by each thread into a band of its own (in the timed run),
+ *     with zero columns for the padding and the columns of a stride split
+ *     by phase, so that every tile reads consecutive pixels. A stride-1
+ *     pointwise layer is one long row per image.
  *   - Weights that fit the L2: the reduction runs in parts whose weights
  *     stay in L1 while a work unit's tiles go by, and rows of 8 pixels or
  *     fewer are grouped so that a part's weights serve several rows.
